@@ -1,0 +1,105 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/* runc's command line, parsed the way runc 1.1 (urfave/cli) parses it:
+ *   runc [global options] command [command options] [arguments...]
+ * -flag or --flag, "--flag value" or "--flag=value", boolean flags take no
+ * separate value (but accept "--flag=true|false"), "--" ends flags. Options may
+ * follow the container ID for create/run/restore; for exec everything after the
+ * container ID is the command. The parse never changes argv: it only records
+ * where things are, so the real runtime gets exactly what the engine sent. */
+namespace bulkhead::cli {
+
+enum class Command {
+	None, /* no command: "runc", "runc --version", "runc --help" */
+	Create,
+	Run,
+	Restore,
+	Exec,
+	Update,
+	Start,
+	Kill,
+	Delete,
+	State,
+	List,
+	Ps,
+	Events,
+	Pause,
+	Resume,
+	Checkpoint,
+	Spec,
+	Features,
+	Help,
+	Policy, /* bulkhead's own offline verbs */
+	Audit,
+	Unknown, /* a command runc may know and bulkhead does not: passed through */
+};
+
+/* Commands whose spec, process or resources bulkhead checks. */
+bool isHardened(Command c) noexcept;
+
+struct FlagUse {
+	std::string name;                 /* canonical long name, no dashes: "bundle" for -b */
+	std::optional<std::string> value; /* nullopt for a boolean written without "=" */
+	size_t index = 0;                 /* argv index of the flag itself */
+	size_t valueIndex = 0;            /* argv index holding the value (== index for --f=v) */
+};
+
+struct Invocation {
+	std::vector<std::string> argv; /* exactly as given, argv[0] included */
+
+	std::vector<FlagUse> globals; /* global options, in order */
+	Command command = Command::None;
+	std::string commandName; /* as spelled */
+	size_t commandIndex = 0; /* argv index of the command, 0 when none */
+
+	std::vector<FlagUse> flags;  /* command options, in order */
+	std::vector<size_t> operands; /* argv indices of the positional arguments */
+
+	std::optional<std::string> containerId;
+	size_t containerIdIndex = 0;
+	std::vector<std::string> execArgs; /* exec: the command after the container ID */
+
+	/* Globals that bulkhead itself needs. */
+	std::optional<std::string> log; /* --log FILE */
+	std::string logFormat = "text"; /* --log-format */
+	bool version = false;           /* --version / -v with no command */
+	bool help = false;              /* --help / -h with no command, or "help" */
+
+	/* Last use of a command option (runc, like Go's flag package, keeps the last). */
+	[[nodiscard]] const FlagUse *flag(std::string_view name) const noexcept;
+	[[nodiscard]] const FlagUse *global(std::string_view name) const noexcept;
+	/* Bundle directory as given (--bundle/-b), or "" for the current directory. */
+	[[nodiscard]] std::string bundle() const;
+};
+
+/* Parse a full argv (argv[0] included). Throws Error{Usage} with a runc-like
+ * message when a hardened command (create, run, restore, exec, update) carries a
+ * flag bulkhead cannot place or a flag lacks its value. Pass-through commands
+ * never throw for unknown flags: they go to the runtime untouched. */
+Invocation parse(const std::vector<std::string> &argv);
+
+/* Only the globals before the command, for the logger: never throws. */
+void scanLogOptions(const std::vector<std::string> &argv, std::optional<std::string> &log,
+		    std::string &logFormat) noexcept;
+
+/* The table the parser uses, exposed for tests and the man page check. */
+struct FlagSpec {
+	const char *name;  /* long name, no dashes */
+	const char *alias; /* short alias or nullptr */
+	bool takesValue;
+};
+struct CommandSpec {
+	const char *name;
+	Command command;
+	std::vector<FlagSpec> flags;
+};
+const std::vector<FlagSpec> &globalFlags();
+const std::vector<CommandSpec> &commands();
+
+} // namespace bulkhead::cli

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+/* Facts about the host that rules need, gathered behind an interface so that
+ * rules stay pure functions of (spec, policy, host facts) and tests can fake it. */
+namespace bulkhead {
+
+struct FileId {
+	dev_t dev = 0;
+	ino_t ino = 0;
+	friend bool operator==(const FileId &, const FileId &) = default;
+};
+
+struct FileStat {
+	FileId id;
+	mode_t mode = 0; /* st_mode: type and permission bits */
+	uid_t uid = 0;
+	gid_t gid = 0;
+	nlink_t nlink = 0;
+};
+
+class HostFacts
+{
+public:
+	virtual ~HostFacts() = default;
+
+	/* Identity of a namespace: "net", "pid", "ipc", "uts", "mnt", "user", "cgroup".
+	 * nullopt when it cannot be read (on this machine even root is refused
+	 * /proc/1/ns/*). */
+	[[nodiscard]] virtual std::optional<FileId> pid1Namespace(std::string_view type) const = 0;
+	[[nodiscard]] virtual std::optional<FileId> selfNamespace(std::string_view type) const = 0;
+
+	/* stat(2), following links; nullopt when the path does not exist or cannot be
+	 * reached. */
+	[[nodiscard]] virtual std::optional<FileStat> stat(const std::string &path) const = 0;
+	/* lstat(2). */
+	[[nodiscard]] virtual std::optional<FileStat> lstat(const std::string &path) const = 0;
+	/* realpath(3); nullopt on failure. Resolves /proc/PID/exe to the executable. */
+	[[nodiscard]] virtual std::optional<std::string> realpath(const std::string &path) const = 0;
+};
+
+/* The real machine. */
+class RealHost final : public HostFacts
+{
+public:
+	[[nodiscard]] std::optional<FileId> pid1Namespace(std::string_view type) const override;
+	[[nodiscard]] std::optional<FileId> selfNamespace(std::string_view type) const override;
+	[[nodiscard]] std::optional<FileStat> stat(const std::string &path) const override;
+	[[nodiscard]] std::optional<FileStat> lstat(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> realpath(const std::string &path) const override;
+};
+
+} // namespace bulkhead

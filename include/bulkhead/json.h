@@ -1,0 +1,144 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+/* bulkhead's lossless JSON tree. Parsed with yajl's callback API (src/sys/json.cpp),
+ * never yajl_tree: objects keep key order, numbers keep their exact source text,
+ * strings are byte strings with explicit length (embedded NUL survives), and every
+ * value remembers the byte offset it started at so errors can say FILE:LINE:COL. */
+namespace bulkhead::json {
+
+enum class Type { Null, Bool, Number, String, Array, Object };
+
+const char *typeName(Type t) noexcept; /* "null", "boolean", "number", ... */
+
+class Value
+{
+public:
+	using Member = std::pair<std::string, Value>;
+
+	Value() noexcept = default; /* null */
+	static Value boolean(bool b);
+	static Value number(std::string text); /* text must be a valid JSON number */
+	static Value number(int64_t n);
+	static Value number(uint64_t n);
+	static Value string(std::string s);
+	static Value array();
+	static Value object();
+
+	[[nodiscard]] Type type() const noexcept { return type_; }
+	[[nodiscard]] bool isNull() const noexcept { return type_ == Type::Null; }
+	[[nodiscard]] bool isBool() const noexcept { return type_ == Type::Bool; }
+	[[nodiscard]] bool isNumber() const noexcept { return type_ == Type::Number; }
+	[[nodiscard]] bool isString() const noexcept { return type_ == Type::String; }
+	[[nodiscard]] bool isArray() const noexcept { return type_ == Type::Array; }
+	[[nodiscard]] bool isObject() const noexcept { return type_ == Type::Object; }
+
+	/* Accessors throw Error{Json} on a type mismatch. */
+	[[nodiscard]] bool asBool() const;
+	[[nodiscard]] const std::string &asString() const;
+	[[nodiscard]] const std::string &numberText() const;
+	/* The number as an integer, or nullopt when it is not an integer in range
+	 * ("1.5", "1e3", "18446744073709551616"). */
+	[[nodiscard]] std::optional<int64_t> asInt64() const noexcept;
+	[[nodiscard]] std::optional<uint64_t> asUint64() const noexcept;
+
+	/* Arrays. */
+	[[nodiscard]] const std::vector<Value> &items() const;
+	[[nodiscard]] std::vector<Value> &items();
+	void push(Value v);
+
+	/* Objects: members in source order. */
+	[[nodiscard]] const std::vector<Member> &members() const;
+	[[nodiscard]] std::vector<Member> &members();
+	[[nodiscard]] const Value *find(std::string_view key) const noexcept; /* null if absent or not an object */
+	[[nodiscard]] Value *find(std::string_view key) noexcept;
+	/* Replace the value of an existing key in place (keeps its position), or append. */
+	Value &set(std::string_view key, Value v);
+	bool erase(std::string_view key); /* false when absent */
+
+	/* Byte offset in the parsed text where this value started (0 when built in code). */
+	[[nodiscard]] size_t offset() const noexcept { return offset_; }
+	void setOffset(size_t off) noexcept { offset_ = off; }
+
+	/* Structural equality: same type, same number text, same strings, same
+	 * members in the same order. Offsets are ignored. */
+	friend bool operator==(const Value &a, const Value &b) noexcept;
+
+private:
+	Type type_ = Type::Null;
+	bool bool_ = false;
+	std::string text_; /* string value or number text */
+	std::vector<Value> items_;
+	std::vector<Member> members_;
+	size_t offset_ = 0;
+};
+
+struct ParseOptions {
+	size_t maxDepth = 1000;           /* deeper nesting is refused */
+	size_t maxBytes = 64u << 20;      /* larger input is refused */
+	bool allowComments = true;        /* slash-star and slash-slash comments */
+};
+
+/* Parse a complete JSON text. Refuses (Error{Json, "NAME:LINE:COL: message"}):
+ * syntax errors, empty input, trailing garbage, duplicate keys, invalid UTF-8,
+ * raw control bytes in strings, depth > maxDepth, size > maxBytes. */
+Value parse(std::string_view text, std::string_view name, const ParseOptions &opts = {});
+
+/* Read a file with a bound, without blocking on FIFOs or devices (only regular
+ * files are read) and, when noFollow, refusing a symlink as the last component.
+ * Throws Error{Io} naming the path. */
+std::string readFile(const std::string &path, size_t maxBytes, bool noFollow = false);
+/* Read all of an fd (stdin, a pipe) with a bound; throws past maxBytes. */
+std::string readFd(int fd, std::string_view name, size_t maxBytes);
+
+/* readFile + parse. */
+Value parseFile(const std::string &path, const ParseOptions &opts = {}, bool noFollow = false);
+
+/* "LINE:COL" (1-based, columns counted in bytes) of a byte offset in text. */
+std::string lineCol(std::string_view text, size_t offset);
+
+/* Serialise with yajl_gen: key order, number text and string bytes kept.
+ * pretty: 2-space indentation and a final newline; otherwise compact. */
+std::string write(const Value &v, bool pretty = false);
+
+/* RFC 6901 JSON Pointer. */
+class Pointer
+{
+public:
+	Pointer() = default;                  /* the whole document, "" */
+	static Pointer parse(std::string_view text); /* throws Error{Json} on bad syntax */
+	[[nodiscard]] Pointer operator/(std::string_view token) const;
+	[[nodiscard]] Pointer operator/(size_t index) const;
+	[[nodiscard]] std::string str() const; /* escaped form, "/linux/namespaces/0" */
+	[[nodiscard]] const std::vector<std::string> &tokens() const noexcept { return tokens_; }
+	friend bool operator==(const Pointer &, const Pointer &) = default;
+
+private:
+	std::vector<std::string> tokens_;
+};
+
+/* nullptr when the path does not exist. */
+const Value *get(const Value &root, const Pointer &p) noexcept;
+Value *get(Value &root, const Pointer &p) noexcept;
+/* RFC 6902 "add" semantics, except that missing intermediate objects are
+ * created; "-" appends to an array. Throws Error{Json} when a parent is not a
+ * container. */
+void set(Value &root, const Pointer &p, Value v);
+/* false when absent. */
+bool remove(Value &root, const Pointer &p);
+
+/* An RFC 6902 patch (an array of operations) turning `from` into `to`:
+ * "replace" for changed scalars, "add"/"remove" for object members, arrays
+ * compared element-wise (add/remove at the tail, replace otherwise). Deterministic. */
+Value diff(const Value &from, const Value &to);
+/* Apply an RFC 6902 patch (add, remove, replace, move, copy, test). Throws Error{Json}. */
+void applyPatch(Value &root, const Value &patch);
+
+} // namespace bulkhead::json
