@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+/* The machine configuration: /etc/bulkhead/config.json, or the file named by
+ * BULKHEAD_CONFIG. JSON with comments:
+ *   {"runtime": "/usr/bin/runc",
+ *    "policy": "/etc/bulkhead/policies/restricted.json",
+ *    "audit": {"log": "/var/log/bulkhead/audit.jsonl", "onError": "refuse"}} */
+namespace bulkhead {
+
+struct AuditConfig {
+	std::string log = "/var/log/bulkhead/audit.jsonl";
+	bool failOpen = false;     /* "onError": "refuse" (default) | "continue" */
+	std::string keepDenied;    /* directory for content-addressed copies of refused specs, "" = off */
+};
+
+struct Config {
+	std::string path;    /* the file it came from, "" for the built-in default */
+	std::string runtime; /* absolute path of the real runtime */
+	std::string policy;  /* absolute path of the policy file */
+	AuditConfig audit;
+
+	/* BULKHEAD_CONFIG, else /etc/bulkhead/config.json, else the built-in
+	 * default (runc from /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin;
+	 * the shipped restricted policy). Throws Error{Config, "FILE[:LINE:COL]: problem"}.
+	 * Running as root, a file not owned by root or group/world-writable is refused. */
+	static Config load();
+	static Config loadFile(const std::string &path, bool checkOwner);
+	static Config builtin();
+};
+
+/* Refuse a file that root must not trust: not owned by root, group/world
+ * writable, or not a regular file. Throws Error{kind, "PATH: ..."}. */
+void checkTrusted(const std::string &path, int kindAsInt);
+
+} // namespace bulkhead
