@@ -14,6 +14,7 @@ enum class ErrorKind {
 	Json,     /* malformed JSON input */
 	Io,       /* a system call failed */
 	Runtime,  /* the real runtime could not be run */
+	Denied,   /* the policy refused the call (runtime mode) */
 	Internal, /* a bug */
 };
 
