@@ -26,6 +26,8 @@ enum class ParamKind {
 	SyscallList, /* list of syscall names, validated with seccomp::isKnown */
 	Object,      /* free-form object, the rule checks it */
 	List,        /* free-form array, the rule checks it */
+	JsonFile,    /* path of a JSON file, relative to the policy file: the loader
+		      * reads and parses it and the rule sees the parsed document */
 };
 
 struct ParamDef {

@@ -36,13 +36,13 @@ const std::vector<RuleDef> &allRules()
 			     &seccompRules,
 			     &sysctlRules,
 			     &pathsRules,
-			     &usernsRules,
 			     &namespacesRules,
 			     &mountsRules,
 			     &devicesRules,
 			     &hooksRules,
 			     &annotationsRules,
 			     &sandboxRules,
+			     &usernsRules,
 		     }) {
 			auto part = family();
 			all.insert(all.end(), std::make_move_iterator(part.begin()),
