@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# bulkhead's two entry points on a fresh Debian 12 machine (as root):
+#   ./dev.sh demo   install what is needed, build, install, and start a real
+#                   busybox-static container through bulkhead with the default
+#                   configuration, printing what the container sees
+#   ./dev.sh test   install what is needed, build with warnings as errors, run
+#                   every test (unit, fuzz seeds, real runtime), then the unit
+#                   and fuzz-seed tests again under ASan+UBSan
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(meson ninja-build pkg-config g++ clang libclang-rt-14-dev clang-format
+	libseccomp-dev libcap-dev libyajl-dev libmount-dev catch2
+	runc busybox-static jq groff-base util-linux iproute2 docker.io)
+
+need_root()
+{
+	if [ "$(id -u)" != 0 ]; then
+		echo "dev.sh: $1 needs root (it installs packages and starts containers)" >&2
+		exit 1
+	fi
+}
+
+install_deps()
+{
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "dev.sh: installing ${missing[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}" >/dev/null
+	fi
+	# dockerd and containerd are started by the tests themselves, privately.
+	systemctl disable --now docker.service docker.socket containerd.service >/dev/null 2>&1 || true
+}
+
+build()
+{
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" --prefix=/usr/local --sysconfdir=/etc "$@" >/dev/null
+	else
+		meson configure "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+}
+
+demo()
+{
+	need_root demo
+	install_deps
+	build build -Dwerror=true
+	ninja -C build install >/dev/null
+	# The default configuration: no /etc/bulkhead/config.json, so bulkhead
+	# uses runc from /usr/bin and the shipped restricted policy.
+	local bundle
+	bundle=$(mktemp -d /var/tmp/bulkhead-demo.XXXXXX)
+	chmod 755 "$bundle"
+	trap 'runc delete -f bulkhead-demo >/dev/null 2>&1 || true; rm -rf "$bundle"' EXIT
+	mkdir -p "$bundle/rootfs/bin"
+	cp /bin/busybox "$bundle/rootfs/bin/busybox"
+	for app in $("$bundle/rootfs/bin/busybox" --list); do
+		ln -sf busybox "$bundle/rootfs/bin/$app"
+	done
+	(cd "$bundle" && runc spec)
+	jq '.process.terminal = false | .process.args = ["sh", "-c",
+		"echo \"id:            $(id)\";
+		 echo \"uid_map:      $(cat /proc/self/uid_map)\";
+		 grep -E \"^(CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):\" /proc/self/status;
+		 touch /written 2>/dev/null && echo \"write to /:    allowed\" || echo \"write to /:    refused (read-only rootfs)\";
+		 touch /tmp/ok && echo \"write to /tmp: allowed (tmpfs)\";
+		 echo \"memory limit:  $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max)\";
+		 echo \"pids limit:    $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)\";
+		 mount -t tmpfs none /mnt 2>/dev/null && echo \"mount:         allowed\" || echo \"mount:         refused\""]' \
+		"$bundle/config.json" >"$bundle/config.json.new"
+	mv "$bundle/config.json.new" "$bundle/config.json"
+	echo "== bulkhead run bulkhead-demo (policy: /etc/bulkhead/policies/restricted.json)"
+	(cd "$bundle" && /usr/local/sbin/bulkhead run bulkhead-demo </dev/null)
+	echo "== what bulkhead changed (last audit record, /var/log/bulkhead/audit.jsonl)"
+	tail -n 1 /var/log/bulkhead/audit.jsonl | jq -c '{verdict, findings: [.findings[] | .rule] }' 2>/dev/null || true
+}
+
+test_all()
+{
+	need_root test
+	install_deps
+	local failed=0
+	build build -Dwerror=true
+	meson test -C build --print-errorlogs --num-processes 2 || failed=1
+	for page in man/*.[1-8]; do
+		if [ -n "$(groff -man -ww -z "$page" 2>&1)" ]; then
+			echo "dev.sh: groff warns about $page:" >&2
+			groff -man -ww -z "$page" >&2 || true
+			failed=1
+		fi
+	done
+	# Sanitizers over the parsers, the rules and the fuzz seeds.
+	build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --suite unit --suite fuzz --print-errorlogs --num-processes 2 \
+		|| failed=1
+	summary build build-asan
+	return $failed
+}
+
+# One closing line over both runs: "tests: N passed, N failed, N skipped".
+summary()
+{
+	local pass=0 fail=0 skip=0
+	for dir in "$@"; do
+		local log="$dir/meson-logs/testlog.json"
+		[ -f "$log" ] || continue
+		pass=$((pass + $(jq -s '[.[] | select(.result == "OK" or .result == "EXPECTEDFAIL")] | length' "$log")))
+		fail=$((fail + $(jq -s '[.[] | select(.result == "FAIL" or .result == "TIMEOUT" or .result == "ERROR" or .result == "UNEXPECTEDPASS")] | length' "$log")))
+		skip=$((skip + $(jq -s '[.[] | select(.result == "SKIP")] | length' "$log")))
+	done
+	echo "tests: $pass passed, $fail failed, $skip skipped"
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) test_all ;;
+*)
+	echo "usage: ./dev.sh demo | test" >&2
+	exit 2
+	;;
+esac
