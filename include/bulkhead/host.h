@@ -31,7 +31,7 @@ public:
 
 	/* Identity of a namespace: "net", "pid", "ipc", "uts", "mnt", "user", "cgroup".
 	 * nullopt when it cannot be read (on this machine even root is refused
-	 * /proc/1/ns/*). */
+	 * /proc/1/ns/TYPE). */
 	[[nodiscard]] virtual std::optional<FileId> pid1Namespace(std::string_view type) const = 0;
 	[[nodiscard]] virtual std::optional<FileId> selfNamespace(std::string_view type) const = 0;
 

@@ -39,10 +39,10 @@ struct ParamDef {
 class RuleRun
 {
 public:
-	RuleRun(json::Value &doc, const json::Value &params, Action action, Scope scope,
-		const CallContext &call, const HostFacts &host, std::string_view rule,
+	RuleRun(json::Value &doc_, const json::Value &params_, Action action, Scope scope,
+		const CallContext &call_, const HostFacts &host_, std::string_view rule,
 		std::vector<Finding> &out) noexcept
-		: doc(doc), params(params), call(call), host(host), action_(action), scope_(scope),
+		: doc(doc_), params(params_), call(call_), host(host_), action_(action), scope_(scope),
 		  rule_(rule), out_(out)
 	{
 	}

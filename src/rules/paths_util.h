@@ -1,0 +1,2 @@
+#pragma once
+/* placeholder: implemented by its issue */
