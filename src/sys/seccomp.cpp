@@ -1,1 +1,17 @@
-/* placeholder: implemented by its issue */
+#include "bulkhead/seccomp.h"
+
+#include <seccomp.h>
+
+#include <string>
+
+namespace bulkhead::seccomp {
+
+bool isKnown(std::string_view name)
+{
+	if (name.empty() || name.find('\0') != std::string_view::npos)
+		return false;
+	std::string s(name);
+	return seccomp_syscall_resolve_name(s.c_str()) != __NR_SCMP_ERROR;
+}
+
+} // namespace bulkhead::seccomp
