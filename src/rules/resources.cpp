@@ -102,6 +102,20 @@ const char *const kMemRemedy =
         "docker run --memory N --memory-swap N (same N); k8s resources.limits.memory";
 const char *const kPidsRemedy = "docker run --pids-limit N; k8s kubelet podPidsLimit";
 
+void checkMemoryUnified(RuleRun &run, const Doc &d, const Limits &lim)
+{
+	if (const json::Value *u = util::child(d.unified, "memory.max")) {
+		checkUnified(run, d, "memory.max", plainWithin(u->asString(), 1, lim.max),
+		             "overrides the memory limit and is not a byte count within " +
+		                     mib(lim.max),
+		             kMemRemedy);
+	}
+	if (const json::Value *u = util::child(d.unified, "memory.swap.max")) {
+		checkUnified(run, d, "memory.swap.max", u->asString() == "0",
+		             "allows swap beyond the memory limit", kMemRemedy);
+	}
+}
+
 void checkMemory(RuleRun &run)
 {
 	const Limits lim = limitParams(run, 536870912, 2147483648);
@@ -117,18 +131,6 @@ void checkMemory(RuleRun &run)
 	if (swapV)
 		swap = util::integer(*swapV, mp / "swap");
 
-	/* unified first: runc writes it after the structured values. */
-	if (const json::Value *u = util::child(d.unified, "memory.max")) {
-		checkUnified(run, d, "memory.max", plainWithin(u->asString(), 1, lim.max),
-		             "overrides the memory limit and is not a byte count within " +
-		                     mib(lim.max),
-		             kMemRemedy);
-	}
-	if (const json::Value *u = util::child(d.unified, "memory.swap.max")) {
-		checkUnified(run, d, "memory.swap.max", u->asString() == "0",
-		             "allows swap beyond the memory limit", kMemRemedy);
-	}
-
 	if (update) {
 		if (limit && *limit < 0)
 			run.deny(mp / "limit", "memory limit removed (-1 = unlimited)", kMemRemedy);
@@ -143,6 +145,7 @@ void checkMemory(RuleRun &run)
 			run.deny(mp / "swap",
 			         "memory+swap " + mib(*swap) + " is above the max " + mib(lim.max),
 			         kMemRemedy);
+		checkMemoryUnified(run, d, lim);
 		return;
 	}
 
@@ -156,6 +159,8 @@ void checkMemory(RuleRun &run)
 		         kMemRemedy);
 		return;
 	}
+	/* runc writes unified after the structured values: it would override them. */
+	checkMemoryUnified(run, d, lim);
 	int64_t effective = limit.value_or(0);
 	if (effective == 0) {
 		effective = lim.def;
@@ -188,13 +193,6 @@ void checkPids(RuleRun &run)
 	if (limitV)
 		limit = util::integer(*limitV, pp / "limit");
 
-	if (const json::Value *u = util::child(d.unified, "pids.max")) {
-		checkUnified(run, d, "pids.max", plainWithin(u->asString(), 1, lim.max),
-		             "overrides the pids limit and is not a number within " +
-		                     std::to_string(lim.max),
-		             kPidsRemedy);
-	}
-
 	if (limit && *limit < 0) {
 		run.deny(pp / "limit", "pids limit is unlimited (-1)", kPidsRemedy);
 		return;
@@ -206,6 +204,13 @@ void checkPids(RuleRun &run)
 		         kPidsRemedy);
 		return;
 	}
+	if (const json::Value *u = util::child(d.unified, "pids.max")) {
+		checkUnified(run, d, "pids.max", plainWithin(u->asString(), 1, lim.max),
+		             "overrides the pids limit and is not a number within " +
+		                     std::to_string(lim.max),
+		             kPidsRemedy);
+	}
+
 	if (limit.value_or(0) != 0)
 		return;
 	if (update) {

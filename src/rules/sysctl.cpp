@@ -110,6 +110,7 @@ void checkSysctl(RuleRun &run)
 	const Ns net = namespaceOf(run, "network", "net");
 	const Ns ipc = namespaceOf(run, "ipc", "ipc");
 	bool hasPortKey = false;
+	bool denied = false;
 
 	if (sysctl) {
 		for (const auto &[key, value] : sysctl->members()) {
@@ -123,6 +124,7 @@ void checkSysctl(RuleRun &run)
 			if (!allowedKey(allowed, k)) {
 				run.deny(at, "sysctl " + key + " is not in the policy's safe list",
 				         kRemedy);
+				denied = true;
 				continue;
 			}
 			if (std::any_of(v.begin(), v.end(), [](char c) {
@@ -133,11 +135,13 @@ void checkSysctl(RuleRun &run)
 				         "sysctl " + key + " value \"" + v +
 				                 "\" contains '=', '+' or a control character",
 				         kRemedy);
+				denied = true;
 				continue;
 			}
 			const bool isNet = startsWith(k, "net.");
 			const Ns ns = isNet ? net : ipcKey(k) ? ipc : Ns::Private;
 			if (ns == Ns::Host || ns == Ns::Unknown) {
+				denied = true;
 				const char *type = isNet ? "network" : "IPC";
 				run.deny(at,
 				         "sysctl " + key + " would apply to the " +
@@ -155,7 +159,9 @@ void checkSysctl(RuleRun &run)
 		}
 	}
 
-	if (ports && !hasPortKey && net == Ns::Private && allowedKey(allowed, kPortKey)) {
+	/* A spec that is refused anyway is not changed. */
+	if (ports && !denied && !hasPortKey && net == Ns::Private &&
+	    allowedKey(allowed, kPortKey)) {
 		run.fixable(sp / kPortKey,
 		            "a non-root process cannot bind ports below 1024; set "
 		            "net.ipv4.ip_unprivileged_port_start=0 in the container's network "
