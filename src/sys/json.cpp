@@ -91,6 +91,7 @@ private:
 	[[noreturn]] void fail(size_t offset, const std::string &msg) const;
 	int error(size_t offset, std::string msg);
 	[[nodiscard]] size_t here() const noexcept;
+	[[nodiscard]] size_t tokenStart(size_t end) const noexcept;
 	bool count(size_t offset);
 	void add(Value v);
 	bool rawString(size_t &start, std::string &out);
@@ -148,6 +149,35 @@ size_t Parser::here() const noexcept
 	if (finishing_)
 		return text_.size();
 	return yajl_get_bytes_consumed(h_);
+}
+
+/* yajl reports an error just past the token it stopped on; point at the
+ * start of that token instead. */
+size_t Parser::tokenStart(size_t end) const noexcept
+{
+	if (end == 0 || end > text_.size())
+		return end;
+	size_t i = end - 1;
+	auto word = [](char c) {
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       c == '.' || c == '+' || c == '-';
+	};
+	if (text_[i] == '"') {
+		while (i > 0) {
+			i--;
+			if (text_[i] != '"')
+				continue;
+			size_t bs = 0;
+			while (i - bs > 0 && text_[i - bs - 1] == '\\')
+				bs++;
+			if (bs % 2 == 0)
+				break;
+		}
+	} else if (word(text_[i])) {
+		while (i > 0 && word(text_[i - 1]))
+			i--;
+	}
+	return i;
 }
 
 template <typename F> int Parser::guard(void *ctx, F &&f) noexcept
@@ -438,7 +468,7 @@ Value Parser::run()
 	if (failed_)
 		fail(errOffset_, errMsg_);
 	if (st != yajl_status_ok) {
-		size_t off = finishing_ ? text_.size() : yajl_get_bytes_consumed(h_);
+		size_t off = finishing_ ? text_.size() : tokenStart(yajl_get_bytes_consumed(h_));
 		unsigned char *m = yajl_get_error(h_, 0, nullptr, 0);
 		std::string msg = m ? reinterpret_cast<const char *>(m) : "parse error";
 		if (m)
@@ -530,7 +560,7 @@ void gen(yajl_gen g, const Value &v)
 void plainString(std::string &out, const std::string &s)
 {
 	checkString(s);
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF"; /* as yajl_gen writes them */
 	out.push_back('"');
 	for (char ch : s) {
 		auto c = static_cast<unsigned char>(ch);
