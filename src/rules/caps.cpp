@@ -78,8 +78,8 @@ void checkCaps(RuleRun &run)
 			const std::string &name = util::text(list->items()[i], at);
 			if (!caps::fromName(name)) {
 				run.deny(at,
-				         "capability name \"" + name +
-				                 "\" is not a canonical CAP_* name known to "
+				         "capability name " + util::show(name) +
+				                 " is not a canonical CAP_* name known to "
 				                 "libcap; refused",
 				         "use upper-case CAP_ names, e.g. CAP_NET_BIND_SERVICE");
 				odd = true;

@@ -81,7 +81,8 @@ void checkSelinux(RuleRun &run)
 	size_t a = label.find(':');
 	size_t b = a == std::string::npos ? a : label.find(':', a + 1);
 	if (b == std::string::npos) {
-		run.deny(at, "SELinux label \"" + label + "\" is not user:role:type[:level]",
+		run.deny(at,
+		         "SELinux label " + util::show(label) + " is not user:role:type[:level]",
 		         "docker run --security-opt label=type:container_t; k8s "
 		         "securityContext.seLinuxOptions");
 		return;
@@ -89,7 +90,9 @@ void checkSelinux(RuleRun &run)
 	size_t c = label.find(':', b + 1);
 	std::string type = label.substr(b + 1, c == std::string::npos ? c : c - b - 1);
 	if (std::find(allowed.begin(), allowed.end(), type) == allowed.end())
-		run.deny(at, "SELinux type \"" + type + "\" is not one of " + util::join(allowed),
+		run.deny(at,
+		         "SELinux type " + util::show(type) + " is not one of " +
+		                 util::join(allowed),
 		         "drop --security-opt label=disable / label=type:...; k8s "
 		         "securityContext.seLinuxOptions.type: container_t");
 }
@@ -153,7 +156,7 @@ void checkRlimits(RuleRun &run)
 			util::malformed(at, "rlimit without type at " + at.str());
 		const std::string &type = util::text(*t, at / "type");
 		if (!knownRlimit(type))
-			util::malformed(at / "type", "unknown rlimit \"" + type + "\"");
+			util::malformed(at / "type", "unknown rlimit " + util::show(type));
 		uint64_t values[2] = {0, 0};
 		const char *keys[2] = {"hard", "soft"};
 		for (int k = 0; k < 2; ++k) {
@@ -194,7 +197,7 @@ void checkCwd(RuleRun &run)
 	const std::string &cwd = util::text(*c, at);
 	const char *remedy = "docker run/exec --workdir /absolute/dir; k8s workingDir";
 	if (cwd.empty() || cwd.front() != '/') {
-		run.deny(at, "cwd \"" + cwd + "\" is not an absolute path", remedy);
+		run.deny(at, "cwd " + util::show(cwd) + " is not an absolute path", remedy);
 		return;
 	}
 	const std::string clean = util::cleanPath(cwd);
@@ -202,7 +205,7 @@ void checkCwd(RuleRun &run)
 	 * leaked by the runtime (CVE-2024-21626). */
 	for (const char *bad : {"/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr"}) {
 		if (util::isUnder(clean, bad)) {
-			run.deny(at, "cwd \"" + cwd + "\" is under " + bad, remedy);
+			run.deny(at, "cwd " + util::show(cwd) + " is under " + bad, remedy);
 			return;
 		}
 	}

@@ -72,7 +72,8 @@ void checkUnified(RuleRun &run, const Doc &d, const std::string &key, bool ok,
 	if (!v || ok)
 		return;
 	const json::Pointer at = kRes / "unified" / key;
-	std::string msg = "unified \"" + key + "\": \"" + v->asString() + "\" " + why;
+	std::string msg =
+	        "unified " + util::show(key) + ": " + util::show(v->asString()) + " " + why;
 	if (run.scope() == Scope::Resources) {
 		run.deny(at, msg, remedy);
 		return;

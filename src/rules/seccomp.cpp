@@ -107,7 +107,8 @@ std::optional<Weak> weakness(const json::Value &sc, const std::vector<std::strin
 		util::malformed(at, "seccomp without defaultAction at " + at.str());
 	const std::string &defAction = util::text(*def, at / "defaultAction");
 	if (kDenying.count(defAction) == 0)
-		return Weak{at / "defaultAction", "seccomp default action " + defAction +
+		return Weak{at / "defaultAction", "seccomp default action " +
+		                                          util::show(defAction) +
 		                                          " lets every unlisted syscall through"};
 	const json::Value *rules = member(sc, "syscalls");
 	if (!rules)
@@ -141,7 +142,8 @@ std::optional<Weak> weakness(const json::Value &sc, const std::vector<std::strin
 				                       ? act + " hands the dangerous syscall " + n +
 				                                 " to a user-space agent: as good "
 				                                 "as allowed"
-				                       : "unknown seccomp action " + act +
+				                       : "unknown seccomp action " +
+				                                 util::show(act) +
 				                                 " for the dangerous syscall " + n};
 			if (!pin)
 				return Weak{p,

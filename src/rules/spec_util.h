@@ -140,6 +140,14 @@ inline bool isUnder(std::string_view path, std::string_view prefix) noexcept
 	        path[prefix.size()] == '/');
 }
 
+/* A spec string quoted for a message, cut at 120 bytes (RuleRun escapes control bytes). */
+inline std::string show(std::string_view s)
+{
+	if (s.size() > 120)
+		return "\"" + std::string(s.substr(0, 120)) + "...\"";
+	return "\"" + std::string(s) + "\"";
+}
+
 inline std::string join(const std::vector<std::string> &items, std::string_view sep = ", ")
 {
 	std::string out;

@@ -122,7 +122,9 @@ void checkSysctl(RuleRun &run)
 			if (k == kPortKey)
 				hasPortKey = true;
 			if (!allowedKey(allowed, k)) {
-				run.deny(at, "sysctl " + key + " is not in the policy's safe list",
+				run.deny(at,
+				         "sysctl " + util::show(key) +
+				                 " is not in the policy's safe list",
 				         kRemedy);
 				denied = true;
 				continue;
@@ -132,8 +134,8 @@ void checkSysctl(RuleRun &run)
 				           static_cast<unsigned char>(c) < 0x20;
 			    })) {
 				run.deny(at,
-				         "sysctl " + key + " value \"" + v +
-				                 "\" contains '=', '+' or a control character",
+				         "sysctl " + util::show(key) + " value " + util::show(v) +
+				                 " contains '=', '+' or a control character",
 				         kRemedy);
 				denied = true;
 				continue;
@@ -144,7 +146,7 @@ void checkSysctl(RuleRun &run)
 				denied = true;
 				const char *type = isNet ? "network" : "IPC";
 				run.deny(at,
-				         "sysctl " + key + " would apply to the " +
+				         "sysctl " + util::show(key) + " would apply to the " +
 				                 (ns == Ns::Host
 				                          ? std::string("host's ") + type +
 				                                    " namespace"
