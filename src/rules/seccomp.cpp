@@ -3,6 +3,7 @@
 #include "spec_util.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "bulkhead/error.h"
@@ -53,14 +54,31 @@ const json::Value &typed(const json::Value *v, json::Type t, const json::Pointer
 	return *v;
 }
 
-/* True when one of the conditions pins an argument to a single value (EQ, or
- * MASKED_EQ with a full mask). A union of such rules never covers every call. */
-bool pinned(const json::Value *args, const json::Pointer &at)
+/* Arguments of the dangerous syscalls that are user-space addresses: pinning
+ * one to a value pins nothing, since the caller can map memory there. */
+unsigned pointerArgs(const std::string &name)
+{
+	static const std::map<std::string, unsigned> table = {
+	        {"mount", 0x17},          {"umount2", 0x1},     {"ptrace", 0xc},
+	        {"kexec_load", 0x4},      {"init_module", 0x5}, {"finit_module", 0x2},
+	        {"delete_module", 0x1},   {"bpf", 0x2},         {"keyctl", 0x1e},
+	        {"add_key", 0x7},         {"request_key", 0x7}, {"open_by_handle_at", 0x2},
+	        {"perf_event_open", 0x1}, {"pivot_root", 0x3},  {"swapon", 0x1},
+	        {"swapoff", 0x1},         {"reboot", 0x8},
+	};
+	auto it = table.find(name);
+	return it == table.end() ? 0 : it->second;
+}
+
+/* The arguments (bit i = index i) that one of the conditions pins to a single
+ * value (EQ, or MASKED_EQ with a full mask). A union of rules that each pin a
+ * scalar argument never covers every call. */
+unsigned pinned(const json::Value *args, const json::Pointer &at)
 {
 	if (!args)
-		return false;
+		return 0;
 	typed(args, json::Type::Array, at);
-	bool pin = false;
+	unsigned pin = 0;
 	for (size_t i = 0; i < args->items().size(); ++i) {
 		const json::Pointer ap = at / i;
 		const json::Value &a = typed(&args->items()[i], json::Type::Object, ap);
@@ -91,7 +109,7 @@ bool pinned(const json::Value *args, const json::Pointer &at)
 			continue;
 		if (o == "SCMP_CMP_EQ" ||
 		    (o == "SCMP_CMP_MASKED_EQ" && val.value_or(0) == UINT64_MAX))
-			pin = true;
+			pin |= 1u << *idx;
 	}
 	return pin;
 }
@@ -128,7 +146,7 @@ std::optional<Weak> weakness(const json::Value &sc, const std::vector<std::strin
 		        !denying && act != "SCMP_ACT_ALLOW" && act != "SCMP_ACT_LOG";
 		/* Argument conditions are judged (and type-checked) even when no
 		 * dangerous name is listed, so a malformed profile never slips by. */
-		const bool pin = pinned(member(r, "args"), p / "args");
+		const unsigned pin = pinned(member(r, "args"), p / "args");
 		if (!names)
 			continue;
 		typed(names, json::Type::Array, p / "names");
@@ -145,14 +163,14 @@ std::optional<Weak> weakness(const json::Value &sc, const std::vector<std::strin
 				                       : "unknown seccomp action " +
 				                                 util::show(act) +
 				                                 " for the dangerous syscall " + n};
-			if (!pin)
-				return Weak{p,
-				            "seccomp " + act +
-				                    " rule allows the dangerous syscall " + n +
-				                    (member(r, "args")
-				                             ? " with conditions that do not pin "
-				                               "an argument"
-				                             : " unconditionally")};
+			if ((pin & ~pointerArgs(n)) == 0)
+				return Weak{
+				        p, "seccomp " + act +
+				                   " rule allows the dangerous syscall " + n +
+				                   (member(r, "args")
+				                            ? " with conditions that pin no scalar "
+				                              "argument to one value"
+				                            : " unconditionally")};
 		}
 	}
 	return std::nullopt;

@@ -1,6 +1,7 @@
 #include "fake_host.h"
 #include "rule_harness.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <sys/stat.h>
@@ -745,6 +746,10 @@ TEST_CASE("P7.seccomp: allow-alls in disguise", "[rules][P7]")
 		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]})",
 	        R"({"defaultAction": "SCMP_ACT_ERRNO", "listenerPath": "/run/agent.sock", "syscalls": [
 		    {"names": ["setns"], "action": "SCMP_ACT_NOTIFY", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
+	        /* EQ on a pointer argument pins nothing: the caller maps memory there. */
+	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"],
+		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 4096, "op": "SCMP_CMP_EQ"},
+		    {"index": 4, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
 	        R"({"defaultAction": "SCMP_ACT_KILL", "syscalls": [{"names": ["init_module"],
 		    "action": "SCMP_ACT_TRACE"}]})",
 	};
@@ -764,6 +769,10 @@ TEST_CASE("P7.seccomp: allow-alls in disguise", "[rules][P7]")
 		    "action": "SCMP_ACT_ALLOW"}, {"names": ["mount"], "action": "SCMP_ACT_ERRNO"}]})",
 	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["ptrace"],
 		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
+	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"],
+		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 3, "value": 4096, "op": "SCMP_CMP_EQ"}]},
+		    {"names": ["unshare"], "action": "SCMP_ACT_LOG", "args": [{"index": 0, "value":
+		    18446744073709551615, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]})",
 	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["getpid"],
 		    "action": "SCMP_ACT_NOTIFY"}, {"names": ["PTRACE"], "action": "SCMP_ACT_ALLOW"}]})",
 	};
@@ -1016,4 +1025,81 @@ TEST_CASE("P9.masked-paths and P9.readonly-paths: standard sets", "[rules][P9]")
 	r = harden("P9.masked-paths", j(R"({"linux": {}})"), j(R"({"paths": ["/proc/kcore"]})"));
 	CHECK(at(r.doc, "/linux/maskedPaths") == j(R"(["/proc/kcore"])"));
 	CHECK_THROWS_AS(runRule("P9.masked-paths", d, j(R"({"paths": ["proc/kcore"]})")), Error);
+}
+
+/* ---- all of this family together ---- */
+
+namespace {
+
+struct Pipeline
+{
+	json::Value doc;
+	std::vector<Finding> findings;
+};
+
+/* The family's rules in registry order, each on the previous one's output. */
+Pipeline runAll(const json::Value &doc, Scope scope = Scope::Spec)
+{
+	Pipeline p{doc, {}};
+	for (const auto &def : policy::allRules()) {
+		if (std::find(std::begin(kRules), std::end(kRules), std::string_view(def.name)) ==
+		    std::end(kRules))
+			continue;
+		if (std::find(def.scopes.begin(), def.scopes.end(), scope) == def.scopes.end())
+			continue;
+		auto r = runRule(def.name, p.doc, paramsFor(def.name), Action::Mutate, scope);
+		p.doc = std::move(r.doc);
+		p.findings.insert(p.findings.end(), r.findings.begin(), r.findings.end());
+	}
+	return p;
+}
+
+} // namespace
+
+TEST_CASE("the family together: fixed point, and the guarantees hold", "[rules]")
+{
+	const char *specs[] = {"docker-20.10-default",      "docker-20.10-hardened",
+	                       "docker-20.10-userns-remap", "runc-spec-default",
+	                       "runc-spec-rootless",        "podman-4.3-default",
+	                       "podman-4.3-uidmap",         "containerd-1.6-ctr-default"};
+	for (const char *s : specs) {
+		INFO(s);
+		auto once = runAll(spec(s));
+		REQUIRE(count(once.findings, Action::Deny) == 0);
+		auto twice = runAll(once.doc);
+		CHECK(twice.findings.empty());
+		CHECK(json::write(twice.doc, true) == json::write(once.doc, true));
+		const json::Value &d = once.doc;
+		CHECK(at(d, "/process/user/uid").numberText() != "0");
+		CHECK(at(d, "/process/user/gid").numberText() != "0");
+		for (const auto &g : at(d, "/process/user/additionalGids").isArray()
+		                             ? at(d, "/process/user/additionalGids").items()
+		                             : std::vector<json::Value>{})
+			CHECK(g.numberText() != "0");
+		CHECK(at(d, "/root/readonly") == json::Value::boolean(true));
+		for (const char *set :
+		     {"bounding", "effective", "permitted", "inheritable", "ambient"})
+			for (const auto &c :
+			     at(d, std::string("/process/capabilities/") + set).isArray()
+			             ? at(d, std::string("/process/capabilities/") + set).items()
+			             : std::vector<json::Value>{})
+				CHECK(c.asString() == "CAP_NET_BIND_SERVICE");
+		CHECK(at(d, "/process/noNewPrivileges") == json::Value::boolean(true));
+		CHECK(at(d, "/linux/resources/memory/limit").asInt64().value_or(0) > 0);
+		CHECK(at(d, "/linux/resources/memory/swap") ==
+		      at(d, "/linux/resources/memory/limit"));
+		CHECK(at(d, "/linux/resources/pids/limit").asInt64().value_or(0) > 0);
+		CHECK(at(d, "/linux/seccomp/defaultAction").asString() != "SCMP_ACT_ALLOW");
+		CHECK(at(d, "/linux/maskedPaths").items().size() >= 11);
+		CHECK(at(d, "/linux/readonlyPaths").items().size() >= 5);
+	}
+	/* The privileged spec is refused, and only by P0 for being privileged. */
+	auto priv = runAll(spec("docker-20.10-privileged"));
+	CHECK(count(priv.findings, Action::Deny) == 1);
+	/* An exec process: the Process-scope rules only, also a fixed point. */
+	auto exec =
+	        runAll(processDoc(spec("docker-20.10-exec-u0-privileged-process")), Scope::Process);
+	CHECK(count(exec.findings, Action::Deny) == 0);
+	CHECK(runAll(exec.doc, Scope::Process).findings.empty());
+	CHECK(!has(exec.doc, "/linux"));
 }
