@@ -406,6 +406,11 @@ TEST_CASE("P2.readonly-rootfs: what is mounted already wins", "[rules][P2]")
 	auto r = harden("P2.readonly-rootfs", spec("docker-20.10-hardened"));
 	CHECK(count(r.findings, Action::Mutate) == 2);
 	CHECK(!anyMessage(r.findings, "on /tmp "));
+	/* The tmpfs belongs to the (non-root) process user: runc keeps the image's
+	 * directory mode, often 0755. */
+	CHECK(at(r.doc, "/mounts/11/destination").asString() == "/run");
+	CHECK(at(r.doc, "/mounts/11/options") ==
+	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=1000", "gid=1000"])"));
 	/* containerd mounts /run. */
 	r = harden("P2.readonly-rootfs", spec("containerd-1.6-ctr-default"));
 	CHECK(!anyMessage(r.findings, "on /run "));
