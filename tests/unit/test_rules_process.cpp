@@ -246,6 +246,22 @@ TEST_CASE("malformed specs are denied, never thrown", "[rules]")
 			}
 		}
 	}
+	/* Not even an object. */
+	for (const char *text : {"[]", "5", "null", "\"spec\"", "{}"}) {
+		const json::Value doc = j(text);
+		for (const char *rule : kRules) {
+			INFO(rule << " on " << text);
+			for (Scope scope : {Scope::Spec, Scope::Process, Scope::Resources}) {
+				RuleResult r;
+				CHECK_NOTHROW(r = runRule(rule, doc, paramsFor(rule),
+				                          Action::Mutate, scope));
+				if (scope != Scope::Spec)
+					continue;
+				CHECK((count(r.findings, Action::Deny) > 0 ||
+				       (std::string_view(text) == "{}" && r.doc.isObject())));
+			}
+		}
+	}
 	/* Each family notices its own malformed field. */
 	const json::Value bad = j(docs[2]);
 	for (const char *rule :
