@@ -98,7 +98,6 @@ TEST_CASE("json format: one complete line, runc's keys, RFC 3339 time", "[logger
 	CHECK(err == "bulkhead: spec denied: \"uid\" 0 second line\ttab\n");
 }
 
-#ifdef BULKHEAD_JSON_LANDED /* TODO(cli): drop the guard once the JSON core is merged */
 TEST_CASE("json format: the line is valid JSON even for hostile bytes", "[logger]")
 {
 	TempDir d;
@@ -122,7 +121,6 @@ TEST_CASE("json format: the line is valid JSON even for hostile bytes", "[logger
 	CHECK(msg.find("end \\ \xc3\xa9") != std::string::npos);
 	CHECK(std::regex_match(v.find("time")->asString(), kRfc3339));
 }
-#endif
 
 TEST_CASE("text format mimics runc's logrus lines", "[logger]")
 {
