@@ -292,8 +292,10 @@ void sensitiveMount(RuleRun &rr)
 					}
 					for (const auto &a :
 					     paths::ancestors(hp.real ? *hp.real : hp.lexical)) {
-						if (!why.empty() || a == "/")
+						if (!why.empty())
 							break;
+						if (a == "/")
+							continue;
 						auto st = rr.host.stat(a);
 						for (const auto &t : sensitive) {
 							if (st && t.id && t.lexical != "/" &&
