@@ -24,7 +24,32 @@ struct Source
 	Pointer at;
 	std::string raw;
 	std::string path; /* resolved against the bundle, normalised */
+	bool readOnly = false;
 };
+
+/* Filesystems whose mount source the kernel ignores. */
+bool pseudoFs(std::string_view type)
+{
+	for (const char *t :
+	     {"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", "ramfs",
+	      "securityfs", "debugfs", "tracefs", "bpf", "hugetlbfs", "configfs", "pstore",
+	      "efivarfs", "binfmt_misc", "devtmpfs", "fusectl"})
+		if (type == t)
+			return true;
+	return false;
+}
+
+bool readOnly(const std::vector<std::string> &opts)
+{
+	bool ro = false;
+	for (const auto &o : opts) {
+		if (o == "ro" || o == "rro")
+			ro = true;
+		else if (o == "rw" || o == "rrw" || o == "defaults")
+			ro = false;
+	}
+	return ro;
+}
 
 /* Call fn(mount, pointer) for each mount; malformed entries throw. */
 template <typename F> void eachMount(Value &doc, F &&fn)
@@ -77,7 +102,7 @@ std::vector<Source> hostSources(const Value &m, const Pointer &at, const CallCon
 		if (!r)
 			throw paths::Malformed{p, "relative mount source \"" + raw +
 			                                  "\" with an unknown bundle directory"};
-		out.push_back(Source{p, raw, *r});
+		out.push_back(Source{p, raw, *r, readOnly(opts)});
 	};
 	std::string type = mountType(m, at);
 	auto src = paths::stringMember(m, "source", at);
@@ -85,7 +110,7 @@ std::vector<Source> hostSources(const Value &m, const Pointer &at, const CallCon
 		if (!src)
 			throw paths::Malformed{at, "bind mount without a source"};
 		add(at / "source", *src);
-	} else if (src && !src->empty() && src->front() == '/') {
+	} else if (src && !src->empty() && src->front() == '/' && !pseudoFs(type)) {
 		add(at / "source", *src); /* a block device or a host path */
 	}
 	if (type == "overlay") {
@@ -100,6 +125,17 @@ std::vector<Source> hostSources(const Value &m, const Pointer &at, const CallCon
 			}
 		}
 	}
+	return out;
+}
+
+/* Every host path the spec's mounts expose. */
+std::vector<Source> allSources(Value &doc, const CallContext &call)
+{
+	std::vector<Source> out;
+	eachMount(doc, [&](Value &m, const Pointer &at) {
+		auto part = hostSources(m, at, call);
+		out.insert(out.end(), part.begin(), part.end());
+	});
 	return out;
 }
 
@@ -174,9 +210,12 @@ const char *const kSocketRemedy =
 void engineSocket(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
+		auto sources = allSources(rr.doc, rr.call);
+		if (sources.empty())
+			return;
 		auto sockets = targets(rr.host, rr.paramList("sockets", kDefaultSockets));
-		eachMount(rr.doc, [&](Value &m, const Pointer &at) {
-			for (const auto &src : hostSources(m, at, rr.call)) {
+		{
+			for (const auto &src : sources) {
 				auto hp = paths::inspect(rr.host, src.path);
 				for (const auto &s : sockets) {
 					std::string why;
@@ -206,7 +245,7 @@ void engineSocket(RuleRun &rr)
 					break;
 				}
 			}
-		});
+		}
 	});
 }
 
@@ -229,6 +268,22 @@ bool excepted(const std::string &path, const std::vector<std::string> &allow,
 	return false;
 }
 
+/* Host files engines mount read-only on purpose: docker run --init, podman --init. */
+const std::vector<std::string> kReadOnlyFiles = {
+        "/usr/bin/docker-init",
+        "/usr/libexec/docker/docker-init",
+        "/usr/libexec/podman/catatonit",
+};
+
+/* The source is exactly one of the listed files, as written and as resolved. */
+bool isListedFile(const paths::HostPath &hp, const std::vector<std::string> &files)
+{
+	auto listed = [&](const std::string &p) {
+		return std::find(files.begin(), files.end(), p) != files.end();
+	};
+	return listed(hp.lexical) && (!hp.real || listed(*hp.real));
+}
+
 /* Why a lexical form is sensitive, "" when it is not. */
 std::string sensitiveWhy(const std::string &f, const Target &t)
 {
@@ -248,8 +303,12 @@ std::string sensitiveWhy(const std::string &f, const Target &t)
 void sensitiveMount(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
+		auto sources = allSources(rr.doc, rr.call);
+		if (sources.empty())
+			return;
 		auto sensitive = targets(
 		        rr.host, rr.paramList("sensitivePaths", paths::defaultSensitivePaths()));
+		auto roFiles = rr.paramList("readOnlyFiles", kReadOnlyFiles);
 		auto allow = rr.paramList("allowPrefixes", paths::defaultAllowPrefixes());
 		auto containerPaths =
 		        rr.paramList("containerPaths", paths::defaultContainerPaths());
@@ -257,9 +316,11 @@ void sensitiveMount(RuleRun &rr)
 		/* Templates with {id} matched against any ID: tells "another container's
 		 * files" apart in the message. */
 		paths::EngineIds anyId;
-		eachMount(rr.doc, [&](Value &m, const Pointer &at) {
-			for (const auto &src : hostSources(m, at, rr.call)) {
+		{
+			for (const auto &src : sources) {
 				auto hp = paths::inspect(rr.host, src.path);
+				if (src.readOnly && isListedFile(hp, roFiles))
+					continue;
 				std::string why;
 				bool allExcepted = true;
 				for (const auto &f : forms(hp)) {
@@ -328,7 +389,7 @@ void sensitiveMount(RuleRun &rr)
 				rr.deny(src.at, "mount source " + src.raw + " " + why,
 				        kSensitiveRemedy);
 			}
-		});
+		}
 	});
 }
 
@@ -476,6 +537,8 @@ std::vector<RuleDef> mountsRules()
 	         {{"sensitivePaths", ParamKind::StringList, "protected host trees"},
 	          {"allowPrefixes", ParamKind::StringList,
 	           "directories below which mounts are allowed (named volumes)"},
+	          {"readOnlyFiles", ParamKind::StringList,
+	           "host files allowed when mounted read-only (docker-init, catatonit)"},
 	          {"containerPaths", ParamKind::StringList,
 	           "per-container engine directories: templates with {id}, {podUid}, {sandboxId}, "
 	           "{remap}"}},
