@@ -87,6 +87,38 @@ void checkTraversal(const HostFacts &host, const std::string &path, bool include
 	}
 }
 
+/* runc creates missing mount points as the mapped root, which cannot write to
+ * a rootfs owned by host root ("mkdir ...: permission denied"). Each mount
+ * point must exist, unless it lies inside an earlier mount (a tmpfs on /dev
+ * holds /dev/pts). */
+void checkMountPoints(const HostFacts &host, const Value &doc, const std::string &rootfs,
+                      std::vector<Reason> &out)
+{
+	const Value *mounts = doc.isObject() ? doc.find("mounts") : nullptr;
+	if (!mounts || !mounts->isArray())
+		return;
+	std::vector<std::string> earlier;
+	for (size_t i = 0; i < mounts->items().size(); i++) {
+		const Value &m = mounts->items()[i];
+		const Value *d = m.isObject() ? m.find("destination") : nullptr;
+		if (!d || !d->isString() || paths::hasNul(d->asString()))
+			continue;
+		std::string dest = paths::normalize("/" + d->asString());
+		bool inside =
+		        std::any_of(earlier.begin(), earlier.end(), [&](const std::string &e) {
+			        return paths::isStrictlyUnder(dest, e);
+		        });
+		earlier.push_back(dest);
+		if (inside || dest == "/")
+			continue;
+		if (!host.lstat(rootfs + dest))
+			out.push_back({Pointer() / "mounts" / i / "destination",
+			               "mount point " + dest +
+			                       " does not exist in the rootfs and the mapped root "
+			                       "cannot create it there (create it in the image)"});
+	}
+}
+
 /* Checks an engine-provided mapping list: integers, size >= 1, never host ID 0. */
 void checkMappings(RuleRun &rr, const Value *list, const char *key, bool required)
 {
@@ -344,9 +376,11 @@ void usernsRule(RuleRun &rr)
 			if (!real)
 				reasons.push_back(
 				        {rat, "rootfs " + *rootAbs + " cannot be inspected"});
-			else
+			else {
 				checkTraversal(rr.host, paths::normalize(*real), true, root, rat,
 				               "rootfs " + *rootAbs, reasons);
+				checkMountPoints(rr.host, rr.doc, paths::normalize(*real), reasons);
+			}
 		}
 
 		if (!reasons.empty()) {
