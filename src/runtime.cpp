@@ -854,6 +854,16 @@ std::vector<std::string> checkUpdate(Ctx &c)
 
 std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 {
+	/* A runtime that cannot run must be found before the spec is replaced. */
+	struct stat rt
+	{
+	};
+	if (cfg.runtime.empty() || ::stat(cfg.runtime.c_str(), &rt) != 0 || !S_ISREG(rt.st_mode) ||
+	    ::access(cfg.runtime.c_str(), X_OK) != 0)
+		throw Error(
+		        ErrorKind::Runtime,
+		        "runtime \"" + cfg.runtime + "\": not an executable file" +
+		                (cfg.path.empty() ? "" : " (set \"runtime\" in " + cfg.path + ")"));
 	const policy::Policy pol = policy::Policy::load(cfg.policy, ::geteuid() == 0);
 	const RealHost host;
 	Ctx c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false};
