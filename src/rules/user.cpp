@@ -120,36 +120,32 @@ void checkUser(RuleRun &run)
 
 	/* uid absent means 0 to runc. */
 	if (needUid) {
-		run.fixable(up / "uid",
-		            strprintf("process runs as root (uid 0); set to %lld",
-		                      static_cast<long long>(uid)),
-		            kRemedy, [&] {
-			            json::Value &u = util::ensureObject(
-			                    util::ensureObject(run.doc, "process"), "user");
-			            u.set("uid", json::Value::number(uid));
-		            });
+		util::fix(run, up / "uid", "process runs as root (uid 0)",
+		          strprintf("set to %lld", static_cast<long long>(uid)), kRemedy, [&] {
+			          json::Value &u = util::ensureObject(
+			                  util::ensureObject(run.doc, "process"), "user");
+			          u.set("uid", json::Value::number(uid));
+		          });
 	}
 	if (needGid) {
-		run.fixable(up / "gid",
-		            strprintf("process runs with group root (gid 0); set to %lld",
-		                      static_cast<long long>(gid)),
-		            kRemedy, [&] {
-			            json::Value &u = util::ensureObject(
-			                    util::ensureObject(run.doc, "process"), "user");
-			            u.set("gid", json::Value::number(gid));
-		            });
+		util::fix(run, up / "gid", "process runs with group root (gid 0)",
+		          strprintf("set to %lld", static_cast<long long>(gid)), kRemedy, [&] {
+			          json::Value &u = util::ensureObject(
+			                  util::ensureObject(run.doc, "process"), "user");
+			          u.set("gid", json::Value::number(gid));
+		          });
 	}
 	if (!rootGids.empty() && (!rootGroup || curUid.value_or(0) == 0)) {
-		run.fixable(up / "additionalGids",
-		            "additional group root (0) in additionalGids; removed", kRemedy, [&] {
-			            json::Value *u =
-			                    util::child(util::child(&run.doc, "process"), "user");
-			            json::Value *a = util::child(u, "additionalGids");
-			            auto &items = a->items();
-			            for (auto it = rootGids.rbegin(); it != rootGids.rend(); ++it)
-				            items.erase(items.begin() +
-				                        static_cast<std::ptrdiff_t>(*it));
-		            });
+		util::fix(run, up / "additionalGids", "additional group root (0) in additionalGids",
+		          "removed", kRemedy, [&] {
+			          json::Value *u =
+			                  util::child(util::child(&run.doc, "process"), "user");
+			          json::Value *a = util::child(u, "additionalGids");
+			          auto &items = a->items();
+			          for (auto it = rootGids.rbegin(); it != rootGids.rend(); ++it)
+				          items.erase(items.begin() +
+				                      static_cast<std::ptrdiff_t>(*it));
+		          });
 	}
 }
 

@@ -985,6 +985,24 @@ TEST_CASE("sysctl.safe: Docker's sysctls pass; a private netns gets unprivileged
 	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 0");
 }
 
+TEST_CASE("deny and audit actions: problems reported, no fix claimed or made", "[rules]")
+{
+	/* The unprivileged-port setting is a convenience, not a violation. */
+	for (Action act : {Action::Deny, Action::Audit})
+		CHECK(runRule("sysctl.safe", spec("runc-spec-default"), json::Value::object(), act)
+		              .findings.empty());
+	auto r = runRule("P3.capabilities", spec("docker-20.10-default"), json::Value::object(),
+	                 Action::Deny);
+	REQUIRE(r.findings.size() == 3);
+	CHECK(r.findings[0].message.find("dropped") == std::string::npos);
+	CHECK(r.doc == spec("docker-20.10-default"));
+	r = runRule("P7.seccomp", spec("docker-20.10-default"), seccompParams(), Action::Audit);
+	REQUIRE(r.findings.size() == 1);
+	CHECK(r.findings[0].action == Action::Audit);
+	CHECK(r.findings[0].message.find("replaced") == std::string::npos);
+	CHECK(r.doc == spec("docker-20.10-default"));
+}
+
 TEST_CASE("sysctl.safe: unsafe names and values are refused", "[rules][sysctl]")
 {
 	auto sys = [](const char *obj) {
