@@ -5,8 +5,8 @@
 namespace bulkhead::policy::paths {
 
 const char *const kUsernsRemedy =
-        "dockerd --userns-remap=default; podman --userns=auto (or --uidmap); Kubernetes pod "
-        "spec hostUsers: false";
+        "dockerd --userns-remap=default; podman --userns=auto (or --uidmap); ctr run --uidmap "
+        "0:100000:65536 --gidmap 0:100000:65536; Kubernetes pod spec hostUsers: false";
 
 std::string normalize(std::string_view path)
 {
@@ -265,6 +265,25 @@ EngineIds engineIds(const json::Value &spec, const CallContext &call)
 		if (isSafeId(v)) {
 			ids.podUid = v;
 			break;
+		}
+	}
+	if (ids.podUid.empty()) {
+		/* CRI-O carries the pod's labels as a JSON object in one annotation. */
+		std::string labels = annotation(spec, "io.kubernetes.cri-o.Labels");
+		if (!labels.empty() && labels.size() < 65536) {
+			try {
+				json::ParseOptions opts;
+				opts.maxDepth = 4;
+				opts.maxBytes = 65536;
+				opts.allowComments = false;
+				json::Value l =
+				        json::parse(labels, "io.kubernetes.cri-o.Labels", opts);
+				const json::Value *uid = l.find("io.kubernetes.pod.uid");
+				if (uid && uid->isString() && isSafeId(uid->asString()))
+					ids.podUid = uid->asString();
+			} catch (const Error &) {
+				/* not JSON: no pod UID */
+			}
 		}
 	}
 	for (const char *k : {"io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID"}) {

@@ -353,6 +353,13 @@ TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's UID"
 	            Action::Deny) == 1);
 	CHECK(count(run("P10.sensitive-mount", spec("../.."), socketHost(), call("c")),
 	            Action::Deny) == 1);
+	/* CRI-O carries the pod UID inside its labels annotation. */
+	Value crio = bindOf("/var/lib/kubelet/pods/u-2/volumes/x");
+	crio.set("annotations",
+	         J(R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"u-2\"}"})"));
+	CHECK(run("P10.sensitive-mount", crio, socketHost(), call("c")).findings.empty());
+	crio.set("annotations", J(R"({"io.kubernetes.cri-o.Labels":"{not json"})"));
+	CHECK(count(run("P10.sensitive-mount", crio, socketHost(), call("c")), Action::Deny) == 1);
 	/* The sandbox-uid annotation of containerd works too. */
 	Value d = bindOf("/var/lib/kubelet/pods/u-1/etc-hosts");
 	d.set("annotations", J(R"({"io.kubernetes.cri.sandbox-uid":"u-1"})"));
