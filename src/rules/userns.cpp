@@ -157,6 +157,67 @@ void checkMappings(RuleRun &rr, const Value *list, const char *key, bool require
 	}
 }
 
+/* A joined user namespace /proc/PID/ns/user: its own mappings, read from
+ * /proc/PID/{uid,gid}_map, must not cover host ID 0. false when they cannot be
+ * read (another path form, or the host fact is unavailable). */
+bool checkJoined(RuleRun &rr, const std::string &nsPath)
+{
+	auto parts = paths::components(paths::normalize(nsPath));
+	if (parts.size() != 4 || parts[0] != "proc" || parts[2] != "ns" || parts[3] != "user")
+		return false;
+	pid_t pid = 0;
+	auto r = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), pid);
+	if (r.ec != std::errc() || r.ptr != parts[1].data() + parts[1].size() || pid <= 0)
+		return false;
+	Pointer at = Pointer() / "linux" / "namespaces";
+	for (bool gid : {false, true}) {
+		auto text = rr.host.idMap(pid, gid);
+		if (!text)
+			return false;
+		const char *name = gid ? "gid_map" : "uid_map";
+		size_t lines = 0;
+		bool root = false;
+		std::string_view t = *text;
+		while (!t.empty()) {
+			size_t nl = t.find('\n');
+			std::string_view line = t.substr(0, nl);
+			t = nl == std::string_view::npos ? std::string_view() : t.substr(nl + 1);
+			uint64_t v[3] = {};
+			size_t k = 0;
+			const char *p = line.data();
+			const char *end = line.data() + line.size();
+			while (k < 3) {
+				while (p < end && (*p == ' ' || *p == '\t'))
+					p++;
+				auto res = std::from_chars(p, end, v[k]);
+				if (res.ec != std::errc())
+					break;
+				p = res.ptr;
+				k++;
+			}
+			if (k == 0)
+				continue;
+			if (k != 3 || v[2] == 0) {
+				rr.deny(at,
+				        "cannot parse " + std::string(name) +
+				                " of joined user namespace " + nsPath,
+				        paths::kUsernsRemedy);
+				return true;
+			}
+			lines++;
+			root = root || inRange(0, v[1], v[2]);
+		}
+		if (lines == 0 || root)
+			rr.deny(at,
+			        "joined user namespace " + nsPath + " " +
+			                (lines == 0 ? std::string("has no ") + name
+			                            : std::string(name) +
+			                                      " covers host ID 0 (host root)"),
+			        paths::kUsernsRemedy);
+	}
+	return true;
+}
+
 /* "gid=N" option of the devpts mounts, with its position. */
 struct DevptsGid
 {
@@ -241,7 +302,10 @@ void usernsRule(RuleRun &rr)
 			/* The engine maps it: check, never rewrite. */
 			auto path = paths::stringMember(*userNs, "path", lat / "namespaces");
 			bool joins = path && !path->empty();
-			if (joins && !uidM && !gidM) {
+			bool checkedJoined = false;
+			if (joins)
+				checkedJoined = checkJoined(rr, *path);
+			if (joins && !checkedJoined && !uidM && !gidM) {
 				rr.deny(lat / "namespaces",
 				        "joins user namespace " + *path +
 				                " whose mappings bulkhead cannot check",

@@ -881,6 +881,19 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	CHECK(count(m, Action::Deny) >= 1);
 	auto joined = J(R"({"linux":{"namespaces":[{"type":"user","path":"/proc/77/ns/user"}]}})");
 	CHECK(count(run("P5.userns", joined, socketHost(), call("c")), Action::Deny) == 1);
+	/* With the joined namespace's own maps readable, they are what counts. */
+	FakeHost h = socketHost();
+	h.idMaps[{77, false}] = "         0     100000      65536\n";
+	h.idMaps[{77, true}] = "         0     100000      65536\n";
+	auto good = run("P5.userns", joined, h, call("c"));
+	INFO(dump(good));
+	CHECK(good.findings.empty());
+	h.idMaps[{77, false}] = "         0          0 4294967295\n"; /* the host's own */
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 1);
+	h.idMaps[{77, true}] = "";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
+	h.idMaps[{77, true}] = "garbage\n";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
 }
 
 TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
