@@ -44,13 +44,13 @@ std::string normalize(std::string_view path)
 std::optional<std::string> resolveAgainst(std::string_view path, std::string_view bundle)
 {
 	if (!path.empty() && path.front() == '/')
-		return normalize(path);
+		return std::string(path);
 	if (bundle.empty() || bundle.front() != '/')
 		return std::nullopt;
 	std::string joined(bundle);
 	joined += '/';
 	joined += path;
-	return normalize(joined);
+	return joined;
 }
 
 bool isStrictlyUnder(std::string_view path, std::string_view dir) noexcept
@@ -137,14 +137,16 @@ std::string stripProcRoot(std::string_view path)
 	return cur;
 }
 
-HostPath inspect(const HostFacts &host, const std::string &lexical)
+HostPath inspect(const HostFacts &host, const std::string &path)
 {
 	HostPath hp;
-	hp.lexical = normalize(lexical);
-	hp.real = host.realpath(hp.lexical);
+	hp.lexical = normalize(path);
+	/* The kernel resolves ".." after following links: ask the host about the
+	 * path as written, judge the lexical form separately. */
+	hp.real = host.realpath(path);
 	if (hp.real)
 		*hp.real = normalize(*hp.real);
-	hp.st = host.stat(hp.lexical);
+	hp.st = host.stat(path);
 	return hp;
 }
 
