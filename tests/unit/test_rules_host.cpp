@@ -376,6 +376,7 @@ TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and ali
 	h.file("/etc/shadow", 8, 12, S_IFREG | 0640);
 	h.link("/var/lib/docker/volumes/evil/_data", "/etc");
 	h.link("/home/u/link", "/etc/shadow");
+	h.link("/home/u/l/../shadow", "/etc/shadow"); /* l -> /etc/ssl: ".." is /etc */
 	for (const char *src : {"/",
 	                        "/etc",
 	                        "/etc/shadow",
@@ -409,7 +410,8 @@ TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and ali
 	                        "/var/lib/docker/volumes",
 	                        "/var/lib/docker/volumes/../image",
 	                        "/etc/",
-	                        "//etc"}) {
+	                        "//etc",
+	                        "/home/u/l/../shadow"}) {
 		INFO(src);
 		auto r = run("P10.sensitive-mount", bindOf(src), h, call("c"));
 		INFO(dump(r));
