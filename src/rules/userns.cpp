@@ -60,6 +60,47 @@ bool inRange(uint64_t id, uint64_t start, uint64_t size)
 	return id >= start && id - start < size;
 }
 
+/* The engine setting that gives this container a user namespace: the engine is
+ * told apart by its annotations, its storage and Docker's hook. */
+std::string usernsRemedy(const Value &doc)
+{
+	auto has = [&](std::string_view prefix) {
+		const Value *a = doc.isObject() ? doc.find("annotations") : nullptr;
+		if (!a || !a->isObject())
+			return false;
+		return std::any_of(a->members().begin(), a->members().end(),
+		                   [&](const Value::Member &m) {
+			                   return m.first.compare(0, prefix.size(), prefix) == 0;
+		                   });
+	};
+	const Value *root = doc.isObject() ? doc.find("root") : nullptr;
+	const Value *rp = root && root->isObject() ? root->find("path") : nullptr;
+	std::string rootPath = rp && rp->isString() ? paths::normalize(rp->asString()) : "";
+	/* Podman sets io.kubernetes.cri-o.* annotations too: test it first. */
+	if (paths::annotation(doc, "io.container.manager") == "libpod")
+		return "podman run --userns=auto (or --uidmap)";
+	if (has("io.kubernetes.pod.") || has("io.kubernetes.cri.") ||
+	    has("io.kubernetes.cri-o.SandboxID") || has("io.kubernetes.container."))
+		return "Kubernetes pod spec hostUsers: false";
+	if (paths::isStrictlyUnder(rootPath, "/var/lib/containers/storage"))
+		return "podman run --userns=auto (or --uidmap)";
+	if (paths::isStrictlyUnder(rootPath, "/var/lib/docker"))
+		return "dockerd --userns-remap=default (daemon.json \"userns-remap\": \"default\")";
+	return paths::kUsernsRemedy;
+}
+
+/* Why an engine's own storage is out of reach, when the path is in it. */
+std::string engineHint(const std::string &path)
+{
+	if (paths::isStrictlyUnder(path, "/var/lib/docker"))
+		return " (Docker keeps /var/lib/docker 0710 root:root: its containers need "
+		       "dockerd --userns-remap)";
+	if (paths::isStrictlyUnder(path, "/var/lib/containers/storage"))
+		return " (Podman keeps /var/lib/containers/storage 0700 root:root: use podman "
+		       "--userns=auto)";
+	return {};
+}
+
 /* Every directory from / down to (and including) `dir` must be searchable. */
 void checkTraversal(const HostFacts &host, const std::string &path, bool includeSelf, uint64_t root,
                     const Pointer &at, const std::string &what, std::vector<Reason> &out)
@@ -70,7 +111,8 @@ void checkTraversal(const HostFacts &host, const std::string &path, bool include
 	for (const auto &d : dirs) {
 		auto st = host.stat(d);
 		if (!st) {
-			out.push_back({at, what + ": " + d + " cannot be inspected"});
+			out.push_back(
+			        {at, what + ": " + d + " cannot be inspected" + engineHint(path)});
 			return;
 		}
 		if (!traversable(*st, root)) {
@@ -78,10 +120,7 @@ void checkTraversal(const HostFacts &host, const std::string &path, bool include
 			                  std::to_string(st->uid) + ":" + std::to_string(st->gid) +
 			                  ", the mapped root (host uid " + std::to_string(root) +
 			                  ") cannot traverse it";
-			if (paths::isSameOrUnder(d, "/var/lib/docker") ||
-			    paths::isStrictlyUnder(path, "/var/lib/docker"))
-				why += " (Docker keeps /var/lib/docker 0710 root:root)";
-			out.push_back({at, why});
+			out.push_back({at, why + engineHint(path)});
 			return;
 		}
 	}
@@ -126,7 +165,7 @@ void checkMappings(RuleRun &rr, const Value *list, const char *key, bool require
 	if (!list || list->items().empty()) {
 		if (required)
 			rr.deny(at, std::string("user namespace without ") + key,
-			        paths::kUsernsRemedy);
+			        usernsRemedy(rr.doc));
 		return;
 	}
 	for (size_t i = 0; i < list->items().size(); i++) {
@@ -201,7 +240,7 @@ bool checkJoined(RuleRun &rr, const std::string &nsPath)
 				rr.deny(at,
 				        "cannot parse " + std::string(name) +
 				                " of joined user namespace " + nsPath,
-				        paths::kUsernsRemedy);
+				        usernsRemedy(rr.doc));
 				return true;
 			}
 			lines++;
@@ -213,7 +252,7 @@ bool checkJoined(RuleRun &rr, const std::string &nsPath)
 			                (lines == 0 ? std::string("has no ") + name
 			                            : std::string(name) +
 			                                      " covers host ID 0 (host root)"),
-			        paths::kUsernsRemedy);
+			        usernsRemedy(rr.doc));
 	}
 	return true;
 }
@@ -309,7 +348,7 @@ void usernsRule(RuleRun &rr)
 				rr.deny(lat / "namespaces",
 				        "joins user namespace " + *path +
 				                " whose mappings bulkhead cannot check",
-				        paths::kUsernsRemedy);
+				        usernsRemedy(rr.doc));
 				return;
 			}
 			checkMappings(rr, uidM, "uidMappings", !joins);
@@ -318,13 +357,13 @@ void usernsRule(RuleRun &rr)
 		}
 		if ((uidM && !uidM->items().empty()) || (gidM && !gidM->items().empty())) {
 			rr.deny(lat / (uidM ? "uidMappings" : "gidMappings"),
-			        "ID mappings without a user namespace", paths::kUsernsRemedy);
+			        "ID mappings without a user namespace", usernsRemedy(rr.doc));
 			return;
 		}
 		if (!add) {
 			rr.deny(lat / "namespaces",
 			        "no user namespace: container root is host root",
-			        paths::kUsernsRemedy);
+			        usernsRemedy(rr.doc));
 			return;
 		}
 
@@ -440,7 +479,8 @@ void usernsRule(RuleRun &rr)
 			auto real = rr.host.realpath(*rootAbs);
 			if (!real)
 				reasons.push_back(
-				        {rat, "rootfs " + *rootAbs + " cannot be inspected"});
+				        {rat, "rootfs " + *rootAbs + " cannot be inspected" +
+				                      engineHint(paths::normalize(*rootAbs))});
 			else {
 				checkTraversal(rr.host, paths::normalize(*real), true, root, rat,
 				               "rootfs " + *rootAbs, reasons);
@@ -451,7 +491,7 @@ void usernsRule(RuleRun &rr)
 		if (!reasons.empty()) {
 			for (const auto &r : reasons)
 				rr.deny(r.at, "cannot add a user namespace: " + r.why,
-				        paths::kUsernsRemedy);
+				        usernsRemedy(rr.doc));
 			return;
 		}
 
@@ -460,7 +500,7 @@ void usernsRule(RuleRun &rr)
 		           "mapping 0-" +
 		                   std::to_string(size - 1) + " to host " + std::to_string(start) +
 		                   "-" + std::to_string(start + size - 1),
-		           paths::kUsernsRemedy, [&rr, start, size] {
+		           usernsRemedy(rr.doc), [&rr, start, size] {
 			           auto mapping = [&] {
 				           Value a = Value::array();
 				           Value m = Value::object();

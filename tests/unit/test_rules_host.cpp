@@ -848,8 +848,17 @@ TEST_CASE("P5.userns refuses Docker's default spec with the remedy", "[rules][P5
 	CHECK(count(r, Action::Mutate) == 0);
 	CHECK(mentions(r, "0710"));
 	CHECK(mentions(r, "dockerd --userns-remap=default"));
-	CHECK(mentions(r, "hostUsers: false"));
+	CHECK(!mentions(r, "hostUsers: false")); /* the remedy names this engine's knob */
 	CHECK(r.doc == doc);
+	/* Podman's and Kubernetes' specs get theirs. */
+	auto pod =
+	        run("P5.userns", fixture("podman-4.3-default.json"), socketHost(), call(kPodmanId));
+	CHECK(mentions(pod, "podman run --userns=auto"));
+	CHECK(!mentions(pod, "dockerd"));
+	Value k8s = fixture("runc-spec-default.json");
+	k8s.set("annotations", J(R"({"io.kubernetes.cri.container-type":"container"})"));
+	auto kr = run("P5.userns", k8s, socketHost(), call("c"));
+	CHECK(mentions(kr, "hostUsers: false"));
 	/* Where the host cannot be inspected, it fails closed too. */
 	CHECK(count(run("P5.userns", doc, socketHost(), call(kDockerId)), Action::Deny) >= 1);
 }
