@@ -84,7 +84,20 @@ std::string usernsRemedy(const Value &doc)
 		return "Kubernetes pod spec hostUsers: false";
 	if (paths::isStrictlyUnder(rootPath, "/var/lib/containers/storage"))
 		return "podman run --userns=auto (or --uidmap)";
-	if (paths::isStrictlyUnder(rootPath, "/var/lib/docker"))
+	/* Docker's own prestart hook names it, whatever its data-root. */
+	bool dockerHook = false;
+	const Value *hooks = doc.isObject() ? doc.find("hooks") : nullptr;
+	if (hooks && hooks->isObject())
+		for (const auto &stage : hooks->members())
+			if (stage.second.isArray())
+				for (const auto &h : stage.second.items()) {
+					const Value *args = h.isObject() ? h.find("args") : nullptr;
+					if (args && args->isArray() && !args->items().empty() &&
+					    args->items()[0].isString() &&
+					    args->items()[0].asString() == "libnetwork-setkey")
+						dockerHook = true;
+				}
+	if (dockerHook || paths::isStrictlyUnder(rootPath, "/var/lib/docker"))
 		return "dockerd --userns-remap=default (daemon.json \"userns-remap\": \"default\")";
 	return paths::kUsernsRemedy;
 }
