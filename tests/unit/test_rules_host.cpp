@@ -209,6 +209,16 @@ TEST_CASE("P8.namespaces refuses a namespace path when pid 1's namespaces are un
 	auto r = run("P8.namespaces", doc, h, call("c"));
 	CHECK(count(r, Action::Deny) == 1);
 	CHECK(mentions(r, "cannot be read"));
+	/* Our own netns is recognised as the host's even so (--net=host). */
+	h.file("/run/docker/netns/default", h.selfNs["net"].dev, h.selfNs["net"].ino,
+	       S_IFREG | 0444);
+	auto own = run(
+	        "P8.namespaces",
+	        J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+	          R"({"type":"mount"},{"type":"network","path":"/run/docker/netns/default"}]}})"),
+	        h, call("c"), J(R"({"pid1Optional":true})"));
+	CHECK(count(own, Action::Deny) == 1);
+	CHECK(mentions(own, "is the host's network namespace"));
 	/* Without any path, nothing needs pid 1. */
 	CHECK(run("P8.namespaces", fixture("runc-spec-default.json"), h, call("c"))
 	              .findings.empty());
