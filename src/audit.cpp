@@ -1,1 +1,358 @@
-/* placeholder: implemented by its issue */
+#include "bulkhead/audit.h"
+
+#include "bulkhead_build.h"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "bulkhead/error.h"
+#include "bulkhead/sha256.h"
+
+namespace bulkhead::audit {
+
+namespace {
+
+/* A file descriptor closed on scope exit. */
+class Fd
+{
+public:
+	explicit Fd(int fd = -1) noexcept : fd_(fd) {}
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+	~Fd()
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+	}
+	[[nodiscard]] int get() const noexcept { return fd_; }
+
+private:
+	int fd_;
+};
+
+/* Replace the bytes of s that are not part of well-formed UTF-8 by '?'. */
+std::string cleanUtf8(std::string_view s)
+{
+	std::string out;
+	out.reserve(s.size());
+	size_t i = 0;
+	while (i < s.size()) {
+		auto c = static_cast<unsigned char>(s[i]);
+		size_t len = 0;
+		unsigned cp = 0;
+		if (c < 0x80) {
+			out.push_back(static_cast<char>(c));
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			len = 2;
+			cp = c & 0x1Fu;
+		} else if ((c & 0xF0) == 0xE0) {
+			len = 3;
+			cp = c & 0x0Fu;
+		} else if ((c & 0xF8) == 0xF0) {
+			len = 4;
+			cp = c & 0x07u;
+		}
+		bool ok = len != 0 && i + len <= s.size();
+		for (size_t k = 1; ok && k < len; k++) {
+			auto cc = static_cast<unsigned char>(s[i + k]);
+			if ((cc & 0xC0) != 0x80)
+				ok = false;
+			else
+				cp = (cp << 6) | (cc & 0x3Fu);
+		}
+		if (ok) {
+			/* overlong forms, surrogates and values past U+10FFFF */
+			static const unsigned minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+			if (cp < minimum[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+				ok = false;
+		}
+		if (ok) {
+			out.append(s.substr(i, len));
+			i += len;
+		} else {
+			out.push_back('?');
+			i++;
+		}
+	}
+	return out;
+}
+
+json::Value str(std::string_view s)
+{
+	return json::Value::string(cleanUtf8(s));
+}
+
+std::string hostName()
+{
+	struct utsname u
+	{
+	};
+	if (::uname(&u) != 0)
+		return "";
+	return u.nodename;
+}
+
+bool isHintKey(std::string_view k)
+{
+	return k.starts_with("io.kubernetes.") || k == "io.container.manager" ||
+	       k.starts_with("io.podman.") || k.starts_with("nerdctl/");
+}
+
+} // namespace
+
+void makeDirs(const std::string &path, unsigned mode)
+{
+	if (path.empty())
+		return;
+	struct stat st
+	{
+	};
+	if (::stat(path.c_str(), &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			throw Error(ErrorKind::Io, path + ": not a directory");
+		return;
+	}
+	if (errno != ENOENT)
+		throwErrno(path);
+	auto slash = path.find_last_of('/');
+	if (slash != std::string::npos && slash > 0)
+		makeDirs(path.substr(0, slash), mode);
+	if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0) {
+		if (errno == EEXIST)
+			return;
+		throwErrno("mkdir " + path);
+	}
+	/* exactly the mode asked for, whatever the umask */
+	if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
+		throwErrno("chmod " + path);
+}
+
+json::Value engineHints(const json::Value &spec)
+{
+	json::Value out = json::Value::object();
+	const json::Value *ann = spec.find("annotations");
+	if (ann == nullptr || !ann->isObject())
+		return out;
+	size_t n = 0;
+	for (const auto &[k, v] : ann->members()) {
+		if (!isHintKey(k) || !v.isString())
+			continue;
+		if (++n > 32)
+			break;
+		std::string val = v.asString();
+		if (val.size() > 256)
+			val.resize(256);
+		out.set(cleanUtf8(k), str(val));
+	}
+	return out;
+}
+
+std::string rfc3339Now()
+{
+	struct timespec ts
+	{
+	};
+	::clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm
+	{
+	};
+	::gmtime_r(&ts.tv_sec, &tm);
+	char buf[64];
+	size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	return std::string(buf, n) + strprintf(".%03ldZ", ts.tv_nsec / 1000000L);
+}
+
+std::string format(const Record &r, std::string_view time, std::string_view host)
+{
+	using json::Value;
+	Value rec = Value::object();
+	rec.set("time", Value::string(std::string(time)));
+	rec.set("host", str(host));
+	rec.set("pid", Value::number(static_cast<int64_t>(::getpid())));
+	rec.set("bulkhead", Value::string(BULKHEAD_VERSION));
+	rec.set("command", str(r.command));
+	rec.set("containerId", str(r.containerId));
+	rec.set("bundle", str(r.bundle));
+	rec.set("subject", str(r.subject));
+	rec.set("engine", r.engine.isObject() ? r.engine : Value::object());
+	if (r.decision == nullptr) {
+		rec.set("verdict", Value::string("error"));
+		rec.set("error", str(r.error));
+		return json::write(rec) + "\n";
+	}
+	const policy::Decision &d = *r.decision;
+	Value pol = Value::object();
+	pol.set("name", str(d.policyName));
+	pol.set("sha256", str(d.policySha256));
+	rec.set("policy", pol);
+	rec.set("mode", Value::string(d.mode == policy::Mode::Audit ? "audit" : "enforce"));
+	rec.set("verdict", Value::string(policy::verdictName(d.verdict)));
+	Value findings = Value::array();
+	for (const auto &f : d.findings) {
+		Value o = Value::object();
+		o.set("rule", str(f.rule));
+		o.set("pointer", str(f.pointer));
+		o.set("message", str(f.message));
+		o.set("action", Value::string(policy::actionName(f.action)));
+		if (f.wouldBe != f.action)
+			o.set("wouldBe", Value::string(policy::actionName(f.wouldBe)));
+		if (!f.remedy.empty())
+			o.set("remedy", str(f.remedy));
+		findings.push(std::move(o));
+	}
+	rec.set("findings", std::move(findings));
+	rec.set("patch", d.patch.isArray() ? d.patch : Value::array());
+	Value ex = Value::array();
+	for (const auto &e : d.exemptions) {
+		Value o = Value::object();
+		o.set("name", str(e.name));
+		o.set("reason", str(e.reason));
+		o.set("expires", str(e.expires));
+		Value rules = Value::array();
+		for (const auto &rule : e.rules)
+			rules.push(str(rule));
+		o.set("rules", std::move(rules));
+		ex.push(std::move(o));
+	}
+	rec.set("exemptions", std::move(ex));
+	if (!r.kept.empty())
+		rec.set("kept", str(r.kept));
+	if (!r.error.empty())
+		rec.set("error", str(r.error));
+	return json::write(rec) + "\n";
+}
+
+void append(const std::string &path, std::string_view line)
+{
+	auto fail = [&path](const std::string &what) {
+		int e = errno;
+		throw Error(ErrorKind::Io,
+		            "audit log " + path + ": " + what + ": " + std::strerror(e));
+	};
+	if (path.empty() || path[0] != '/')
+		throw Error(ErrorKind::Io, "audit log \"" + path + "\": not an absolute path");
+	auto slash = path.find_last_of('/');
+	try {
+		makeDirs(path.substr(0, slash), 0750);
+	} catch (const Error &e) {
+		throw e.wrap("audit log " + path);
+	}
+	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+	int raw = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640);
+	bool created = raw >= 0;
+	if (raw < 0 && errno == EEXIST)
+		raw = ::open(path.c_str(), flags);
+	if (raw < 0)
+		fail("open");
+	Fd fd(raw);
+	struct stat st
+	{
+	};
+	if (::fstat(fd.get(), &st) != 0)
+		fail("fstat");
+	if (!S_ISREG(st.st_mode))
+		throw Error(ErrorKind::Io, "audit log " + path + ": not a regular file");
+	if (created && ::fchmod(fd.get(), 0640) != 0)
+		fail("fchmod");
+	const bool lock = line.size() > PIPE_BUF;
+	if (lock && ::flock(fd.get(), LOCK_EX) != 0)
+		fail("flock");
+	size_t done = 0;
+	while (done < line.size()) {
+		ssize_t n = ::write(fd.get(), line.data() + done, line.size() - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fail("write");
+		}
+		if (n == 0) {
+			errno = EIO;
+			fail("write");
+		}
+		done += static_cast<size_t>(n);
+	}
+	/* the lock goes with the descriptor */
+}
+
+bool write(const AuditConfig &cfg, const Record &r)
+{
+	std::string line;
+	try {
+		line = format(r, rfc3339Now(), hostName());
+		append(cfg.log, line);
+		return true;
+	} catch (const Error &e) {
+		if (!cfg.failOpen)
+			throw;
+		::openlog("bulkhead", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+		::syslog(LOG_WARNING,
+		         "audit record not written (audit.onError continue): %s; record: %.3000s",
+		         e.what(), line.c_str());
+		::closelog();
+		return false;
+	}
+}
+
+std::string keepDenied(const std::string &dir, std::string_view text)
+{
+	if (dir.empty() || dir[0] != '/')
+		throw Error(ErrorKind::Io,
+		            "audit keepDenied \"" + dir + "\": not an absolute path");
+	try {
+		makeDirs(dir, 0750);
+	} catch (const Error &e) {
+		throw e.wrap("audit keepDenied");
+	}
+	const std::string name = sha256Hex(text) + ".json";
+	const std::string path = dir + "/" + name;
+	struct stat st
+	{
+	};
+	if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+		return path;
+	unsigned char rnd[8] = {};
+	if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd))
+		throwErrno("keepDenied: getrandom");
+	std::string tmp = dir + "/." + name + ".";
+	for (unsigned char c : rnd)
+		tmp += strprintf("%02x", c);
+	int raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (raw < 0)
+		throwErrno("keepDenied: " + tmp);
+	try {
+		Fd fd(raw);
+		if (::fchmod(fd.get(), 0640) != 0)
+			throwErrno("keepDenied: fchmod " + tmp);
+		size_t done = 0;
+		while (done < text.size()) {
+			ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				throwErrno("keepDenied: write " + tmp);
+			done += static_cast<size_t>(n);
+		}
+		if (::fsync(fd.get()) != 0)
+			throwErrno("keepDenied: fsync " + tmp);
+		if (::rename(tmp.c_str(), path.c_str()) != 0)
+			throwErrno("keepDenied: rename " + path);
+	} catch (...) {
+		::unlink(tmp.c_str());
+		throw;
+	}
+	return path;
+}
+
+} // namespace bulkhead::audit

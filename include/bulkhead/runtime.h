@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bulkhead/cli.h"
@@ -16,5 +19,10 @@ namespace bulkhead::runtime {
  * execv). A denial throws Error{Denied, reason}; any other problem throws (fail
  * closed). The audit record is written before returning. */
 std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg);
+
+/* runc's size syntax for update --memory / --memory-swap (go-units RAMInBytes):
+ * "1024", "512m", "1g", "1.5GiB" (binary multipliers). nullopt when the text is
+ * not a size ("-1", unlimited, is the caller's business). */
+std::optional<int64_t> parseRamSize(std::string_view text);
 
 } // namespace bulkhead::runtime

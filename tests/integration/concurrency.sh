@@ -1,3 +1,129 @@
+#!/bin/bash
+# concurrency: 200 `bulkhead create` at once against a fake runtime leave 200
+# hardened specs and 200 complete audit lines; and crash safety: bulkhead killed
+# with SIGKILL at many points of a create leaves config.json either the
+# original or the complete hardened spec, never anything else.
+# Root only; exit 77 = skipped (says why).
+set -u
+
+skip() { echo "concurrency: skipped: $*" >&2; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+BIN=${BULKHEAD_BIN:-}
+SRC=${BULKHEAD_SOURCE_ROOT:-}
+[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
+[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] || skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
+command -v jq >/dev/null || skip "jq not installed"
+SPEC="$SRC/tests/data/runc-spec-default.json"
+[ -f "$SPEC" ] || skip "no $SPEC"
+
+umask 022
+T=$(mktemp -d /tmp/bulkhead-conc.XXXXXX) || exit 1
+chmod 0755 "$T"
+trap 'rm -rf "$T"' EXIT
+
+FAILS=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION 'SHELL CONDITION'
+	if eval "$2"; then ok "$1"; else bad "$1"; fi
+}
+
+# The fake runtime: records that it ran, succeeds.
+cat >"$T/fake-runc" <<'EOF'
 #!/bin/sh
-echo "concurrency: not written yet" >&2
-exit 77
+exit 0
+EOF
+chmod 0755 "$T/fake-runc"
+mkdir -p "$T/rootfs"
+cat >"$T/bulkhead.json" <<EOF
+{"runtime": "$T/fake-runc",
+ "policy": "$SRC/policies/restricted.json",
+ "audit": {"log": "$T/audit/audit.jsonl"}}
+EOF
+export BULKHEAD_CONFIG="$T/bulkhead.json"
+AUDIT="$T/audit/audit.jsonl"
+
+mkbundle() {
+	mkdir -p "$1"
+	jq --arg root "$T/rootfs" '.root.path = $root' "$SPEC" >"$1/config.json"
+}
+
+echo "# 1. 200 creates at once"
+N=200
+for i in $(seq 1 $N); do mkbundle "$T/b$i"; done
+pids=""
+for i in $(seq 1 $N); do
+	"$BIN" create --bundle "$T/b$i" "conc-$i" </dev/null >/dev/null 2>"$T/b$i.err" &
+	pids="$pids $!"
+done
+failed=0
+for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+check "all $N creates exit 0 ($failed failed; first error: $(cat "$T"/b*.err 2>/dev/null | head -n 1 | head -c 300))" \
+	'[ "$failed" = 0 ]'
+hardened=0
+for i in $(seq 1 $N); do
+	if jq -e '.process.user.uid != 0 and .annotations["io.bulkhead.policy"] != null' \
+		"$T/b$i/config.json" >/dev/null 2>&1; then
+		hardened=$((hardened + 1))
+	fi
+done
+check "all $N specs hardened ($hardened)" '[ "$hardened" = "$N" ]'
+left=$(find "$T" -name '.config.json.bulkhead-*' | wc -l)
+check "no temporary file left ($left)" '[ "$left" = 0 ]'
+lines=$(wc -l <"$AUDIT" 2>/dev/null || echo 0)
+check "$N audit lines ($lines)" '[ "$lines" = "$N" ]'
+check "every audit line is complete JSON" 'jq -e . "$AUDIT" >/dev/null 2>&1'
+ids=$(jq -r .containerId "$AUDIT" 2>/dev/null | sort -u | wc -l)
+check "one record per container ($ids)" '[ "$ids" = "$N" ]'
+check "every record says mutate" \
+	'[ "$(jq -r .verdict "$AUDIT" 2>/dev/null | sort -u)" = mutate ]'
+
+echo "# 2. crash safety: SIGKILL at many points"
+C="$T/crash"
+mkbundle "$C"
+cp "$C/config.json" "$T/original.json"
+"$BIN" create --bundle "$C" crash-ref </dev/null >/dev/null 2>"$T/ref.err"
+rc=$?
+check "reference create exits 0 (rc=$rc $(head -c 300 "$T/ref.err"))" '[ "$rc" = 0 ]'
+cp "$C/config.json" "$T/hardened.json"
+ORIG=$(sha256sum <"$T/original.json" | cut -d' ' -f1)
+HARD=$(sha256sum <"$T/hardened.json" | cut -d' ' -f1)
+check "hardened differs from the original" '[ "$ORIG" != "$HARD" ]'
+seen_orig=0 seen_hard=0 seen_other=0
+# with an injected pause between writing the copy and the rename (50 ms), and
+# without it: kill after 0..~120 ms
+for round in 1 2; do
+	for d in 0 0.001 0.002 0.003 0.005 0.008 0.01 0.015 0.02 0.03 0.04 0.05 0.06 0.07 0.08 \
+		0.09 0.1 0.12; do
+		cp "$T/original.json" "$C/config.json"
+		if [ "$round" = 1 ]; then
+			BULKHEAD_TEST_PAUSE_US=50000 "$BIN" create --bundle "$C" crash </dev/null \
+				>/dev/null 2>&1 &
+		else
+			"$BIN" create --bundle "$C" crash </dev/null >/dev/null 2>&1 &
+		fi
+		p=$!
+		sleep "$d"
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		h=$(sha256sum <"$C/config.json" | cut -d' ' -f1)
+		if [ "$h" = "$ORIG" ]; then
+			seen_orig=$((seen_orig + 1))
+		elif [ "$h" = "$HARD" ]; then
+			seen_hard=$((seen_hard + 1))
+		else
+			seen_other=$((seen_other + 1))
+			cp "$C/config.json" "$T/bad-$round-$d.json"
+		fi
+	done
+done
+check "config.json always original ($seen_orig) or hardened ($seen_hard), never other ($seen_other)" \
+	'[ "$seen_other" = 0 ]'
+check "the kills landed on both sides of the rename" '[ "$seen_orig" -gt 0 ] && [ "$seen_hard" -gt 0 ]'
+check "audit lines stay complete after the kills" 'jq -e . "$AUDIT" >/dev/null 2>&1'
+
+if [ "$FAILS" -ne 0 ]; then
+	echo "concurrency: $FAILS check(s) failed" >&2
+	exit 1
+fi
+echo "concurrency: all checks passed"

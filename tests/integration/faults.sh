@@ -1,3 +1,160 @@
+#!/bin/bash
+# faults: every fault on the create path fails closed — exit 1, one clear line
+# on stderr, nothing on stdout, config.json untouched, no temporary file, and the
+# runtime never runs: read-only bundle, full filesystem, unreadable or bad
+# policy, missing runtime, symlinked / FIFO config.json, unwritable audit log.
+# Root only; exit 77 = skipped (says why).
+set -u
+
+skip() { echo "faults: skipped: $*" >&2; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root"
+BIN=${BULKHEAD_BIN:-}
+SRC=${BULKHEAD_SOURCE_ROOT:-}
+[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
+[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] || skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
+command -v jq >/dev/null || skip "jq not installed"
+SPEC="$SRC/tests/data/runc-spec-default.json"
+[ -f "$SPEC" ] || skip "no $SPEC"
+
+umask 022
+T=$(mktemp -d /tmp/bulkhead-faults.XXXXXX) || exit 1
+chmod 0755 "$T"
+MOUNTS=""
+cleanup() {
+	for m in $MOUNTS; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+FAILS=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION 'SHELL CONDITION'
+	if eval "$2"; then ok "$1"; else bad "$1"; fi
+}
+
+# The fake runtime leaves a mark when it runs: a failed call must not run it.
+cat >"$T/fake-runc" <<EOF
 #!/bin/sh
-echo "faults: not written yet" >&2
-exit 77
+echo ran >>"$T/runtime-ran"
+exit 0
+EOF
+chmod 0755 "$T/fake-runc"
+mkdir -p "$T/rootfs"
+
+# config RUNTIME POLICY LOG: write the machine config
+config() {
+	cat >"$T/bulkhead.json" <<EOF
+{"runtime": "$1", "policy": "$2", "audit": {"log": "$3"}}
+EOF
+}
+export BULKHEAD_CONFIG="$T/bulkhead.json"
+GOOD_POLICY="$SRC/policies/restricted.json"
+LOG="$T/audit/audit.jsonl"
+
+mkbundle() {
+	mkdir -p "$1"
+	jq --arg root "$T/rootfs" '.root.path = $root' "$SPEC" >"$1/config.json"
+}
+
+# fails_closed NAME BUNDLE: create must refuse and leave everything as it was
+fails_closed() {
+	local name=$1 B=$2
+	local before
+	before=$(sha256sum <"$B/config.json" 2>/dev/null || readlink "$B/config.json")
+	rm -f "$T/runtime-ran"
+	timeout 20 "$BIN" create --bundle "$B" "fault-$name" </dev/null >"$T/out" 2>"$T/err"
+	local rc=$?
+	local after
+	after=$(sha256sum <"$B/config.json" 2>/dev/null || readlink "$B/config.json")
+	check "$name: exit 1 (rc=$rc)" '[ "$rc" = 1 ]'
+	check "$name: one line on stderr: $(head -c 300 "$T/err")" \
+		'[ "$(wc -l <"$T/err")" = 1 ] && grep -q "^bulkhead: " "$T/err"'
+	check "$name: nothing on stdout" '[ ! -s "$T/out" ]'
+	check "$name: config.json untouched" '[ "$before" = "$after" ]'
+	check "$name: no temporary file" '[ -z "$(find "$B" -name ".config.json.bulkhead-*" 2>/dev/null)" ]'
+	check "$name: the runtime did not run" '[ ! -e "$T/runtime-ran" ]'
+}
+
+config "$T/fake-runc" "$GOOD_POLICY" "$LOG"
+
+echo "# sanity: the good path works with this setup"
+mkbundle "$T/good"
+"$BIN" create --bundle "$T/good" fault-good </dev/null >/dev/null 2>"$T/err"
+rc=$?
+check "a plain create succeeds (rc=$rc $(head -c 300 "$T/err"))" '[ "$rc" = 0 ] && [ -e "$T/runtime-ran" ]'
+
+echo "# read-only bundle directory"
+mkdir -p "$T/ro"
+if mount -t tmpfs -o size=1m tmpfs "$T/ro" 2>/dev/null; then
+	MOUNTS="$T/ro $MOUNTS"
+	mkbundle "$T/ro/b"
+	if mount -o remount,ro "$T/ro" 2>/dev/null; then
+		fails_closed read-only "$T/ro/b"
+	else
+		echo "# skipped: cannot remount read-only here"
+	fi
+else
+	echo "# skipped: cannot mount a tmpfs here"
+fi
+
+echo "# full filesystem"
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=64k tmpfs "$T/full" 2>/dev/null; then
+	MOUNTS="$T/full $MOUNTS"
+	mkbundle "$T/full/b"
+	dd if=/dev/zero of="$T/full/fill" bs=1k count=1024 2>/dev/null
+	fails_closed full-filesystem "$T/full/b"
+else
+	echo "# skipped: cannot mount a tmpfs here"
+fi
+
+echo "# unreadable or bad policy"
+mkbundle "$T/p"
+config "$T/fake-runc" "$T/no-such-policy.json" "$LOG"
+fails_closed missing-policy "$T/p"
+mkdir -p "$T/policy-dir"
+config "$T/fake-runc" "$T/policy-dir" "$LOG"
+fails_closed policy-is-a-directory "$T/p"
+printf '{"name": "broken", "rules": {' >"$T/broken.json"
+config "$T/fake-runc" "$T/broken.json" "$LOG"
+fails_closed malformed-policy "$T/p"
+cp "$GOOD_POLICY" "$T/writable.json"
+cp "$SRC/policies/seccomp-default.json" "$T/" 2>/dev/null
+chmod 0666 "$T/writable.json"
+config "$T/fake-runc" "$T/writable.json" "$LOG"
+fails_closed world-writable-policy "$T/p"
+mkfifo "$T/policy.fifo"
+config "$T/fake-runc" "$T/policy.fifo" "$LOG"
+fails_closed policy-fifo "$T/p"
+
+echo "# missing runtime"
+config "$T/no-such-runc" "$GOOD_POLICY" "$LOG"
+fails_closed missing-runtime "$T/p"
+
+config "$T/fake-runc" "$GOOD_POLICY" "$LOG"
+echo "# symlinked config.json"
+mkdir -p "$T/s"
+jq --arg root "$T/rootfs" '.root.path = $root' "$SPEC" >"$T/elsewhere.json"
+ln -s "$T/elsewhere.json" "$T/s/config.json"
+cp "$T/elsewhere.json" "$T/elsewhere.orig"
+fails_closed symlinked-config "$T/s"
+check "symlink target untouched" 'cmp -s "$T/elsewhere.json" "$T/elsewhere.orig"'
+check "config.json still a symlink" '[ -L "$T/s/config.json" ]'
+
+echo "# config.json is a FIFO (must not block)"
+mkdir -p "$T/f"
+mkfifo "$T/f/config.json"
+fails_closed fifo-config "$T/f"
+
+echo "# audit log cannot be written"
+: >"$T/not-a-dir"
+config "$T/fake-runc" "$GOOD_POLICY" "$T/not-a-dir/audit.jsonl"
+mkbundle "$T/a"
+fails_closed audit-unwritable "$T/a"
+
+if [ "$FAILS" -ne 0 ]; then
+	echo "faults: $FAILS check(s) failed" >&2
+	exit 1
+fi
+echo "faults: all checks passed"
