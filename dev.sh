@@ -64,7 +64,8 @@ demo()
 	mkdir -p "$bundle/rootfs/bin"
 	cp /bin/busybox "$bundle/rootfs/bin/busybox"
 	for app in $("$bundle/rootfs/bin/busybox" --list); do
-		ln -sf busybox "$bundle/rootfs/bin/$app"
+		# the list names busybox itself, which must stay the binary
+		[ "$app" = busybox ] || ln -sf busybox "$bundle/rootfs/bin/$app"
 	done
 	(cd "$bundle" && runc spec)
 	jq '.process.terminal = false | .process.args = ["sh", "-c",

@@ -1,13 +1,414 @@
-/* placeholder until the offline verbs land */
 #include "bulkhead/offline.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <new>
+#include <optional>
+#include <unistd.h>
+
 #include "bulkhead/error.h"
+#include "bulkhead/host.h"
+#include "bulkhead/json.h"
+#include "bulkhead/policy.h"
 
 namespace bulkhead::offline {
 
-int policyMain(const std::vector<std::string> &)
+namespace {
+
+constexpr size_t kMaxSpecBytes = 64u << 20;
+
+constexpr const char *kUsage =
+        "usage: bulkhead policy harden --policy FILE [--id ID] [CONFIG|-]\n"
+        "       bulkhead policy check --policy FILE [--format text|json] [--id ID] CONFIG...\n"
+        "       bulkhead policy validate FILE...\n"
+        "\n"
+        "  harden    print the hardened spec (exit 0), or the reasons it is refused (exit 3)\n"
+        "  check     per file: the verdict (allow, mutate, deny), the findings and the patch\n"
+        "  validate  check that a policy is well formed and names only known rules,\n"
+        "            capabilities and syscalls\n"
+        "\n"
+        "  --policy FILE   the policy file (see bulkhead-policy(5))\n"
+        "  --format FMT    text (default) or json\n"
+        "  --id ID         judge the spec as container ID (per-container engine files,\n"
+        "                  exemptions matched on containerId)\n"
+        "\n"
+        "Relative mount sources resolve against the directory holding CONFIG (the\n"
+        "current directory for -, standard input).\n"
+        "Exit status: 0 allowed (maybe mutated), 3 denied, 2 bad input or bad policy.\n";
+
+enum : int { kExitOk = 0, kExitBad = 2, kExitDenied = 3 };
+
+struct Options
 {
-	throw Error(ErrorKind::Internal, "the policy verbs are not built yet");
+	std::string verb;
+	std::string policy;
+	std::string format = "text";
+	std::string id;
+	bool help = false;
+	std::vector<std::string> operands;
+};
+
+[[noreturn]] void usageError(const std::string &msg)
+{
+	throw Error(ErrorKind::Usage, msg + " (see bulkhead policy --help)");
+}
+
+Options parseArgs(const std::vector<std::string> &args)
+{
+	Options o;
+	if (args.empty())
+		usageError("policy: missing verb: harden, check or validate");
+	size_t i = 0;
+	if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+		o.help = true;
+		return o;
+	}
+	o.verb = args[i++];
+	if (o.verb != "harden" && o.verb != "check" && o.verb != "validate")
+		usageError("policy: unknown verb \"" + o.verb + "\": harden, check or validate");
+	bool optionsDone = false;
+	bool seenPolicy = false, seenFormat = false, seenId = false;
+	for (; i < args.size(); i++) {
+		const std::string &a = args[i];
+		if (optionsDone || a == "-" || a.empty() || a[0] != '-') {
+			o.operands.push_back(a);
+			continue;
+		}
+		if (a == "--") {
+			optionsDone = true;
+			continue;
+		}
+		if (a == "--help" || a == "-h") {
+			o.help = true;
+			return o;
+		}
+		std::string name = a, value;
+		bool inlineValue = false;
+		if (auto eq = a.find('='); eq != std::string::npos && a.rfind("--", 0) == 0) {
+			name = a.substr(0, eq);
+			value = a.substr(eq + 1);
+			inlineValue = true;
+		}
+		auto takeValue = [&](bool &seen) {
+			if (seen)
+				usageError("policy " + o.verb + ": " + name + " given twice");
+			seen = true;
+			if (!inlineValue) {
+				if (i + 1 >= args.size())
+					usageError("policy " + o.verb + ": " + name +
+					           " needs a value");
+				value = args[++i];
+			}
+			if (value.empty())
+				usageError("policy " + o.verb + ": " + name + " needs a value");
+			return value;
+		};
+		if (name == "--policy" && o.verb != "validate")
+			o.policy = takeValue(seenPolicy);
+		else if (name == "--format" && o.verb == "check")
+			o.format = takeValue(seenFormat);
+		else if (name == "--id" && o.verb != "validate")
+			o.id = takeValue(seenId);
+		else
+			usageError("policy " + o.verb + ": unknown option " + name);
+	}
+	if (o.verb == "validate") {
+		if (o.operands.empty())
+			usageError("policy validate: which policy file?");
+		return o;
+	}
+	if (o.policy.empty())
+		usageError("policy " + o.verb + ": --policy FILE is required");
+	if (o.format != "text" && o.format != "json")
+		usageError("policy check: --format must be text or json, not \"" + o.format + "\"");
+	if (o.verb == "harden" && o.operands.size() > 1)
+		usageError("policy harden: one CONFIG at a time (or - for standard input)");
+	if (o.verb == "harden" && o.operands.empty())
+		o.operands.emplace_back("-");
+	if (o.verb == "check" && o.operands.empty())
+		usageError("policy check: which CONFIG files?");
+	if (o.verb == "check") {
+		size_t stdinCount = 0;
+		for (const auto &op : o.operands)
+			stdinCount += op == "-" ? 1 : 0;
+		if (stdinCount > 1)
+			usageError("policy check: standard input (-) can be read only once");
+	}
+	return o;
+}
+
+struct Input
+{
+	std::string name; /* as shown to the user */
+	json::Value doc;
+	std::string bundle;
+};
+
+Input readInput(const std::string &operand)
+{
+	Input in;
+	std::string text;
+	namespace fs = std::filesystem;
+	if (operand == "-") {
+		in.name = "<stdin>";
+		text = json::readFd(STDIN_FILENO, in.name, kMaxSpecBytes);
+		in.bundle = fs::current_path().string();
+	} else {
+		in.name = operand;
+		text = json::readFile(operand, kMaxSpecBytes);
+		in.bundle =
+		        fs::absolute(fs::path(operand)).lexically_normal().parent_path().string();
+	}
+	json::ParseOptions opts;
+	opts.allowComments = false; /* runc (Go's encoding/json) reads no comments either */
+	in.doc = json::parse(text, in.name, opts);
+	return in;
+}
+
+std::string oneLine(std::string s)
+{
+	for (char &c : s)
+		if (c == '\n' || c == '\r')
+			c = ' ';
+	return s;
+}
+
+struct Colour
+{
+	bool on;
+	[[nodiscard]] std::string wrap(std::string_view text, const char *code) const
+	{
+		if (!on)
+			return std::string(text);
+		return std::string("\033[") + code + "m" + std::string(text) + "\033[0m";
+	}
+	[[nodiscard]] std::string verdict(policy::Verdict v) const
+	{
+		const char *code = v == policy::Verdict::Allow    ? "32"
+		                   : v == policy::Verdict::Mutate ? "33"
+		                                                  : "1;31";
+		return wrap(policy::verdictName(v), code);
+	}
+	[[nodiscard]] std::string action(policy::Action a, size_t width) const
+	{
+		std::string name = policy::actionName(a);
+		std::string pad(width > name.size() ? width - name.size() : 0, ' ');
+		const char *code = a == policy::Action::Mutate  ? "33"
+		                   : a == policy::Action::Deny  ? "1;31"
+		                   : a == policy::Action::Audit ? "36"
+		                                                : "0";
+		return wrap(name, code) + pad;
+	}
+};
+
+/* A patch operation on one line, values elided past a readable length. */
+std::string patchLine(const json::Value &op)
+{
+	const json::Value *kind = op.find("op");
+	const json::Value *path = op.find("path");
+	std::string line = (kind && kind->isString() ? kind->asString() : "?") + " " +
+	                   (path && path->isString() ? path->asString() : "?");
+	if (const json::Value *v = op.find("value")) {
+		std::string text = json::write(*v, false);
+		if (text.size() > 60)
+			text = v->isObject()  ? "{...}"
+			       : v->isArray() ? "[...]"
+			                      : text.substr(0, 57) + "...";
+		line += " " + text;
+	}
+	return line;
+}
+
+std::string checkText(const Input &in, const policy::Decision &d, const Colour &c)
+{
+	std::string out = in.name + ": " + c.verdict(d.verdict);
+	if (d.mode == policy::Mode::Audit)
+		out += " (audit mode: enforcing would " +
+		       std::string(policy::verdictName(d.wouldBe)) + ")";
+	out += strprintf(", %zu finding%s\n", d.findings.size(), d.findings.size() == 1 ? "" : "s");
+	for (const auto &f : d.findings) {
+		out += "  " + c.action(f.action, 6) + " " + f.rule + " " +
+		       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
+		       oneLine(f.message);
+		if (!f.remedy.empty())
+			out += "; fix: " + oneLine(f.remedy);
+		out += "\n";
+	}
+	for (const auto &e : d.exemptions) {
+		out += "  exempt " + e.name + " (";
+		for (size_t i = 0; i < e.rules.size(); i++)
+			out += (i ? ", " : "") + e.rules[i];
+		out += "): " + oneLine(e.reason);
+		if (!e.expires.empty())
+			out += ", until " + e.expires;
+		out += "\n";
+	}
+	for (const auto &o : d.overrides) {
+		out += "  override " + o.name + " (";
+		for (size_t i = 0; i < o.rules.size(); i++)
+			out += (i ? ", " : "") + o.rules[i];
+		out += ")";
+		if (!o.reason.empty())
+			out += ": " + oneLine(o.reason);
+		out += "\n";
+	}
+	if (d.patch.isArray() && !d.patch.items().empty()) {
+		out += strprintf("  patch (%zu operation%s):\n", d.patch.items().size(),
+		                 d.patch.items().size() == 1 ? "" : "s");
+		for (const auto &op : d.patch.items())
+			out += "    " + oneLine(patchLine(op)) + "\n";
+	}
+	return out;
+}
+
+int harden(const Options &o, std::string &out, std::string &err)
+{
+	policy::Policy p = policy::Policy::load(o.policy, false);
+	Input in = readInput(o.operands[0]);
+	RealHost host;
+	policy::Decision d = p.evaluate(in.doc, policy::Scope::Spec,
+	                                policy::CallContext{o.id, in.bundle, "policy"}, host);
+	if (d.verdict == policy::Verdict::Deny) {
+		for (const auto &f : d.findings) {
+			if (f.action != policy::Action::Deny)
+				continue;
+			err += "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
+			       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
+			       oneLine(f.message);
+			if (!f.remedy.empty())
+				err += "; fix: " + oneLine(f.remedy);
+			err += "\n";
+		}
+		return kExitDenied;
+	}
+	out = json::write(d.result, true);
+	return kExitOk;
+}
+
+int check(const Options &o, std::string &out, std::string &err, bool colour)
+{
+	policy::Policy p = policy::Policy::load(o.policy, false);
+	RealHost host;
+	Colour c{colour};
+	int rc = kExitOk;
+	json::Value results = json::Value::array();
+	bool first = true;
+	for (const auto &operand : o.operands) {
+		std::optional<Input> in;
+		try {
+			in = readInput(operand);
+		} catch (const Error &e) {
+			rc = kExitBad;
+			std::string name = operand == "-" ? "<stdin>" : operand;
+			err += "bulkhead: " + oneLine(e.what()) + "\n";
+			if (o.format == "json") {
+				json::Value r = json::Value::object();
+				r.set("file", json::Value::string(name));
+				r.set("error", json::Value::string(e.what()));
+				results.push(std::move(r));
+			} else {
+				out += (first ? "" : "\n") + name + ": " + c.wrap("error", "1;31") +
+				       ": " + oneLine(e.what()) + "\n";
+				first = false;
+			}
+			continue;
+		}
+		policy::Decision d =
+		        p.evaluate(in->doc, policy::Scope::Spec,
+		                   policy::CallContext{o.id, in->bundle, "policy"}, host);
+		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
+			rc = kExitDenied;
+		if (o.format == "json") {
+			json::Value r = json::Value::object();
+			r.set("file", json::Value::string(in->name));
+			for (auto &[k, v] : policy::toJson(d).members())
+				r.set(k, std::move(v));
+			results.push(std::move(r));
+		} else {
+			out += (first ? "" : "\n") + checkText(*in, d, c);
+			first = false;
+		}
+	}
+	if (o.format == "json") {
+		json::Value doc = json::Value::object();
+		json::Value pol = json::Value::object();
+		pol.set("name", json::Value::string(p.name()));
+		pol.set("sha256", json::Value::string(p.sha256()));
+		pol.set("mode",
+		        json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
+		doc.set("policy", std::move(pol));
+		doc.set("results", std::move(results));
+		out += json::write(doc, true);
+	}
+	return rc;
+}
+
+int validate(const Options &o, std::string &out, std::string &err)
+{
+	int rc = kExitOk;
+	const bool asRoot = ::geteuid() == 0;
+	for (const auto &file : o.operands) {
+		try {
+			policy::Policy p = policy::Policy::load(file, asRoot);
+			out += file + ": ok: policy " + p.name() + ", mode " +
+			       (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
+			       ", sha256:" + p.sha256() + "\n";
+		} catch (const Error &e) {
+			err += oneLine(e.what()) + "\n";
+			rc = kExitBad;
+		}
+	}
+	return rc;
+}
+
+void writeAll(int fd, const std::string &s)
+{
+	size_t done = 0;
+	while (done < s.size()) {
+		ssize_t n = ::write(fd, s.data() + done, s.size() - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		done += static_cast<size_t>(n);
+	}
+}
+
+} // namespace
+
+int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
+               bool colour)
+{
+	try {
+		Options o = parseArgs(args);
+		if (o.help) {
+			out += kUsage;
+			return kExitOk;
+		}
+		if (o.verb == "harden")
+			return harden(o, out, err);
+		if (o.verb == "check")
+			return check(o, out, err, colour);
+		return validate(o, out, err);
+	} catch (const std::bad_alloc &) {
+		err += "bulkhead: out of memory\n";
+	} catch (const std::exception &e) {
+		err += "bulkhead: " + oneLine(e.what()) + "\n";
+	}
+	out.clear();
+	return kExitBad;
+}
+
+int policyMain(const std::vector<std::string> &args)
+{
+	std::string out, err;
+	const char *noColour = std::getenv("NO_COLOR");
+	bool colour = ::isatty(STDOUT_FILENO) == 1 && (!noColour || !*noColour);
+	int rc = policyMain(args, out, err, colour);
+	writeAll(STDOUT_FILENO, out);
+	writeAll(STDERR_FILENO, err);
+	return rc;
 }
 
 } // namespace bulkhead::offline

@@ -4,11 +4,34 @@
 
 namespace bulkhead::policy {
 
+/* A finding's message is one line whatever the spec holds: control bytes
+ * (a newline in a sysctl value, a cwd, a map key) are shown escaped. */
+static std::string oneLine(std::string s)
+{
+	static const char hex[] = "0123456789abcdef";
+	std::string out;
+	out.reserve(s.size());
+	for (char ch : s) {
+		auto c = static_cast<unsigned char>(ch);
+		if (c == '\n')
+			out += "\\n";
+		else if (c == '\t')
+			out += "\\t";
+		else if (c < 0x20 || c == 0x7f) {
+			out += "\\x";
+			out += hex[c >> 4];
+			out += hex[c & 15];
+		} else
+			out += ch;
+	}
+	return out;
+}
+
 void RuleRun::fixable(const json::Pointer &at, std::string message, std::string remedy,
 		      const std::function<void()> &fix)
 {
-	Finding f{std::string(rule_), at.str(), std::move(message), action_, action_,
-		  std::move(remedy)};
+	Finding f{std::string(rule_), at.str(), oneLine(std::move(message)), action_, action_,
+		  oneLine(std::move(remedy))};
 	if (action_ == Action::Mutate && fix)
 		fix();
 	out_.push_back(std::move(f));
@@ -17,8 +40,8 @@ void RuleRun::fixable(const json::Pointer &at, std::string message, std::string 
 void RuleRun::deny(const json::Pointer &at, std::string message, std::string remedy)
 {
 	Action a = action_ == Action::Audit ? Action::Audit : Action::Deny;
-	out_.push_back(Finding{std::string(rule_), at.str(), std::move(message), a,
-			       Action::Deny, std::move(remedy)});
+	out_.push_back(Finding{std::string(rule_), at.str(), oneLine(std::move(message)), a,
+			       Action::Deny, oneLine(std::move(remedy))});
 }
 
 static const json::Value *param(const json::Value &params, std::string_view name)

@@ -43,14 +43,16 @@ enum class Command {
 /* Commands whose spec, process or resources bulkhead checks. */
 bool isHardened(Command c) noexcept;
 
-struct FlagUse {
+struct FlagUse
+{
 	std::string name;                 /* canonical long name, no dashes: "bundle" for -b */
 	std::optional<std::string> value; /* nullopt for a boolean written without "=" */
 	size_t index = 0;                 /* argv index of the flag itself */
 	size_t valueIndex = 0;            /* argv index holding the value (== index for --f=v) */
 };
 
-struct Invocation {
+struct Invocation
+{
 	std::vector<std::string> argv; /* exactly as given, argv[0] included */
 
 	std::vector<FlagUse> globals; /* global options, in order */
@@ -58,7 +60,7 @@ struct Invocation {
 	std::string commandName; /* as spelled */
 	size_t commandIndex = 0; /* argv index of the command, 0 when none */
 
-	std::vector<FlagUse> flags;  /* command options, in order */
+	std::vector<FlagUse> flags;   /* command options, in order */
 	std::vector<size_t> operands; /* argv indices of the positional arguments */
 
 	std::optional<std::string> containerId;
@@ -68,12 +70,25 @@ struct Invocation {
 	/* Globals that bulkhead itself needs. */
 	std::optional<std::string> log; /* --log FILE */
 	std::string logFormat = "text"; /* --log-format */
-	bool version = false;           /* --version / -v with no command */
-	bool help = false;              /* --help / -h with no command, or "help" */
+	/* --version / -v among the globals: runc then prints its version and runs
+	 * no command, whatever follows. */
+	bool version = false;
+	/* --help / -h among the globals (runc shows its usage and runs nothing), the
+	 * "help" command, or no command at all. */
+	bool help = false;
+	/* -h / --help given to the command itself: runc prints that command's help
+	 * and runs nothing, so even a hardened command can pass straight through. */
+	bool commandHelp = false;
+	/* false when a pass-through command line could not be parsed completely
+	 * (unknown option): it goes to the runtime untouched, which reports it. */
+	bool complete = true;
 
 	/* Last use of a command option (runc, like Go's flag package, keeps the last). */
 	[[nodiscard]] const FlagUse *flag(std::string_view name) const noexcept;
 	[[nodiscard]] const FlagUse *global(std::string_view name) const noexcept;
+	/* A boolean command option as runc sees it: false when absent, else the
+	 * last use ("--tty", "-t=true", "--tty=0"; Go's strconv.ParseBool). */
+	[[nodiscard]] bool isSet(std::string_view name) const noexcept;
 	/* Bundle directory as given (--bundle/-b), or "" for the current directory. */
 	[[nodiscard]] std::string bundle() const;
 };
@@ -86,19 +101,29 @@ Invocation parse(const std::vector<std::string> &argv);
 
 /* Only the globals before the command, for the logger: never throws. */
 void scanLogOptions(const std::vector<std::string> &argv, std::optional<std::string> &log,
-		    std::string &logFormat) noexcept;
+                    std::string &logFormat) noexcept;
 
 /* The table the parser uses, exposed for tests and the man page check. */
-struct FlagSpec {
+struct FlagSpec
+{
 	const char *name;  /* long name, no dashes */
 	const char *alias; /* short alias or nullptr */
 	bool takesValue;
 };
-struct CommandSpec {
+struct CommandSpec
+{
 	const char *name;
 	Command command;
-	std::vector<FlagSpec> flags;
+	std::vector<FlagSpec> flags; /* without the implicit "help"/"h" every command has */
+	bool skipReorder = false;    /* urfave's SkipArgReorder: exec and ps */
+	int minArgs = 0;             /* positional arguments runc accepts: minArgs.. */
+	int maxArgs = -1;            /* ..maxArgs, -1 for no limit */
 };
+
+/* Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False. */
+std::optional<bool> parseBool(std::string_view s) noexcept;
+/* The enum value for a command name ("create"), Unknown when runc has none. */
+Command commandFor(std::string_view name) noexcept;
 const std::vector<FlagSpec> &globalFlags();
 const std::vector<CommandSpec> &commands();
 

@@ -57,7 +57,8 @@ public:
 	/* Objects: members in source order. */
 	[[nodiscard]] const std::vector<Member> &members() const;
 	[[nodiscard]] std::vector<Member> &members();
-	[[nodiscard]] const Value *find(std::string_view key) const noexcept; /* null if absent or not an object */
+	/* nullptr if absent or not an object. */
+	[[nodiscard]] const Value *find(std::string_view key) const noexcept;
 	[[nodiscard]] Value *find(std::string_view key) noexcept;
 	/* Replace the value of an existing key in place (keeps its position), or append. */
 	Value &set(std::string_view key, Value v);
@@ -80,10 +81,12 @@ private:
 	size_t offset_ = 0;
 };
 
-struct ParseOptions {
-	size_t maxDepth = 1000;           /* deeper nesting is refused */
-	size_t maxBytes = 64u << 20;      /* larger input is refused */
-	bool allowComments = true;        /* slash-star and slash-slash comments */
+struct ParseOptions
+{
+	size_t maxDepth = 1000;      /* deeper nesting is refused */
+	size_t maxBytes = 64u << 20; /* larger input is refused */
+	bool allowComments = true;   /* slash-star and slash-slash comments */
+	size_t maxValues = 1u << 20; /* more values (scalars + containers) are refused */
 };
 
 /* Parse a complete JSON text. Refuses (Error{Json, "NAME:LINE:COL: message"}):
@@ -112,7 +115,7 @@ std::string write(const Value &v, bool pretty = false);
 class Pointer
 {
 public:
-	Pointer() = default;                  /* the whole document, "" */
+	Pointer() = default;                         /* the whole document, "" */
 	static Pointer parse(std::string_view text); /* throws Error{Json} on bad syntax */
 	[[nodiscard]] Pointer operator/(std::string_view token) const;
 	[[nodiscard]] Pointer operator/(size_t index) const;
@@ -140,5 +143,19 @@ bool remove(Value &root, const Pointer &p);
 Value diff(const Value &from, const Value &to);
 /* Apply an RFC 6902 patch (add, remove, replace, move, copy, test). Throws Error{Json}. */
 void applyPatch(Value &root, const Value &patch);
+
+/* Internals shared by the JSON sources and exposed for tests. */
+namespace detail {
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+ * Returns the offset of the first bad byte, or nullopt when valid. */
+std::optional<size_t> invalidUtf8(std::string_view s) noexcept;
+/* True when text is exactly one JSON number (RFC 8259 grammar). */
+bool isNumberText(std::string_view text) noexcept;
+/* The hand-written serialiser write() falls back to for trees deeper than
+ * yajl_gen's limit; same output as the yajl_gen path. */
+std::string writePlain(const Value &v, bool pretty);
+/* Nesting depth of a value: 0 for scalars, 1 for an empty container. */
+size_t depth(const Value &v) noexcept;
+} // namespace detail
 
 } // namespace bulkhead::json

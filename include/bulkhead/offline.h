@@ -13,4 +13,9 @@ namespace bulkhead::offline {
 /* args: everything after the verb name ("policy"), e.g. {"harden", "--policy", "p.json", "-"}. */
 int policyMain(const std::vector<std::string> &args);
 
+/* The same, with what would go to stdout and stderr appended to out and err
+ * (tests, golden files); colour: ANSI colour in check's text output. */
+int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
+               bool colour);
+
 } // namespace bulkhead::offline

@@ -1,2 +1,131 @@
 #pragma once
-/* placeholder: implemented by its issue */
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bulkhead/error.h"
+#include "bulkhead/host.h"
+#include "bulkhead/json.h"
+#include "bulkhead/rule.h"
+
+/* Shared helpers of the host-facing rules (mounts, namespaces, hooks, userns):
+ * lexical path handling, identity by device+inode through HostFacts, mount
+ * option semantics and the per-container engine paths. No rule logic here. */
+namespace bulkhead::policy::paths {
+
+/* A spec value the rules cannot read: the rule turns it into a deny finding. */
+struct Malformed
+{
+	json::Pointer at;
+	std::string what;
+};
+
+/* Lexical normalisation of an absolute path: "//" and "." collapse, ".." pops
+ * (never above "/"), no trailing slash except for "/". A relative input is
+ * returned normalised and still relative. */
+std::string normalize(std::string_view path);
+
+/* A mount source or root.path as the runtime sees it: relative paths resolve
+ * against the bundle (runc runs in the bundle directory). Not normalised: ".."
+ * after a symlink is the kernel's business (see inspect). nullopt when the path
+ * is relative and the bundle is unknown. */
+std::optional<std::string> resolveAgainst(std::string_view path, std::string_view bundle);
+
+/* path == dir, or path lies below dir (both normalised, absolute). */
+bool isSameOrUnder(std::string_view path, std::string_view dir) noexcept;
+/* path lies strictly below dir. */
+bool isStrictlyUnder(std::string_view path, std::string_view dir) noexcept;
+
+/* "/a/b/c" -> {"/", "/a", "/a/b"}: every proper ancestor, root first. */
+std::vector<std::string> ancestors(std::string_view path);
+/* Split a normalised absolute path into components ("/" -> {}). */
+std::vector<std::string> components(std::string_view path);
+
+bool hasNul(std::string_view s) noexcept;
+
+/* "/proc/1/root/x", "/proc/self/root/x", "/proc/thread-self/root/x",
+ * "/proc/N/task/M/root/x" -> "/x"; otherwise the input. Lexical only. */
+std::string stripProcRoot(std::string_view path);
+
+/* Everything a rule knows about a host path: its lexical form, what it
+ * resolves to and its identity. */
+struct HostPath
+{
+	std::string lexical;             /* normalised */
+	std::optional<std::string> real; /* realpath, when it exists */
+	std::optional<FileStat> st;      /* stat, following links */
+};
+/* path: absolute, as written; lexical is its normalised form. */
+HostPath inspect(const HostFacts &host, const std::string &path);
+
+/* Effective state of a mount's options, read in order (a later "suid" cancels
+ * an earlier "nosuid", as runc applies them). */
+struct MountOptions
+{
+	bool nosuid = false;
+	bool nodev = false;
+	bool bind = false;
+	std::vector<std::string> propagation; /* every propagation option, in order */
+};
+MountOptions parseOptions(const std::vector<std::string> &options);
+/* The options of a mount as strings; throws Malformed when not an array of
+ * strings. Absent or null -> empty. */
+std::vector<std::string> mountOptions(const json::Value &mount, const json::Pointer &at);
+/* A bind mount: type "bind", or a "bind"/"rbind" option (type "none" with rbind). */
+bool isBind(const json::Value &mount, const std::vector<std::string> &options);
+
+/* Type-checked access: nullptr when absent or null; throws Malformed when
+ * present with another type. */
+const json::Value *member(const json::Value &obj, std::string_view key, json::Type want,
+                          const json::Pointer &at);
+json::Value *member(json::Value &obj, std::string_view key, json::Type want,
+                    const json::Pointer &at);
+/* A string member without NUL; nullopt when absent. */
+std::optional<std::string> stringMember(const json::Value &obj, std::string_view key,
+                                        const json::Pointer &at);
+/* The spec's annotations as read-only pairs (empty when absent). */
+std::string annotation(const json::Value &spec, std::string_view key);
+
+/* Per-container engine paths. Templates are absolute directory paths ending in
+ * "/" whose components may be {id} (this container's ID), {podUid} (the pod UID
+ * from io.kubernetes.pod.uid or io.kubernetes.cri.sandbox-uid), {sandboxId}
+ * (io.kubernetes.cri.sandbox-id, io.kubernetes.cri-o.SandboxID) or {remap}
+ * (Docker's "UID.GID" remap root). A path matches when it lies strictly below
+ * an expanded template. */
+struct EngineIds
+{
+	std::string containerId; /* "" offline: {id} then matches one consistent ID */
+	std::string podUid;
+	std::string sandboxId;
+	mutable std::string offlineId; /* the ID the first {id} match saw offline */
+};
+EngineIds engineIds(const json::Value &spec, const CallContext &call);
+/* A safe single path component for an ID: [A-Za-z0-9][A-Za-z0-9_.-]*, no "..". */
+bool isSafeId(std::string_view id) noexcept;
+bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineIds &ids);
+const std::vector<std::string> &defaultContainerPaths();
+const std::vector<std::string> &defaultAllowPrefixes();
+const std::vector<std::string> &defaultSensitivePaths();
+
+/* Run a rule body; a Malformed or a json::Error becomes a deny finding. */
+template <typename F> void guarded(RuleRun &rr, F &&body)
+{
+	try {
+		body();
+	} catch (const Malformed &m) {
+		rr.deny(m.at, "malformed spec: " + m.what,
+		        "fix the engine or the spec that produced it");
+	} catch (const Error &e) {
+		if (e.kind() != ErrorKind::Json)
+			throw;
+		rr.deny(json::Pointer(), std::string("malformed spec: ") + e.what(),
+		        "fix the engine or the spec that produced it");
+	}
+}
+
+/* Remedies shared by several rules. */
+extern const char *const kUsernsRemedy;
+
+} // namespace bulkhead::policy::paths

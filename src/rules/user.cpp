@@ -1,10 +1,124 @@
+#include "spec_util.h"
+
+#include "bulkhead/error.h"
 #include "bulkhead/rule.h"
 
+/* P1.user: the container process does not run as root. */
 namespace bulkhead::policy {
+
+namespace {
+
+const char *const kRemedy =
+        "docker run/exec --user UID:GID (not 0); k8s securityContext.runAsNonRoot: true, "
+        "runAsUser/runAsGroup";
+
+constexpr int64_t kMaxId = 4294967294; /* (uid_t)-1 is "no change" to the kernel */
+
+int64_t idParam(const RuleRun &run, std::string_view name)
+{
+	int64_t v = run.paramInt(name, 65534);
+	if (v <= 0 || v > kMaxId)
+		throw Error(
+		        ErrorKind::Policy,
+		        strprintf(
+		                "rule P1.user: parameter \"%.*s\" must be a non-root id (1..%lld)",
+		                static_cast<int>(name.size()), name.data(),
+		                static_cast<long long>(kMaxId)));
+	return v;
+}
+
+/* An id field: nullopt when absent/null, Malformed when not a valid id. */
+std::optional<int64_t> idField(json::Value *user, std::string_view key, const json::Pointer &at)
+{
+	json::Value *v = util::child(user, key);
+	if (!v)
+		return std::nullopt;
+	int64_t n = util::integer(*v, at);
+	if (n < 0 || n > 4294967295)
+		util::malformed(at, "id out of range at " + at.str());
+	return n;
+}
+
+void checkUser(RuleRun &run)
+{
+	const int64_t uid = idParam(run, "uid");
+	const int64_t gid = idParam(run, "gid");
+	const bool rootGroup = run.paramBool("allowRootGroup", false);
+
+	const json::Pointer pp = json::Pointer() / "process";
+	json::Value *process = util::object(&run.doc, "process", pp);
+	if (!process) {
+		if (run.scope() == Scope::Spec)
+			run.deny(pp, "spec has no process", util::kFixWriter);
+		return;
+	}
+	const json::Pointer up = pp / "user";
+	json::Value *user = util::object(process, "user", up);
+	auto curUid = idField(user, "uid", up / "uid");
+	auto curGid = idField(user, "gid", up / "gid");
+	json::Value *extra = util::array(user, "additionalGids", up / "additionalGids");
+	std::vector<size_t> rootGids;
+	if (extra) {
+		for (size_t i = 0; i < extra->items().size(); ++i) {
+			const json::Pointer at = up / "additionalGids" / i;
+			int64_t g = util::integer(extra->items()[i], at);
+			if (g < 0 || g > 4294967295)
+				util::malformed(at, "id out of range at " + at.str());
+			if (g == 0)
+				rootGids.push_back(i);
+		}
+	}
+
+	/* uid absent means 0 to runc. */
+	if (curUid.value_or(0) == 0) {
+		run.fixable(up / "uid",
+		            strprintf("process runs as root (uid 0); set to %lld",
+		                      static_cast<long long>(uid)),
+		            kRemedy, [&] {
+			            json::Value &u = util::ensureObject(
+			                    util::ensureObject(run.doc, "process"), "user");
+			            u.set("uid", json::Value::number(uid));
+		            });
+	}
+	if (curGid.value_or(0) == 0 && (!rootGroup || curUid.value_or(0) == 0)) {
+		run.fixable(up / "gid",
+		            strprintf("process runs with group root (gid 0); set to %lld",
+		                      static_cast<long long>(gid)),
+		            kRemedy, [&] {
+			            json::Value &u = util::ensureObject(
+			                    util::ensureObject(run.doc, "process"), "user");
+			            u.set("gid", json::Value::number(gid));
+		            });
+	}
+	if (!rootGids.empty() && (!rootGroup || curUid.value_or(0) == 0)) {
+		run.fixable(up / "additionalGids",
+		            "additional group root (0) in additionalGids; removed", kRemedy, [&] {
+			            json::Value *u =
+			                    util::child(util::child(&run.doc, "process"), "user");
+			            json::Value *a = util::child(u, "additionalGids");
+			            auto &items = a->items();
+			            for (auto it = rootGids.rbegin(); it != rootGids.rend(); ++it)
+				            items.erase(items.begin() +
+				                        static_cast<std::ptrdiff_t>(*it));
+		            });
+	}
+}
+
+} // namespace
 
 std::vector<RuleDef> userRules()
 {
-	return {};
+	return {
+	        {"P1.user",
+	         "the process runs as a non-root user and group; additionalGids never include 0",
+	         {Scope::Spec, Scope::Process},
+	         {{"uid", ParamKind::Int, "uid set when the process would run as root (65534)"},
+	          {"gid", ParamKind::Int,
+	           "gid set when the process would run as group root (65534)"},
+	          {"allowRootGroup", ParamKind::Bool,
+	           "allow gid 0 and additionalGids 0 for a non-root uid (false)"}},
+	         [](RuleRun &run) { util::guarded(run, [&] { checkUser(run); }); }},
+	};
 }
 
 } // namespace bulkhead::policy

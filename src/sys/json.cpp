@@ -1,1 +1,708 @@
-/* placeholder: implemented by its issue */
+/* JSON text <-> bulkhead::json::Value, on yajl's callback parser and yajl_gen.
+ *
+ * yajl does the tokenising; bulkhead does everything that decides what a
+ * string means. Strings are parsed with yajl_dont_validate_strings and then
+ * decoded again from the raw source bytes here, because yajl's own decoder
+ * turns a lone high surrogate into '?' and lets a lone low surrogate through
+ * as CESU-8. The whole input is checked as strict UTF-8 before yajl sees it. */
+#include "bulkhead/json.h"
+
+#include <memory>
+#include <unordered_set>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "bulkhead/error.h"
+
+namespace bulkhead::json {
+
+namespace {
+
+template <typename T, auto Free> struct CDeleter
+{
+	void operator()(T *p) const noexcept { Free(p); }
+};
+using YajlHandle = std::unique_ptr<yajl_handle_t, CDeleter<yajl_handle_t, yajl_free>>;
+using YajlGen = std::unique_ptr<yajl_gen_t, CDeleter<yajl_gen_t, yajl_gen_free>>;
+
+int hexValue(char c) noexcept
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void appendUtf8(std::string &out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out.push_back(static_cast<char>(cp));
+	} else if (cp < 0x800) {
+		out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+		out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+		out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+		out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+	} else {
+		out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+		out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+		out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+		out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+	}
+}
+
+class Parser
+{
+public:
+	Parser(std::string_view text, std::string_view name, const ParseOptions &opts)
+	    : text_(text), name_(name), opts_(opts)
+	{
+	}
+
+	Value run();
+
+private:
+	struct Frame
+	{
+		Value v;
+		std::string key; /* pending key of an object */
+		std::unordered_set<std::string> keys;
+	};
+
+	/* yajl callbacks: noexcept, record the first error and return 0. */
+	static int onNull(void *ctx) noexcept;
+	static int onBoolean(void *ctx, int b) noexcept;
+	static int onNumber(void *ctx, const char *s, size_t len) noexcept;
+	static int onString(void *ctx, const unsigned char *s, size_t len) noexcept;
+	static int onStartMap(void *ctx) noexcept;
+	static int onMapKey(void *ctx, const unsigned char *s, size_t len) noexcept;
+	static int onEndMap(void *ctx) noexcept;
+	static int onStartArray(void *ctx) noexcept;
+	static int onEndArray(void *ctx) noexcept;
+	static const yajl_callbacks callbacks;
+
+	template <typename F> static int guard(void *ctx, F &&f) noexcept;
+
+	[[noreturn]] void fail(size_t offset, const std::string &msg) const;
+	int error(size_t offset, std::string msg);
+	[[nodiscard]] size_t here() const noexcept;
+	[[nodiscard]] size_t tokenStart(size_t end) const noexcept;
+	bool count(size_t offset);
+	void add(Value v);
+	bool rawString(size_t &start, std::string &out);
+	bool open(Value v);
+	void close();
+
+	std::string_view text_;
+	std::string_view name_;
+	const ParseOptions &opts_;
+	yajl_handle h_ = nullptr;
+	bool finishing_ = false;
+	std::vector<Frame> stack_;
+	std::optional<Value> root_;
+	size_t values_ = 0;
+	bool failed_ = false;
+	size_t errOffset_ = 0;
+	std::string errMsg_;
+};
+
+const yajl_callbacks Parser::callbacks = {
+        Parser::onNull,
+        Parser::onBoolean,
+        nullptr,
+        nullptr,
+        Parser::onNumber,
+        Parser::onString,
+        Parser::onStartMap,
+        Parser::onMapKey,
+        Parser::onEndMap,
+        Parser::onStartArray,
+        Parser::onEndArray,
+};
+
+void Parser::fail(size_t offset, const std::string &msg) const
+{
+	throw Error{ErrorKind::Json,
+	            strprintf("%.*s:%s: %s", static_cast<int>(name_.size()), name_.data(),
+	                      lineCol(text_, offset).c_str(), msg.c_str())};
+}
+
+int Parser::error(size_t offset, std::string msg)
+{
+	if (!failed_) {
+		failed_ = true;
+		errOffset_ = offset;
+		errMsg_ = std::move(msg);
+	}
+	return 0;
+}
+
+size_t Parser::here() const noexcept
+{
+	/* During yajl_complete_parse yajl lexes a private " ", so its offset
+	 * is meaningless; the only token completed there ends the input. */
+	if (finishing_)
+		return text_.size();
+	return yajl_get_bytes_consumed(h_);
+}
+
+/* yajl reports an error just past the token it stopped on; point at the
+ * start of that token instead. */
+size_t Parser::tokenStart(size_t end) const noexcept
+{
+	if (end == 0 || end > text_.size())
+		return end;
+	size_t i = end - 1;
+	auto word = [](char c) {
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       c == '.' || c == '+' || c == '-';
+	};
+	if (text_[i] == '"') {
+		while (i > 0) {
+			i--;
+			if (text_[i] != '"')
+				continue;
+			size_t bs = 0;
+			while (i - bs > 0 && text_[i - bs - 1] == '\\')
+				bs++;
+			if (bs % 2 == 0)
+				break;
+		}
+	} else if (word(text_[i])) {
+		while (i > 0 && word(text_[i - 1]))
+			i--;
+	}
+	return i;
+}
+
+template <typename F> int Parser::guard(void *ctx, F &&f) noexcept
+{
+	auto *p = static_cast<Parser *>(ctx);
+	try {
+		return f(*p) ? 1 : 0;
+	} catch (const std::exception &e) {
+		return p->error(p->here(), e.what());
+	} catch (...) {
+		return p->error(p->here(), "internal error");
+	}
+}
+
+bool Parser::count(size_t offset)
+{
+	if (++values_ > opts_.maxValues) {
+		error(offset, strprintf("more than %zu values", opts_.maxValues));
+		return false;
+	}
+	return true;
+}
+
+void Parser::add(Value v)
+{
+	if (stack_.empty()) {
+		root_ = std::move(v);
+		return;
+	}
+	Frame &f = stack_.back();
+	if (f.v.isArray())
+		f.v.push(std::move(v));
+	else
+		f.v.members().emplace_back(std::move(f.key), std::move(v));
+}
+
+bool Parser::open(Value v)
+{
+	size_t off = here() - 1;
+	if (stack_.size() + 1 > opts_.maxDepth) {
+		error(off, strprintf("nesting deeper than %zu levels", opts_.maxDepth));
+		return false;
+	}
+	if (!count(off))
+		return false;
+	v.setOffset(off);
+	stack_.push_back(Frame{std::move(v), {}, {}});
+	return true;
+}
+
+void Parser::close()
+{
+	Value v = std::move(stack_.back().v);
+	stack_.pop_back();
+	add(std::move(v));
+}
+
+/* Decode the string token that yajl just lexed, from the raw source bytes.
+ * On return start is the offset of its opening quote. */
+bool Parser::rawString(size_t &start, std::string &out)
+{
+	size_t end = here(); /* one past the closing quote */
+	if (finishing_ || end == 0 || end > text_.size() || text_[end - 1] != '"')
+		return error(end, "internal error: cannot locate string") != 0;
+	/* The opening quote is the nearest '"' not preceded by an odd number
+	 * of backslashes: inside a JSON string a quote only appears escaped. */
+	size_t q = end - 1;
+	for (;;) {
+		if (q == 0)
+			return error(end, "internal error: cannot locate string") != 0;
+		q--;
+		if (text_[q] != '"')
+			continue;
+		size_t bs = 0;
+		while (q - bs > 0 && text_[q - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			break;
+	}
+	start = q;
+	out.clear();
+	size_t i = q + 1, last = end - 1;
+	out.reserve(last - i);
+	while (i < last) {
+		auto c = static_cast<unsigned char>(text_[i]);
+		if (c < 0x20)
+			return error(i, "raw control character in string") != 0;
+		if (c != '\\') {
+			out.push_back(static_cast<char>(c));
+			i++;
+			continue;
+		}
+		if (i + 1 >= last)
+			return error(i, "bad escape in string") != 0;
+		char e = text_[i + 1];
+		switch (e) {
+		case '"':
+		case '\\':
+		case '/':
+			out.push_back(e);
+			i += 2;
+			continue;
+		case 'b':
+			out.push_back('\b');
+			i += 2;
+			continue;
+		case 'f':
+			out.push_back('\f');
+			i += 2;
+			continue;
+		case 'n':
+			out.push_back('\n');
+			i += 2;
+			continue;
+		case 'r':
+			out.push_back('\r');
+			i += 2;
+			continue;
+		case 't':
+			out.push_back('\t');
+			i += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			return error(i, "bad escape in string") != 0;
+		}
+		auto hex4 = [&](size_t at) -> int32_t {
+			if (at + 4 > last)
+				return -1;
+			int32_t v = 0;
+			for (size_t k = 0; k < 4; k++) {
+				int d = hexValue(text_[at + k]);
+				if (d < 0)
+					return -1;
+				v = v * 16 + d;
+			}
+			return v;
+		};
+		int32_t cp = hex4(i + 2);
+		if (cp < 0)
+			return error(i, "bad \\u escape in string") != 0;
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+			return error(i, "lone low surrogate in string") != 0;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			int32_t lo = -1;
+			if (i + 7 < last && text_[i + 6] == '\\' && text_[i + 7] == 'u')
+				lo = hex4(i + 8);
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return error(i, "lone high surrogate in string") != 0;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 12;
+		} else {
+			i += 6;
+		}
+		appendUtf8(out, static_cast<uint32_t>(cp));
+	}
+	return true;
+}
+
+int Parser::onNull(void *ctx) noexcept
+{
+	return guard(ctx, [](Parser &p) {
+		size_t off = p.here() - 4;
+		if (!p.count(off))
+			return false;
+		Value v;
+		v.setOffset(off);
+		p.add(std::move(v));
+		return true;
+	});
+}
+
+int Parser::onBoolean(void *ctx, int b) noexcept
+{
+	return guard(ctx, [b](Parser &p) {
+		size_t off = p.here() - (b ? 4 : 5);
+		if (!p.count(off))
+			return false;
+		Value v = Value::boolean(b != 0);
+		v.setOffset(off);
+		p.add(std::move(v));
+		return true;
+	});
+}
+
+int Parser::onNumber(void *ctx, const char *s, size_t len) noexcept
+{
+	return guard(ctx, [s, len](Parser &p) {
+		size_t end = p.here();
+		size_t off = end >= len ? end - len : 0;
+		if (!p.count(off))
+			return false;
+		Value v = Value::number(std::string(s, len));
+		v.setOffset(off);
+		p.add(std::move(v));
+		return true;
+	});
+}
+
+int Parser::onString(void *ctx, const unsigned char *, size_t) noexcept
+{
+	return guard(ctx, [](Parser &p) {
+		size_t start = 0;
+		std::string s;
+		if (!p.rawString(start, s))
+			return false;
+		if (!p.count(start))
+			return false;
+		Value v = Value::string(std::move(s));
+		v.setOffset(start);
+		p.add(std::move(v));
+		return true;
+	});
+}
+
+int Parser::onStartMap(void *ctx) noexcept
+{
+	return guard(ctx, [](Parser &p) { return p.open(Value::object()); });
+}
+
+int Parser::onMapKey(void *ctx, const unsigned char *, size_t) noexcept
+{
+	return guard(ctx, [](Parser &p) {
+		size_t start = 0;
+		std::string k;
+		if (!p.rawString(start, k))
+			return false;
+		Frame &f = p.stack_.back();
+		if (!f.keys.insert(k).second) {
+			/* Quoted as JSON, so the message stays one line. */
+			p.error(start, "duplicate key " + write(Value::string(k)));
+			return false;
+		}
+		f.key = std::move(k);
+		return true;
+	});
+}
+
+int Parser::onEndMap(void *ctx) noexcept
+{
+	return guard(ctx, [](Parser &p) {
+		p.close();
+		return true;
+	});
+}
+
+int Parser::onStartArray(void *ctx) noexcept
+{
+	return guard(ctx, [](Parser &p) { return p.open(Value::array()); });
+}
+
+int Parser::onEndArray(void *ctx) noexcept
+{
+	return guard(ctx, [](Parser &p) {
+		p.close();
+		return true;
+	});
+}
+
+Value Parser::run()
+{
+	if (text_.size() > opts_.maxBytes)
+		throw Error{ErrorKind::Json, strprintf("%.*s: larger than the limit of %zu bytes",
+		                                       static_cast<int>(name_.size()), name_.data(),
+		                                       opts_.maxBytes)};
+	if (text_.find_first_not_of(" \t\r\n") == std::string_view::npos)
+		fail(text_.size(), "empty input");
+	if (auto bad = detail::invalidUtf8(text_))
+		fail(*bad, "invalid UTF-8");
+
+	YajlHandle h(yajl_alloc(&callbacks, nullptr, this));
+	if (!h)
+		throw std::bad_alloc();
+	h_ = h.get();
+	yajl_config(h_, yajl_allow_comments, opts_.allowComments ? 1 : 0);
+	yajl_config(h_, yajl_dont_validate_strings, 1);
+	yajl_config(h_, yajl_allow_trailing_garbage, 0);
+	yajl_config(h_, yajl_allow_multiple_values, 0);
+	yajl_config(h_, yajl_allow_partial_values, 0);
+
+	yajl_status st =
+	        yajl_parse(h_, reinterpret_cast<const unsigned char *>(text_.data()), text_.size());
+	if (st == yajl_status_ok) {
+		finishing_ = true;
+		st = yajl_complete_parse(h_);
+	}
+	if (failed_)
+		fail(errOffset_, errMsg_);
+	if (st != yajl_status_ok) {
+		size_t off = finishing_ ? text_.size() : tokenStart(yajl_get_bytes_consumed(h_));
+		unsigned char *m = yajl_get_error(h_, 0, nullptr, 0);
+		std::string msg = m ? reinterpret_cast<const char *>(m) : "parse error";
+		if (m)
+			yajl_free_error(h_, m);
+		while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+			msg.pop_back();
+		size_t first = text_.find_first_not_of(" \t\r\n");
+		if (values_ == 0 && msg.find("premature EOF") != std::string::npos &&
+		    text_[first] == '/')
+			msg = "empty input (only comments)";
+		fail(off, msg);
+	}
+	if (!root_ || !stack_.empty())
+		fail(text_.size(), "incomplete JSON text");
+	return std::move(*root_);
+}
+
+/* ---- writing ---- */
+
+void checkString(const std::string &s)
+{
+	if (auto bad = detail::invalidUtf8(s))
+		throw Error{ErrorKind::Json,
+		            strprintf("cannot write a string that is not valid UTF-8 (byte %zu)",
+		                      *bad)};
+}
+
+void genCheck(yajl_gen_status st)
+{
+	if (st != yajl_gen_status_ok)
+		throw Error{ErrorKind::Internal, strprintf("yajl_gen failed (status %d)", st)};
+}
+
+void genString(yajl_gen g, const std::string &s)
+{
+	checkString(s);
+	genCheck(yajl_gen_string(g, reinterpret_cast<const unsigned char *>(s.data()), s.size()));
+}
+
+/* yajl_gen's beautifier writes an empty container over three lines ("{\n\n}");
+ * yajl_gen_number emits its text verbatim as one atom (with the separators and
+ * indentation of any value), so "{}" and "[]" go through it. */
+void genEmpty(yajl_gen g, const char *text)
+{
+	genCheck(yajl_gen_number(g, text, 2));
+}
+
+void gen(yajl_gen g, const Value &v)
+{
+	switch (v.type()) {
+	case Type::Null:
+		genCheck(yajl_gen_null(g));
+		break;
+	case Type::Bool:
+		genCheck(yajl_gen_bool(g, v.asBool() ? 1 : 0));
+		break;
+	case Type::Number:
+		genCheck(yajl_gen_number(g, v.numberText().data(), v.numberText().size()));
+		break;
+	case Type::String:
+		genString(g, v.asString());
+		break;
+	case Type::Array:
+		if (v.items().empty()) {
+			genEmpty(g, "[]");
+			break;
+		}
+		genCheck(yajl_gen_array_open(g));
+		for (const auto &i : v.items())
+			gen(g, i);
+		genCheck(yajl_gen_array_close(g));
+		break;
+	case Type::Object:
+		if (v.members().empty()) {
+			genEmpty(g, "{}");
+			break;
+		}
+		genCheck(yajl_gen_map_open(g));
+		for (const auto &[k, m] : v.members()) {
+			genString(g, k);
+			gen(g, m);
+		}
+		genCheck(yajl_gen_map_close(g));
+		break;
+	}
+}
+
+/* The hand-written writer: same bytes as yajl_gen produces. */
+void plainString(std::string &out, const std::string &s)
+{
+	checkString(s);
+	static const char hex[] = "0123456789ABCDEF"; /* as yajl_gen writes them */
+	out.push_back('"');
+	for (char ch : s) {
+		auto c = static_cast<unsigned char>(ch);
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\b':
+			out += "\\b";
+			break;
+		case '\f':
+			out += "\\f";
+			break;
+		default:
+			if (c < 0x20) {
+				out += "\\u00";
+				out.push_back(hex[c >> 4]);
+				out.push_back(hex[c & 0xF]);
+			} else {
+				out.push_back(ch);
+			}
+		}
+	}
+	out.push_back('"');
+}
+
+void plainIndent(std::string &out, size_t level)
+{
+	out.push_back('\n');
+	out.append(2 * level, ' ');
+}
+
+void plain(std::string &out, const Value &v, bool pretty, size_t level)
+{
+	switch (v.type()) {
+	case Type::Null:
+		out += "null";
+		break;
+	case Type::Bool:
+		out += v.asBool() ? "true" : "false";
+		break;
+	case Type::Number:
+		out += v.numberText();
+		break;
+	case Type::String:
+		plainString(out, v.asString());
+		break;
+	case Type::Array: {
+		if (v.items().empty()) {
+			out += "[]";
+			break;
+		}
+		out.push_back('[');
+		bool first = true;
+		for (const auto &i : v.items()) {
+			if (!first)
+				out.push_back(',');
+			first = false;
+			if (pretty)
+				plainIndent(out, level + 1);
+			plain(out, i, pretty, level + 1);
+		}
+		if (pretty)
+			plainIndent(out, level);
+		out.push_back(']');
+		break;
+	}
+	case Type::Object: {
+		if (v.members().empty()) {
+			out += "{}";
+			break;
+		}
+		out.push_back('{');
+		bool first = true;
+		for (const auto &[k, m] : v.members()) {
+			if (!first)
+				out.push_back(',');
+			first = false;
+			if (pretty)
+				plainIndent(out, level + 1);
+			plainString(out, k);
+			out += pretty ? ": " : ":";
+			plain(out, m, pretty, level + 1);
+		}
+		if (pretty)
+			plainIndent(out, level);
+		out.push_back('}');
+		break;
+	}
+	}
+}
+
+} // namespace
+
+Value parse(std::string_view text, std::string_view name, const ParseOptions &opts)
+{
+	Parser p(text, name, opts);
+	return p.run();
+}
+
+namespace detail {
+
+std::string writePlain(const Value &v, bool pretty)
+{
+	std::string out;
+	plain(out, v, pretty, 0);
+	if (pretty)
+		out.push_back('\n');
+	return out;
+}
+
+} // namespace detail
+
+std::string write(const Value &v, bool pretty)
+{
+	/* yajl_gen refuses nesting deeper than YAJL_MAX_DEPTH. */
+	if (detail::depth(v) >= YAJL_MAX_DEPTH)
+		return detail::writePlain(v, pretty);
+	YajlGen g(yajl_gen_alloc(nullptr));
+	if (!g)
+		throw std::bad_alloc();
+	if (pretty) {
+		yajl_gen_config(g.get(), yajl_gen_beautify, 1);
+		yajl_gen_config(g.get(), yajl_gen_indent_string, "  ");
+	}
+	gen(g.get(), v);
+	const unsigned char *buf = nullptr;
+	size_t len = 0;
+	genCheck(yajl_gen_get_buf(g.get(), &buf, &len));
+	return std::string(reinterpret_cast<const char *>(buf), len);
+}
+
+} // namespace bulkhead::json

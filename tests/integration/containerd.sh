@@ -1,3 +1,80 @@
-#!/bin/sh
-echo "containerd: not written yet" >&2
-exit 77
+#!/usr/bin/env bash
+# containerd through bulkhead: a private containerd (own root, state and
+# sockets in a temporary directory) and `ctr run --runc-binary bulkhead`; the
+# shim calls bulkhead exactly as it calls runc. Checks are made inside.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v containerd >/dev/null || skip "containerd is not installed (Debian package containerd)"
+command -v ctr >/dev/null || skip "ctr is not installed"
+BIN=${BULKHEAD_BIN:?BULKHEAD_BIN names the bulkhead binary}
+SRC=${BULKHEAD_SOURCE_ROOT:?}
+
+T=$(make_tmp containerd)
+CTR=(ctr -a "$T/containerd.sock" -n bulkhead-test)
+cleanup()
+{
+	for c in $("${CTR[@]}" task ls -q 2>/dev/null); do "${CTR[@]}" task kill -s KILL "$c" >/dev/null 2>&1; done
+	sleep 0.5
+	for c in $("${CTR[@]}" task ls -q 2>/dev/null); do "${CTR[@]}" task rm -f "$c" >/dev/null 2>&1; done
+	for c in $("${CTR[@]}" container ls -q 2>/dev/null); do "${CTR[@]}" container rm "$c" >/dev/null 2>&1; done
+	stop_pid "$T/containerd.pid"
+	umount -R "$T/root" 2>/dev/null
+	umount -R "$T/state" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+write_config "$T/config.json" "$SRC/policies/restricted.json" "$T/audit.jsonl"
+cat >"$T/containerd.toml" <<TOML
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/containerd.sock"
+[ttrpc]
+  address = "$T/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+TOML
+BULKHEAD_CONFIG="$T/config.json" containerd --config "$T/containerd.toml" >"$T/containerd.log" 2>&1 &
+echo $! >"$T/containerd.pid"
+wait_for "${CTR[@]}" version || {
+	tail -n 20 "$T/containerd.log" >&2
+	fail "containerd did not start"
+}
+make_rootfs "$T/rootfs"
+RUN=(--runc-binary "$BIN" --runc-root "$T/runc")
+
+out=$("${CTR[@]}" run --rm "${RUN[@]}" --rootfs "$T/rootfs" c1 /bin/sh -c "$INSIDE_SCRIPT" 2>&1) ||
+	fail "ctr run failed: $out"
+check_inside "$out" "ctr run"
+
+"${CTR[@]}" run -d "${RUN[@]}" --rootfs "$T/rootfs" c2 /bin/sleep 300 >/dev/null 2>&1 || fail "ctr run -d failed"
+v=$("${CTR[@]}" task exec --exec-id e1 --user 0 c2 /bin/sh -c 'id -u' 2>&1) || fail "ctr task exec --user 0 failed: $v"
+[ "$v" != 0 ] || fail "ctr task exec --user 0 runs as root"
+ok "ctr task exec --user 0: uid $v"
+v=$("${CTR[@]}" task exec --exec-id e2 c2 /bin/sh -c 'grep CapEff /proc/self/status' 2>&1) || fail "ctr task exec failed: $v"
+eff=$(echo "$v" | sed -n 's/CapEff:\s*//p')
+[ $((0x$eff & ~0x$ALLOWED_CAPS)) = 0 ] || fail "ctr task exec has capabilities $eff"
+ok "ctr task exec: CapEff $eff"
+"${CTR[@]}" task pause c2 >/dev/null || fail "ctr task pause"
+"${CTR[@]}" task resume c2 >/dev/null || fail "ctr task resume"
+"${CTR[@]}" task kill -s KILL c2 >/dev/null || fail "ctr task kill"
+wait_for sh -c "! ${CTR[*]} task ls -q | grep -qx c2 || ${CTR[*]} task ls | grep c2 | grep -q STOPPED"
+"${CTR[@]}" task rm c2 >/dev/null 2>&1 || "${CTR[@]}" task rm -f c2 >/dev/null 2>&1 || fail "ctr task rm"
+"${CTR[@]}" container rm c2 >/dev/null || fail "ctr container rm"
+ok "ctr task pause/resume/kill/rm"
+
+# A host namespace is refused, with bulkhead's reason in ctr's error.
+if v=$("${CTR[@]}" run --rm "${RUN[@]}" --net-host --rootfs "$T/rootfs" c3 /bin/true 2>&1); then
+	fail "ctr run --net-host was allowed"
+fi
+case "$v" in *bulkhead:*P8.namespaces*) ok "ctr run --net-host refused" ;; *) fail "--net-host refused without bulkhead's reason: $v" ;; esac
+[ "$(wc -l <"$T/audit.jsonl")" -ge 3 ] || fail "missing audit records"
+jq -e . "$T/audit.jsonl" >/dev/null || fail "the audit log is not JSON lines"
+ok "audit records written"
+exit 0

@@ -1,1 +1,1073 @@
+/* The host-facing rules (P5, P8, P10, P11, P12, annotations, k8s sandbox) with a
+ * fake host: each passes, mutates or denies, and each bypass of DESIGN section 4
+ * is caught. */
+#include "fake_host.h"
+#include "rule_harness.h"
+
+#include <cstdlib>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "bulkhead/error.h"
+#include "bulkhead/json.h"
+#include "bulkhead/rule.h"
+
 #include <catch2/catch.hpp>
+
+using namespace bulkhead;
+using bulkhead::policy::Action;
+using bulkhead::test::FakeHost;
+using bulkhead::test::RuleResult;
+using bulkhead::test::runRule;
+using json::Value;
+
+namespace {
+
+const char *const kDockerId = "d4576fcf2e8a8f52dedb1610bfcb3a74d194cfc484b137381a2a378d07f88760";
+const char *const kPodmanId = "d4c271bba487dd1e829cd0a2da92f0dd0963b153431ca2dde78748652d484814";
+
+Value fixture(const std::string &name)
+{
+	const char *dir = std::getenv("BULKHEAD_TEST_DATA");
+	std::string base = dir ? dir : "tests/data";
+	return json::parseFile(base + "/" + name);
+}
+
+Value J(std::string_view text)
+{
+	return json::parse(text, "test");
+}
+
+policy::CallContext call(const std::string &id, const std::string &bundle = "/bundles/b")
+{
+	return policy::CallContext{id, bundle, "create"};
+}
+
+size_t count(const RuleResult &r, Action a)
+{
+	size_t n = 0;
+	for (const auto &f : r.findings)
+		if (f.action == a)
+			n++;
+	return n;
+}
+
+bool mentions(const RuleResult &r, std::string_view needle)
+{
+	for (const auto &f : r.findings)
+		if (f.message.find(needle) != std::string::npos ||
+		    f.remedy.find(needle) != std::string::npos)
+			return true;
+	return false;
+}
+
+const char *name(Action a)
+{
+	switch (a) {
+	case Action::Mutate:
+		return "mutate";
+	case Action::Deny:
+		return "deny";
+	case Action::Audit:
+		return "audit";
+	case Action::Off:
+		break;
+	}
+	return "off";
+}
+
+std::string dump(const RuleResult &r)
+{
+	std::string s;
+	for (const auto &f : r.findings)
+		s += f.rule + " " + f.pointer + " [" + name(f.action) + "] " + f.message + " | " +
+		     f.remedy + " ;; ";
+	return s;
+}
+
+RuleResult run(std::string_view rule, const Value &doc, const FakeHost &host,
+               const policy::CallContext &c, const Value &params = Value::object(),
+               Action action = Action::Mutate)
+{
+	return runRule(rule, doc, params, action, policy::Scope::Spec, host, c);
+}
+
+/* Mutating twice is mutating once: the second run finds nothing to fix and
+ * leaves the document byte for byte. */
+void checkConverges(std::string_view rule, const RuleResult &first, const FakeHost &host,
+                    const policy::CallContext &c, const Value &params = Value::object())
+{
+	auto second = run(rule, first.doc, host, c, params);
+	INFO(dump(second));
+	CHECK(count(second, Action::Mutate) == 0);
+	CHECK(json::write(second.doc) == json::write(first.doc));
+}
+
+Value mountSpec(const std::string &mountsJson)
+{
+	return J(R"({"ociVersion":"1.0.2","root":{"path":"rootfs"},"mounts":)" + mountsJson +
+	         R"(,"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+	         R"({"type":"mount"},{"type":"network"}]}})");
+}
+
+Value bindOf(const std::string &source, const std::string &opts = R"(["rbind","rprivate"])")
+{
+	return mountSpec(R"([{"destination":"/data","type":"bind","source":")" + source +
+	                 R"(","options":)" + opts + "}]");
+}
+
+FakeHost hostWithPid1()
+{
+	FakeHost h = test::typicalHost();
+	ino_t ino = 4026531900;
+	for (const char *t : {"net", "pid", "ipc", "uts", "mnt", "user", "cgroup"})
+		h.pid1Ns[t] = FileId{4, ino++};
+	return h;
+}
+
+} // namespace
+
+/* ------------------------------------------------------------------ P8 */
+
+TEST_CASE("P8.namespaces passes Docker's default spec", "[rules][P8]")
+{
+	auto r = run("P8.namespaces", fixture("docker-20.10-default.json"), hostWithPid1(),
+	             call(kDockerId));
+	INFO(dump(r));
+	CHECK(r.findings.empty());
+}
+
+TEST_CASE("P8.namespaces denies --net=host as a netns path and --pid=host by omission",
+          "[rules][P8]")
+{
+	FakeHost h = hostWithPid1();
+	h.file("/var/run/docker/netns/default", h.pid1Ns["net"].dev, h.pid1Ns["net"].ino,
+	       S_IFREG | 0444);
+	auto r = run("P8.namespaces", fixture("docker-20.10-hostns-socket.json"), h,
+	             call("70ae483fefbc147ddedbe27019f2a6375a355c13720254a14aa58cf418ff993f"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Deny) == 2);
+	CHECK(mentions(r, "host's network namespace"));
+	CHECK(mentions(r, "no private pid namespace"));
+	CHECK(mentions(r, "--net=host"));
+	CHECK(mentions(r, "--pid=host"));
+}
+
+TEST_CASE("P8.namespaces catches host namespaces behind other names", "[rules][P8]")
+{
+	FakeHost h = hostWithPid1();
+	auto spec = [](const std::string &path) {
+		return J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+		         R"({"type":"mount"},{"type":"network","path":")" +
+		         path + R"("}]}})");
+	};
+	SECTION("/proc/self/ns/net: same inode as our own")
+	{
+		h.file("/proc/self/ns/net", h.selfNs["net"].dev, h.selfNs["net"].ino,
+		       S_IFREG | 0444);
+		auto r = run("P8.namespaces", spec("/proc/self/ns/net"), h, call("c"));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+	SECTION("/proc/1/task/1/ns/net and a symlink to pid 1's netns")
+	{
+		h.file("/proc/1/ns/net", h.pid1Ns["net"].dev, h.pid1Ns["net"].ino, S_IFREG | 0444);
+		h.link("/proc/1/task/1/ns/net", "/proc/1/ns/net");
+		h.link("/run/netns/innocent", "/proc/1/ns/net");
+		CHECK(count(run("P8.namespaces", spec("/proc/1/task/1/ns/net"), h, call("c")),
+		            Action::Deny) == 1);
+		CHECK(count(run("P8.namespaces", spec("/run/netns/innocent"), h, call("c")),
+		            Action::Deny) == 1);
+	}
+	SECTION("a path of one type naming the host's namespace of another")
+	{
+		h.file("/run/netns/x", h.pid1Ns["pid"].dev, h.pid1Ns["pid"].ino, S_IFREG | 0444);
+		CHECK(count(run("P8.namespaces", spec("/run/netns/x"), h, call("c")),
+		            Action::Deny) == 1);
+	}
+	SECTION("a private namespace (a pod's pause container) is fine")
+	{
+		h.file("/proc/4242/ns/net", 4, 4026532999, S_IFREG | 0444);
+		auto r = run("P8.namespaces", spec("/proc/4242/ns/net"), h, call("c"));
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+	SECTION("a namespace path that does not exist is refused")
+	{
+		CHECK(count(run("P8.namespaces", spec("/proc/99999/ns/net"), h, call("c")),
+		            Action::Deny) == 1);
+	}
+}
+
+TEST_CASE("P8.namespaces refuses a namespace path when pid 1's namespaces are unreadable",
+          "[rules][P8]")
+{
+	FakeHost h = test::typicalHost(); /* like this machine: /proc/1/ns unreadable */
+	h.file("/proc/4242/ns/net", 4, 4026532999, S_IFREG | 0444);
+	auto doc = J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+	             R"({"type":"mount"},{"type":"network","path":"/proc/4242/ns/net"}]}})");
+	auto r = run("P8.namespaces", doc, h, call("c"));
+	CHECK(count(r, Action::Deny) == 1);
+	CHECK(mentions(r, "cannot be read"));
+	/* Our own netns is recognised as the host's even so (--net=host). */
+	h.file("/run/docker/netns/default", h.selfNs["net"].dev, h.selfNs["net"].ino,
+	       S_IFREG | 0444);
+	auto own = run(
+	        "P8.namespaces",
+	        J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+	          R"({"type":"mount"},{"type":"network","path":"/run/docker/netns/default"}]}})"),
+	        h, call("c"), J(R"({"pid1Optional":true})"));
+	CHECK(count(own, Action::Deny) == 1);
+	CHECK(mentions(own, "is the host's network namespace"));
+	/* Without any path, nothing needs pid 1. */
+	CHECK(run("P8.namespaces", fixture("runc-spec-default.json"), h, call("c"))
+	              .findings.empty());
+	/* The explicit knob compares with /proc/self/ns alone. */
+	auto ok = run("P8.namespaces", doc, h, call("c"), J(R"({"pid1Optional":true})"));
+	CHECK(ok.findings.empty());
+}
+
+TEST_CASE("P8.namespaces: required list, malformed entries, audit", "[rules][P8]")
+{
+	FakeHost h = hostWithPid1();
+	auto doc = J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]}})");
+	auto r = run("P8.namespaces", doc, h, call("c"), J(R"({"required":["pid","mount"]})"));
+	CHECK(r.findings.empty());
+	auto a = run("P8.namespaces", doc, h, call("c"), Value::object(), Action::Audit);
+	CHECK(count(a, Action::Audit) == 3);
+	CHECK(a.doc == doc);
+	for (const char *bad : {R"({"linux":{"namespaces":{}}})", R"({"linux":[]})",
+	                        R"({"linux":{"namespaces":[{"type":"bogus"}]}})",
+	                        R"({"linux":{"namespaces":[{"type":"pid","path":7}]}})",
+	                        R"({"linux":{"namespaces":[{"type":"pid"},{"type":"pid"}]}})"}) {
+		INFO(bad);
+		RuleResult m;
+		REQUIRE_NOTHROW(m = run("P8.namespaces", J(bad), h, call("c")));
+		CHECK(count(m, Action::Deny) >= 1);
+	}
+}
+
+/* ------------------------------------------------------------------ P10 sockets */
+
+namespace {
+
+FakeHost socketHost()
+{
+	FakeHost h = test::typicalHost();
+	h.file("/run/docker.sock", 25, 1000, S_IFSOCK | 0660, 0, 999);
+	h.link("/var/run/docker.sock", "/run/docker.sock");
+	h.file("/run", 25, 1, S_IFDIR | 0755);
+	h.link("/var/run", "/run");
+	h.file("/", 8, 2, S_IFDIR | 0755);
+	h.file("/var", 8, 3, S_IFDIR | 0755);
+	h.file("/home/u/data", 8, 500, S_IFDIR | 0755, 1000, 1000);
+	return h;
+}
+
+} // namespace
+
+TEST_CASE("P10.engine-socket denies docker.sock from Docker's -v", "[rules][P10]")
+{
+	auto r = run("P10.engine-socket", fixture("docker-20.10-hostns-socket.json"), socketHost(),
+	             call("70ae483fefbc147ddedbe27019f2a6375a355c13720254a14aa58cf418ff993f"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Deny) == 1);
+	CHECK(r.findings.at(0).pointer == "/mounts/10/source");
+	CHECK(mentions(r, "engine socket"));
+}
+
+TEST_CASE("P10.engine-socket catches the socket under other names", "[rules][P10]")
+{
+	FakeHost h = socketHost();
+	h.link("/home/u/sock", "/run/docker.sock");                     /* symlink */
+	h.file("/tmp/innocent", 25, 1000, S_IFSOCK | 0660);             /* hard link */
+	h.link("/proc/1/root/var/run/docker.sock", "/run/docker.sock"); /* via pid 1's root */
+	h.file("/mnt/runcopy", 25, 1, S_IFDIR | 0755);                  /* bind of /run */
+	for (const char *src :
+	     {"/var/run/docker.sock", "/run/docker.sock", "/home/u/sock", "/tmp/innocent",
+	      "/proc/1/root/var/run/docker.sock", "/proc/self/root/run/docker.sock", "/var/run",
+	      "/run", "/var/run/", "/run//docker.sock", "/var/lib/../run/./docker.sock", "/",
+	      "/mnt/runcopy", "../../../run/docker.sock", "/run/containerd/containerd.sock",
+	      "/run/containerd"}) {
+		INFO(src);
+		auto r = run("P10.engine-socket", bindOf(src), h, call("c", "/bundles/b"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+	auto fine = run("P10.engine-socket", bindOf("/home/u/data"), h, call("c"));
+	CHECK(fine.findings.empty());
+	/* A relative source with no bundle to resolve it against cannot be judged. */
+	auto rel = run("P10.engine-socket", bindOf("data"), h, call("c", ""));
+	CHECK(count(rel, Action::Deny) == 1);
+	/* A custom socket list replaces the default. */
+	auto custom = run("P10.engine-socket", bindOf("/srv/my.sock"), h, call("c"),
+	                  J(R"({"sockets":["/srv/my.sock"]})"));
+	CHECK(count(custom, Action::Deny) == 1);
+}
+
+/* ------------------------------------------------------------------ P10 sensitive */
+
+TEST_CASE("P10.sensitive-mount lets Docker's own per-container files through", "[rules][P10]")
+{
+	auto doc = fixture("docker-20.10-default.json");
+	auto r = run("P10.sensitive-mount", doc, socketHost(), call(kDockerId));
+	INFO(dump(r));
+	CHECK(r.findings.empty());
+	auto remap =
+	        run("P10.sensitive-mount", fixture("docker-20.10-userns-remap.json"), socketHost(),
+	            call("457d698cbd9771a883fa7ad66d02f3221d7a09703ea9e2ab18a6bdde5d8d9e32"));
+	INFO(dump(remap));
+	CHECK(remap.findings.empty());
+	auto pod = run("P10.sensitive-mount", fixture("podman-4.3-default.json"), socketHost(),
+	               call(kPodmanId));
+	INFO(dump(pod));
+	CHECK(pod.findings.empty());
+}
+
+TEST_CASE("P10.sensitive-mount: engine files of another container are denied", "[rules][P10]")
+{
+	auto doc = fixture("docker-20.10-default.json");
+	auto r = run("P10.sensitive-mount", doc, socketHost(),
+	             call("0000000000000000000000000000000000000000000000000000000000000000"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Deny) == 3);
+	CHECK(mentions(r, "another container"));
+	/* Offline (no container ID): one consistent ID is accepted, a second is not. */
+	auto offline = run("P10.sensitive-mount", doc, socketHost(), call("", "/bundles/b"));
+	CHECK(offline.findings.empty());
+	auto mixed = mountSpec(
+	        R"([{"destination":"/etc/hosts","type":"bind","source":"/var/lib/docker/containers/aaa/hosts","options":["rbind"]},)"
+	        R"({"destination":"/etc/hostname","type":"bind","source":"/var/lib/docker/containers/bbb/hostname","options":["rbind"]}])");
+	CHECK(count(run("P10.sensitive-mount", mixed, socketHost(), call("")), Action::Deny) == 1);
+	/* An ID that is not a plain path component matches nothing. */
+	auto evil = bindOf("/var/lib/docker/containers/x/hosts");
+	CHECK(count(run("P10.sensitive-mount", evil, socketHost(), call("x/../..")),
+	            Action::Deny) == 1);
+}
+
+TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's UID", "[rules][P10]")
+{
+	auto spec = [](const std::string &uid) {
+		Value d =
+		        bindOf("/var/lib/kubelet/pods/1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/volumes/"
+		               "kubernetes.io~empty-dir/cache");
+		d.set("annotations", Value::object());
+		d.find("annotations")->set("io.kubernetes.pod.uid", Value::string(uid));
+		return d;
+	};
+	CHECK(run("P10.sensitive-mount", spec("1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"), socketHost(),
+	          call("c"))
+	              .findings.empty());
+	CHECK(count(run("P10.sensitive-mount", spec("ffffffff-aaaa-bbbb-cccc-0123456789ab"),
+	                socketHost(), call("c")),
+	            Action::Deny) == 1);
+	CHECK(count(run("P10.sensitive-mount", spec("../.."), socketHost(), call("c")),
+	            Action::Deny) == 1);
+	/* CRI-O carries the pod UID inside its labels annotation. */
+	Value crio = bindOf("/var/lib/kubelet/pods/u-2/volumes/x");
+	crio.set("annotations",
+	         J(R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"u-2\"}"})"));
+	CHECK(run("P10.sensitive-mount", crio, socketHost(), call("c")).findings.empty());
+	crio.set("annotations", J(R"({"io.kubernetes.cri-o.Labels":"{not json"})"));
+	CHECK(count(run("P10.sensitive-mount", crio, socketHost(), call("c")), Action::Deny) == 1);
+	/* The sandbox-uid annotation of containerd works too. */
+	Value d = bindOf("/var/lib/kubelet/pods/u-1/etc-hosts");
+	d.set("annotations", J(R"({"io.kubernetes.cri.sandbox-uid":"u-1"})"));
+	CHECK(run("P10.sensitive-mount", d, socketHost(), call("c")).findings.empty());
+}
+
+TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and aliases",
+          "[rules][P10]")
+{
+	FakeHost h = socketHost();
+	h.file("/etc", 8, 10, S_IFDIR | 0755);
+	h.file("/mnt/etc-alias", 8, 10, S_IFDIR | 0755); /* bind mount of /etc */
+	h.file("/mnt/etc-alias/passwd", 8, 11, S_IFREG | 0644);
+	h.file("/etc/shadow", 8, 12, S_IFREG | 0640);
+	h.link("/var/lib/docker/volumes/evil/_data", "/etc");
+	h.link("/home/u/link", "/etc/shadow");
+	h.link("/home/u/l/../shadow", "/etc/shadow"); /* l -> /etc/ssl: ".." is /etc */
+	for (const char *src : {"/",
+	                        "/etc",
+	                        "/etc/shadow",
+	                        "/proc",
+	                        "/proc/1/root",
+	                        "/proc/1/root/etc",
+	                        "/sys",
+	                        "/dev",
+	                        "/dev/sda1",
+	                        "/boot",
+	                        "/root/.ssh",
+	                        "/lib",
+	                        "/lib/modules",
+	                        "/usr",
+	                        "/usr/bin",
+	                        "/run",
+	                        "/var/run",
+	                        "/var/run/docker/netns",
+	                        "/var/lib",
+	                        "/var/lib/docker",
+	                        "/var/lib/docker/overlay2",
+	                        "/var/lib/containerd",
+	                        "/var/lib/kubelet",
+	                        "/var/lib/kubelet/pods",
+	                        "/run/containerd",
+	                        "/var",
+	                        "/mnt/etc-alias",
+	                        "/mnt/etc-alias/passwd",
+	                        "/var/lib/docker/volumes/evil/_data",
+	                        "/home/u/link",
+	                        "/var/lib/docker/volumes",
+	                        "/var/lib/docker/volumes/../image",
+	                        "/etc/",
+	                        "//etc",
+	                        "/home/u/l/../shadow"}) {
+		INFO(src);
+		auto r = run("P10.sensitive-mount", bindOf(src), h, call("c"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+	for (const char *src :
+	     {"/home/u/data", "/var/lib/docker/volumes/myvol/_data",
+	      "/var/lib/docker/100000.100000/volumes/v/_data",
+	      "/var/lib/containers/storage/volumes/v/_data", "/srv/www", "/tmp/x"}) {
+		INFO(src);
+		auto r = run("P10.sensitive-mount", bindOf(src), h, call("c"));
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+}
+
+TEST_CASE("P10.sensitive-mount judges rbind of type none, overlay layers and devices",
+          "[rules][P10]")
+{
+	auto rootless = run("P10.sensitive-mount", fixture("runc-spec-rootless.json"), socketHost(),
+	                    call("c"));
+	INFO(dump(rootless));
+	CHECK(count(rootless, Action::Deny) == 1); /* the rbind of /sys */
+	auto overlay = mountSpec(
+	        R"([{"destination":"/x","type":"overlay","source":"overlay","options":["lowerdir=/srv/a:/etc","upperdir=/srv/u","workdir=/srv/w"]}])");
+	CHECK(count(run("P10.sensitive-mount", overlay, socketHost(), call("c")), Action::Deny) ==
+	      1);
+	auto dev = mountSpec(R"([{"destination":"/disk","type":"ext4","source":"/dev/sda1"}])");
+	CHECK(count(run("P10.sensitive-mount", dev, socketHost(), call("c")), Action::Deny) == 1);
+	/* A relative source resolves against the bundle. */
+	auto rel = bindOf("../../etc");
+	CHECK(count(run("P10.sensitive-mount", rel, socketHost(), call("c", "/bundles/b")),
+	            Action::Deny) == 1);
+	auto relOk = bindOf("data");
+	CHECK(run("P10.sensitive-mount", relOk, socketHost(), call("c", "/srv/bundle"))
+	              .findings.empty());
+	/* Policy parameters replace the defaults. */
+	CHECK(run("P10.sensitive-mount", bindOf("/etc/ssl"), socketHost(), call("c"),
+	          J(R"({"sensitivePaths":["/var/lib/docker"]})"))
+	              .findings.empty());
+	CHECK(run("P10.sensitive-mount", bindOf("/var/lib/docker/x"), socketHost(), call("c"),
+	          J(R"({"allowPrefixes":["/var/lib/docker/x/"]})"))
+	              .findings.size() == 1); /* strictly below a prefix only */
+}
+
+TEST_CASE("P10.sensitive-mount: init binaries read-only, pseudo filesystems' sources ignored",
+          "[rules][P10]")
+{
+	auto init = [](const char *opts) {
+		return mountSpec(
+		        std::string(
+		                R"([{"destination":"/sbin/docker-init","type":"bind","source":"/usr/bin/docker-init","options":)") +
+		        opts + "}]");
+	};
+	CHECK(run("P10.sensitive-mount", init(R"(["bind","ro"])"), socketHost(), call("c"))
+	              .findings.empty());
+	CHECK(count(run("P10.sensitive-mount", init(R"(["bind","ro","rw"])"), socketHost(),
+	                call("c")),
+	            Action::Deny) == 1);
+	FakeHost h = socketHost();
+	h.file("/etc/passwd", 8, 13, S_IFREG | 0644);
+	h.link("/usr/bin/docker-init", "/etc/passwd");
+	CHECK(count(run("P10.sensitive-mount", init(R"(["bind","ro"])"), h, call("c")),
+	            Action::Deny) == 1);
+	auto pseudo = mountSpec(
+	        R"([{"destination":"/proc","type":"proc","source":"/proc"},{"destination":"/dev","type":"tmpfs","source":"/dev"}])");
+	CHECK(run("P10.sensitive-mount", pseudo, socketHost(), call("c")).findings.empty());
+}
+
+/* ------------------------------------------------------------------ P10 propagation */
+
+TEST_CASE("P10.propagation turns shared into private, and converges", "[rules][P10]")
+{
+	auto doc = bindOf("/home/u/data", R"(["rbind","rshared"])");
+	doc.find("linux")->set("rootfsPropagation", Value::string("shared"));
+	doc.find("mounts")->items().push_back(
+	        J(R"({"destination":"/y","type":"tmpfs","source":"tmpfs","options":["shared"]})"));
+	auto r = run("P10.propagation", doc, socketHost(), call("c"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Mutate) == 3);
+	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/mounts/0/options"))) ==
+	      R"(["rbind","rprivate"])");
+	CHECK(r.doc.find("mounts")->items()[1].find("options")->items()[0].asString() == "private");
+	CHECK(r.doc.find("linux")->find("rootfsPropagation")->asString() == "rprivate");
+	checkConverges("P10.propagation", r, socketHost(), call("c"));
+	CHECK(run("P10.propagation", fixture("docker-20.10-default.json"), socketHost(),
+	          call(kDockerId))
+	              .findings.empty());
+	auto denied =
+	        run("P10.propagation", doc, socketHost(), call("c"), Value::object(), Action::Deny);
+	CHECK(count(denied, Action::Deny) == 3);
+	CHECK(denied.doc == doc);
+}
+
+/* ------------------------------------------------------------------ P10 bind options */
+
+TEST_CASE("P10.bind-options adds nosuid,nodev to Docker's binds, once", "[rules][P10]")
+{
+	auto doc = fixture("docker-20.10-default.json");
+	auto r = run("P10.bind-options", doc, socketHost(), call(kDockerId));
+	INFO(dump(r));
+	CHECK(count(r, Action::Mutate) == 3);
+	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/mounts/9/options"))) ==
+	      R"(["rbind","rprivate","nosuid","nodev"])");
+	/* Nothing else changed. */
+	auto patch = json::diff(doc, r.doc);
+	CHECK(patch.items().size() == 6);
+	checkConverges("P10.bind-options", r, socketHost(), call(kDockerId));
+}
+
+TEST_CASE("P10.bind-options respects option order", "[rules][P10]")
+{
+	struct Case
+	{
+		const char *in;
+		const char *out;
+	};
+	for (auto c :
+	     {Case{R"(["rbind","nosuid","nodev","suid"])", R"(["rbind","nosuid","nodev"])"},
+	      Case{R"(["bind","nosuid","nodev","dev"])", R"(["bind","nosuid","nodev"])"},
+	      Case{R"(["rbind","nosuid","nodev","defaults"])",
+	           R"(["rbind","nosuid","nodev","defaults","nosuid","nodev"])"},
+	      Case{R"(["rbind","rsuid","nosuid"])", R"(["rbind","nosuid","nodev"])"},
+	      Case{R"(["nodev","nosuid","rbind"])", nullptr}}) {
+		INFO(c.in);
+		auto doc = mountSpec(
+		        R"([{"destination":"/d","type":"none","source":"/srv/d","options":)" +
+		        std::string(c.in) + "}]");
+		auto r = run("P10.bind-options", doc, socketHost(), call("c"));
+		INFO(dump(r));
+		if (!c.out) {
+			CHECK(r.findings.empty());
+			continue;
+		}
+		CHECK(count(r, Action::Mutate) == 1);
+		CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/mounts/0/options"))) ==
+		      c.out);
+		checkConverges("P10.bind-options", r, socketHost(), call("c"));
+	}
+	/* A bind without options gets them; a tmpfs is not a bind. */
+	auto bare = mountSpec(
+	        R"([{"destination":"/d","type":"bind","source":"/srv/d"},{"destination":"/t","type":"tmpfs","source":"tmpfs"}])");
+	auto r = run("P10.bind-options", bare, socketHost(), call("c"));
+	CHECK(count(r, Action::Mutate) == 1);
+	CHECK(json::write(*r.doc.find("mounts")) ==
+	      R"([{"destination":"/d","type":"bind","source":"/srv/d","options":["nosuid","nodev"]},{"destination":"/t","type":"tmpfs","source":"tmpfs"}])");
+}
+
+/* ------------------------------------------------------------------ P10 /proc /sys */
+
+TEST_CASE("P10.proc-sys-mounts allows only the standard mounts", "[rules][P10]")
+{
+	for (const char *f : {"docker-20.10-default.json", "containerd-1.6-ctr-default.json",
+	                      "podman-4.3-default.json", "runc-spec-default.json"}) {
+		INFO(f);
+		auto r = run("P10.proc-sys-mounts", fixture(f), socketHost(), call("c"));
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+	for (const char *m :
+	     {R"({"destination":"/proc/sys","type":"bind","source":"/proc/sys"})",
+	      R"({"destination":"/proc/../proc/sys","type":"proc","source":"proc"})",
+	      R"({"destination":"/sys/kernel/security","type":"securityfs","source":"securityfs"})",
+	      R"({"destination":"/sys","type":"none","source":"/sys","options":["rbind"]})",
+	      R"({"destination":"proc/sysrq-trigger","type":"bind","source":"/dev/null"})"}) {
+		INFO(m);
+		auto r = run("P10.proc-sys-mounts", mountSpec(std::string("[") + m + "]"),
+		             socketHost(), call("c"));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+}
+
+/* ------------------------------------------------------------------ P11 */
+
+namespace {
+
+Value devRules(const std::string &rules, const std::string &devices = "[]")
+{
+	return J(R"({"linux":{"resources":{"devices":)" + rules + R"(},"devices":)" + devices +
+	         "}}");
+}
+
+} // namespace
+
+TEST_CASE("P11.devices passes the engines' defaults", "[rules][P11]")
+{
+	for (const char *f :
+	     {"docker-20.10-default.json", "containerd-1.6-ctr-default.json",
+	      "podman-4.3-default.json", "runc-spec-default.json", "runc-spec-rootless.json"}) {
+		INFO(f);
+		auto r = run("P11.devices", fixture(f), socketHost(), call("c"));
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+}
+
+TEST_CASE("P11.devices denies wildcards and host devices", "[rules][P11]")
+{
+	auto priv = run("P11.devices", fixture("docker-20.10-privileged.json"), socketHost(),
+	                call("c"));
+	CHECK(count(priv, Action::Deny) > 1);
+	CHECK(mentions(priv, "every device"));
+	for (const char *rule :
+	     {R"({"allow":true})", R"({"allow":true,"access":"rwm"})",
+	      R"({"allow":true,"type":"a","access":"rw"})",
+	      R"({"allow":true,"type":"c","access":"r"})",
+	      R"({"allow":true,"type":"b","major":8,"minor":0,"access":"rw"})",
+	      R"({"allow":true,"type":"c","major":1,"access":"rw"})",
+	      R"({"allow":true,"type":"c","major":-1,"minor":-1,"access":"w"})",
+	      R"({"allow":true,"type":"c","major":10,"minor":229,"access":""})"}) {
+		INFO(rule);
+		auto r = run("P11.devices", devRules(std::string("[") + rule + "]"), socketHost(),
+		             call("c"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+	/* mknod alone, deny rules and standard devices are fine. */
+	auto ok = devRules(
+	        R"([{"allow":false,"access":"rwm"},{"allow":true,"type":"c","access":"m"},{"allow":true,"type":"b","major":-1,"minor":-1,"access":"m"},{"allow":true,"type":"c","major":136,"minor":4,"access":"rwm"}])",
+	        R"([{"path":"/dev/null","type":"c","major":1,"minor":3},{"path":"/dev/fifo","type":"p"}])");
+	CHECK(run("P11.devices", ok, socketHost(), call("c")).findings.empty());
+	auto node = devRules("[]", R"([{"path":"/dev/sda","type":"b","major":8,"minor":0},)"
+	                           R"({"path":"/dev/kmsg","type":"c","major":1,"minor":11}])");
+	CHECK(count(run("P11.devices", node, socketHost(), call("c")), Action::Deny) == 2);
+	/* An allowlist parameter opens a device. */
+	CHECK(run("P11.devices", node, socketHost(), call("c"),
+	          J(R"({"allowedDevices":["b 8:*","c 1:11"]})"))
+	              .findings.empty());
+	for (const char *bad : {R"([{"type":"c"}])", R"([{"allow":"yes"}])",
+	                        R"([{"allow":true,"access":"rwx"}])", R"({})"}) {
+		INFO(bad);
+		RuleResult m;
+		REQUIRE_NOTHROW(m = run("P11.devices", devRules(bad), socketHost(), call("c")));
+		CHECK(count(m, Action::Deny) == 1);
+	}
+}
+
+/* ------------------------------------------------------------------ P12 */
+
+namespace {
+
+FakeHost dockerdHost()
+{
+	FakeHost h = socketHost();
+	h.file("/usr/bin/dockerd", 8, 700, S_IFREG | 0755);
+	h.link("/proc/2879/exe", "/usr/bin/dockerd");
+	return h;
+}
+
+Value hookSpec(const std::string &hook, const std::string &stage = "prestart")
+{
+	return J(R"({"hooks":{")" + stage + R"(":[)" + hook + "]}}");
+}
+
+} // namespace
+
+TEST_CASE("P12.hooks allows Docker's libnetwork hook and pins its environment", "[rules][P12]")
+{
+	auto doc = fixture("docker-20.10-default.json");
+	auto r = run("P12.hooks", doc, dockerdHost(), call(kDockerId));
+	INFO(dump(r));
+	REQUIRE(count(r, Action::Mutate) == 1);
+	CHECK(r.findings.at(0).pointer == "/hooks/prestart/0/env");
+	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/hooks/prestart/0/env"))) ==
+	      R"(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])");
+	checkConverges("P12.hooks", r, dockerdHost(), call(kDockerId));
+	/* dockerd installed as /usr/sbin/dockerd is on the default list too. */
+	FakeHost sbin = socketHost();
+	sbin.file("/usr/sbin/dockerd", 8, 701, S_IFREG | 0755);
+	sbin.link("/proc/2879/exe", "/usr/sbin/dockerd");
+	CHECK(count(run("P12.hooks", doc, sbin, call(kDockerId)), Action::Deny) == 0);
+}
+
+TEST_CASE("P12.hooks denies unknown hooks and lookalikes", "[rules][P12]")
+{
+	FakeHost h = dockerdHost();
+	h.file("/usr/local/bin/evil", 8, 800, S_IFREG | 0755);
+	h.link("/proc/31337/exe", "/usr/local/bin/evil");
+	h.file("/tmp/dockerd", 8, 801, S_IFREG | 0755);
+	for (const char *hook : {R"({"path":"/usr/local/bin/evil","args":["libnetwork-setkey"]})",
+	                         R"({"path":"/proc/31337/exe","args":["libnetwork-setkey"]})",
+	                         R"({"path":"/proc/2879/exe","args":["sh","-c","id"]})",
+	                         R"({"path":"/proc/2879/exe"})",
+	                         R"({"path":"/proc/4040/exe","args":["libnetwork-setkey"]})",
+	                         R"({"path":"/tmp/dockerd","args":["libnetwork-setkey"]})"}) {
+		INFO(hook);
+		auto r = run("P12.hooks", hookSpec(hook), h, call("c"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(count(r, Action::Mutate) == 0);
+	}
+	/* The allowlisted hook in a stage it is not allowed in. */
+	CHECK(count(run("P12.hooks",
+	                hookSpec(R"({"path":"/proc/2879/exe","args":["libnetwork-setkey"]})",
+	                         "poststart"),
+	                h, call("c")),
+	            Action::Deny) == 1);
+	/* A hard link of dockerd is dockerd (same device+inode). */
+	h.file("/opt/dockerd-copy", 8, 700, S_IFREG | 0755);
+	CHECK(count(run("P12.hooks",
+	                hookSpec(R"({"path":"/opt/dockerd-copy","args":["libnetwork-setkey"]})"), h,
+	                call("c")),
+	            Action::Deny) == 0);
+	CHECK(count(run("P12.hooks", J(R"({"hooks":{"preStart":[{"path":"/bin/true"}]}})"), h,
+	                call("c")),
+	            Action::Deny) == 1);
+}
+
+TEST_CASE("P12.hooks replaces an inherited or injected environment", "[rules][P12]")
+{
+	auto params = J(R"({"allowedHooks":[{"path":"/usr/bin/nvidia-container-runtime-hook",)"
+	                R"("args0":"nvidia-container-runtime-hook","env":["PATH=/usr/bin"]}]})");
+	FakeHost h = socketHost();
+	h.file("/usr/bin/nvidia-container-runtime-hook", 8, 900, S_IFREG | 0755);
+	auto doc = hookSpec(
+	        R"({"path":"/usr/bin/nvidia-container-runtime-hook","args":["nvidia-container-runtime-hook","prestart"],"env":["LD_PRELOAD=/tmp/x.so","PATH=/usr/bin"]})",
+	        "createContainer");
+	auto r = run("P12.hooks", doc, h, call("c"), params);
+	INFO(dump(r));
+	CHECK(count(r, Action::Mutate) == 1);
+	CHECK(json::write(
+	              *json::get(r.doc, json::Pointer::parse("/hooks/createContainer/0/env"))) ==
+	      R"(["PATH=/usr/bin"])");
+	checkConverges("P12.hooks", r, h, call("c"), params);
+	/* The default allowlist no longer applies when a policy names its own. */
+	CHECK(count(run("P12.hooks", fixture("docker-20.10-default.json"), dockerdHost(),
+	                call(kDockerId), params),
+	            Action::Deny) == 1);
+	/* A bad parameter is a policy error, not a finding. */
+	CHECK_THROWS_AS(
+	        run("P12.hooks", doc, h, call("c"), J(R"({"allowedHooks":[{"path":"relative"}]})")),
+	        Error);
+}
+
+/* ------------------------------------------------------------------ annotations */
+
+TEST_CASE("annotations.runtime removes annotations the runtime acts on", "[rules]")
+{
+	auto doc = J(
+	        R"({"annotations":{"run.oci.seccomp_bpf_data":"AAAA","io.kubernetes.pod.name":"web",)"
+	        R"("run.oci.hooks.stdout":"/etc/shadow","dev.gvisor.flag.network":"host",)"
+	        R"("io.katacontainers.config.hypervisor.kernel_params":"init=/bin/sh",)"
+	        R"("org.criu.config":"/tmp/criu.conf","org.systemd.property.Delegate":"true"}})");
+	auto r = run("annotations.runtime", doc, socketHost(), call("c"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Mutate) == 6);
+	CHECK(json::write(*r.doc.find("annotations")) == R"({"io.kubernetes.pod.name":"web"})");
+	checkConverges("annotations.runtime", r, socketHost(), call("c"));
+	auto denied = run("annotations.runtime", doc, socketHost(), call("c"), Value::object(),
+	                  Action::Deny);
+	CHECK(count(denied, Action::Deny) == 6);
+	CHECK(denied.doc == doc);
+	auto allowed = run("annotations.runtime", doc, socketHost(), call("c"),
+	                   J(R"({"allowKeys":["org.systemd.property.Delegate"]})"));
+	CHECK(count(allowed, Action::Mutate) == 5);
+	CHECK(run("annotations.runtime", fixture("podman-4.3-default.json"), socketHost(),
+	          call(kPodmanId))
+	              .findings.empty());
+	RuleResult bad;
+	REQUIRE_NOTHROW(bad = run("annotations.runtime", J(R"({"annotations":{"a":1}})"),
+	                          socketHost(), call("c")));
+	CHECK(count(bad, Action::Deny) == 1);
+}
+
+/* ------------------------------------------------------------------ k8s.sandbox */
+
+TEST_CASE("k8s.sandbox names pause containers explicitly", "[rules]")
+{
+	auto sandbox = J(
+	        R"({"process":{"args":["/pause"]},"linux":{"resources":{}},)"
+	        R"("annotations":{"io.kubernetes.cri.container-type":"sandbox",)"
+	        R"("io.kubernetes.cri.sandbox-namespace":"kube-system","io.kubernetes.cri.sandbox-name":"dns"}})");
+	auto r = run("k8s.sandbox", sandbox, socketHost(), call("c"));
+	INFO(dump(r));
+	CHECK(count(r, Action::Mutate) == 1);
+	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/linux/resources/memory"))) ==
+	      R"({"limit":33554432})");
+	checkConverges("k8s.sandbox", r, socketHost(), call("c"));
+	auto audit = run("k8s.sandbox", sandbox, socketHost(), call("c"), Value::object(),
+	                 Action::Audit);
+	CHECK(count(audit, Action::Audit) == 2);
+	CHECK(mentions(audit, "kube-system/dns"));
+	CHECK(audit.doc == sandbox);
+	auto shell = sandbox;
+	json::set(shell, json::Pointer::parse("/process/args/0"), Value::string("/bin/sh"));
+	CHECK(count(run("k8s.sandbox", shell, socketHost(), call("c")), Action::Deny) == 1);
+	CHECK(run("k8s.sandbox", fixture("docker-20.10-default.json"), socketHost(), call("c"))
+	              .findings.empty());
+}
+
+/* ------------------------------------------------------------------ P5 */
+
+namespace {
+
+/* A host where the bundle's rootfs is reachable by anyone. */
+FakeHost bundleHost()
+{
+	FakeHost h = socketHost();
+	h.file("/bundles", 8, 40, S_IFDIR | 0755);
+	h.file("/bundles/b", 8, 41, S_IFDIR | 0711);
+	h.file("/bundles/b/rootfs", 8, 42, S_IFDIR | 0755);
+	for (const char *d : {"/proc", "/dev", "/sys"})
+		h.file(std::string("/bundles/b/rootfs") + d, 8, 43, S_IFDIR | 0755);
+	return h;
+}
+
+FakeHost dockerHost()
+{
+	FakeHost h = socketHost();
+	const std::string layer =
+	        "/var/lib/docker/overlay2/"
+	        "54149c42df0f572766fc36bfdfd2ab37b61aed5666bc796a431b9c56e8a0ea3e";
+	h.file("/var/lib", 8, 50, S_IFDIR | 0755);
+	h.file("/var/lib/docker", 8, 51, S_IFDIR | 0710);
+	h.file("/var/lib/docker/overlay2", 8, 52, S_IFDIR | 0710);
+	h.file(layer, 8, 53, S_IFDIR | 0710);
+	h.file(layer + "/merged", 8, 54, S_IFDIR | 0755);
+	h.file("/var/lib/docker/containers", 8, 55, S_IFDIR | 0710);
+	const std::string dir = std::string("/var/lib/docker/containers/") + kDockerId;
+	h.file(dir, 8, 56, S_IFDIR | 0710);
+	for (const char *f : {"/hosts", "/hostname", "/resolv.conf"})
+		h.file(dir + f, 8, 57, S_IFREG | 0644);
+	return h;
+}
+
+} // namespace
+
+TEST_CASE("P5.userns refuses Docker's default spec with the remedy", "[rules][P5]")
+{
+	auto doc = fixture("docker-20.10-default.json");
+	auto r = run("P5.userns", doc, dockerHost(), call(kDockerId));
+	INFO(dump(r));
+	CHECK(count(r, Action::Deny) >= 1);
+	CHECK(count(r, Action::Mutate) == 0);
+	CHECK(mentions(r, "0710"));
+	CHECK(mentions(r, "dockerd --userns-remap=default"));
+	CHECK(!mentions(r, "hostUsers: false")); /* the remedy names this engine's knob */
+	CHECK(r.doc == doc);
+	/* Podman's and Kubernetes' specs get theirs. */
+	auto pod =
+	        run("P5.userns", fixture("podman-4.3-default.json"), socketHost(), call(kPodmanId));
+	CHECK(mentions(pod, "podman run --userns=auto"));
+	CHECK(!mentions(pod, "dockerd"));
+	Value k8s = fixture("runc-spec-default.json");
+	k8s.set("annotations", J(R"({"io.kubernetes.cri.container-type":"container"})"));
+	auto kr = run("P5.userns", k8s, socketHost(), call("c"));
+	CHECK(mentions(kr, "hostUsers: false"));
+	/* Where the host cannot be inspected, it fails closed too. */
+	CHECK(count(run("P5.userns", doc, socketHost(), call(kDockerId)), Action::Deny) >= 1);
+}
+
+TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]")
+{
+	for (const char *f : {"docker-20.10-userns-remap.json", "podman-4.3-uidmap.json"}) {
+		INFO(f);
+		auto doc = fixture(f);
+		auto r = run("P5.userns", doc, socketHost(), call("c"));
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+		CHECK(r.doc == doc);
+	}
+	auto rootless =
+	        run("P5.userns", fixture("runc-spec-rootless.json"), socketHost(), call("c"));
+	INFO(dump(rootless));
+	CHECK(count(rootless, Action::Deny) == 2); /* uid and gid map host 0 */
+	CHECK(mentions(rootless, "host ID 0"));
+	auto wide = J(
+	        R"({"linux":{"namespaces":[{"type":"user"}],)"
+	        R"("uidMappings":[{"containerID":0,"hostID":100000,"size":65536},{"containerID":65536,"hostID":0,"size":1}],)"
+	        R"("gidMappings":[{"containerID":0,"hostID":100000,"size":65536}]}})");
+	CHECK(count(run("P5.userns", wide, socketHost(), call("c")), Action::Deny) == 1);
+	auto none = J(R"({"linux":{"namespaces":[{"type":"user"}]}})");
+	CHECK(count(run("P5.userns", none, socketHost(), call("c")), Action::Deny) == 2);
+	auto bad = J(
+	        R"({"linux":{"namespaces":[{"type":"user"}],"uidMappings":[{"containerID":0,"hostID":-1,"size":1}],"gidMappings":[]}})");
+	RuleResult m;
+	REQUIRE_NOTHROW(m = run("P5.userns", bad, socketHost(), call("c")));
+	CHECK(count(m, Action::Deny) >= 1);
+	auto joined = J(R"({"linux":{"namespaces":[{"type":"user","path":"/proc/77/ns/user"}]}})");
+	CHECK(count(run("P5.userns", joined, socketHost(), call("c")), Action::Deny) == 1);
+	/* With the joined namespace's own maps readable, they are what counts. */
+	FakeHost h = socketHost();
+	h.idMaps[{77, false}] = "         0     100000      65536\n";
+	h.idMaps[{77, true}] = "         0     100000      65536\n";
+	auto good = run("P5.userns", joined, h, call("c"));
+	INFO(dump(good));
+	CHECK(good.findings.empty());
+	h.idMaps[{77, false}] = "         0          0 4294967295\n"; /* the host's own */
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 1);
+	h.idMaps[{77, true}] = "";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
+	h.idMaps[{77, true}] = "garbage\n";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
+}
+
+TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
+{
+	auto doc = fixture("runc-spec-default.json");
+	auto r = run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"));
+	INFO(dump(r));
+	REQUIRE(count(r, Action::Mutate) == 1);
+	CHECK(r.findings.size() == 1);
+	const Value &linux = *r.doc.find("linux");
+	CHECK(json::write(linux.find("namespaces")->items().back()) == R"({"type":"user"})");
+	CHECK(json::write(*linux.find("uidMappings")) ==
+	      R"([{"containerID":0,"hostID":100000,"size":65536}])");
+	CHECK(*linux.find("gidMappings") == *linux.find("uidMappings"));
+	/* devpts gid=5 is mapped and stays. */
+	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/mounts/2/options/5"))) ==
+	      R"("gid=5")");
+	/* Everything else is untouched. */
+	CHECK(json::diff(doc, r.doc).items().size() == 3);
+	checkConverges("P5.userns", r, bundleHost(), call("c", "/bundles/b"));
+
+	/* Parameters: another range; a range too small for gid 5 drops the option. */
+	auto small = run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"),
+	                 J(R"({"hostIdStart":200000,"size":4})"));
+	INFO(dump(small));
+	REQUIRE(count(small, Action::Mutate) == 1);
+	CHECK(json::write(*json::get(small.doc, json::Pointer::parse("/mounts/2/options"))) ==
+	      R"(["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"])");
+	checkConverges("P5.userns", small, bundleHost(), call("c", "/bundles/b"),
+	               J(R"({"hostIdStart":200000,"size":4})"));
+	/* add: false refuses instead. */
+	CHECK(count(run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"),
+	                J(R"({"add":false})")),
+	            Action::Deny) == 1);
+	/* Under deny and audit nothing changes. */
+	auto audit = run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"), Value::object(),
+	                 Action::Audit);
+	CHECK(count(audit, Action::Audit) == 1);
+	CHECK(audit.doc == doc);
+}
+
+TEST_CASE("P5.userns refuses where a user namespace would break the container", "[rules][P5]")
+{
+	FakeHost h = bundleHost();
+	SECTION("host namespace joins")
+	{
+		auto r = run("P5.userns", fixture("docker-20.10-hostns-socket.json"), dockerHost(),
+		             call("x"));
+		INFO(dump(r));
+		CHECK(mentions(r, "/var/run/docker/netns/default"));
+		CHECK(count(r, Action::Mutate) == 0);
+	}
+	SECTION("a bind-mounted host directory would turn nobody:nogroup")
+	{
+		Value doc = fixture("runc-spec-default.json");
+		doc.find("mounts")->items().push_back(J(
+		        R"({"destination":"/data","type":"bind","source":"/home/u/data","options":["rbind"]})"));
+		h.file("/bundles/b/rootfs/data", 8, 45, S_IFDIR | 0755);
+		auto r = run("P5.userns", doc, h, call("c", "/bundles/b"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(mentions(r, "nobody:nogroup"));
+		/* A directory owned by the mapped range is fine. */
+		h.file("/home", 8, 499, S_IFDIR | 0755);
+		h.file("/home/u", 8, 498, S_IFDIR | 0755, 1000, 1000);
+		h.file("/home/u/data", 8, 500, S_IFDIR | 0755, 100000, 100000);
+		auto ok = run("P5.userns", doc, h, call("c", "/bundles/b"));
+		INFO(dump(ok));
+		CHECK(count(ok, Action::Mutate) == 1);
+	}
+	SECTION("a rootfs below a directory the mapped root cannot traverse")
+	{
+		h.file("/bundles/b", 8, 41, S_IFDIR | 0700);
+		auto r = run("P5.userns", fixture("runc-spec-default.json"), h,
+		             call("c", "/bundles/b"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(mentions(r, "/bundles/b is 0700"));
+		/* ... unless the mapped root owns it. */
+		h.file("/bundles/b", 8, 41, S_IFDIR | 0700, 100000, 0);
+		CHECK(count(run("P5.userns", fixture("runc-spec-default.json"), h,
+		                call("c", "/bundles/b")),
+		            Action::Mutate) == 1);
+	}
+	SECTION("a mount point missing from the rootfs")
+	{
+		Value doc = fixture("runc-spec-default.json");
+		doc.find("mounts")->items().push_back(
+		        J(R"({"destination":"/run","type":"tmpfs","source":"tmpfs"})"));
+		doc.find("mounts")->items().push_back(
+		        J(R"({"destination":"/run/lock","type":"tmpfs","source":"tmpfs"})"));
+		auto r = run("P5.userns", doc, h, call("c", "/bundles/b"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(r.findings.at(0).pointer == "/mounts/7/destination");
+		h.file("/bundles/b/rootfs/run", 8, 44, S_IFDIR | 0755);
+		CHECK(count(run("P5.userns", doc, h, call("c", "/bundles/b")), Action::Mutate) ==
+		      1);
+	}
+	SECTION("a process user outside the mapping")
+	{
+		Value doc = fixture("runc-spec-default.json");
+		json::set(doc, json::Pointer::parse("/process/user/uid"),
+		          Value::number(int64_t{70000}));
+		auto r = run("P5.userns", doc, h, call("c", "/bundles/b"));
+		CHECK(count(r, Action::Deny) == 1);
+	}
+	SECTION("proc without a pid namespace, sysfs without a network namespace")
+	{
+		Value doc = fixture("runc-spec-default.json");
+		auto &ns = doc.find("linux")->find("namespaces")->items();
+		ns.erase(ns.begin(), ns.begin() + 2); /* pid, network */
+		auto r = run("P5.userns", doc, h, call("c", "/bundles/b"));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 2);
+	}
+}
+
+/* ------------------------------------------------------------------ all rules */
+
+TEST_CASE("host rules never throw on malformed specs and converge on real specs", "[rules]")
+{
+	const char *rules[] = {"P8.namespaces",   "P10.engine-socket", "P10.sensitive-mount",
+	                       "P10.propagation", "P10.bind-options",  "P10.proc-sys-mounts",
+	                       "P11.devices",     "P12.hooks",         "annotations.runtime",
+	                       "k8s.sandbox",     "P5.userns"};
+	const char *bad[] = {
+	        "[]",
+	        "5",
+	        R"({"mounts":5,"linux":[],"hooks":[],"annotations":[]})",
+	        R"({"mounts":[5,{"source":1,"destination":[]},{"type":"bind"}]})",
+	        R"({"mounts":[{"destination":"/x","type":"bind","source":"/a\u0000b"}]})",
+	        R"({"linux":{"namespaces":[5],"resources":{"devices":[1]},"devices":{}}})",
+	        R"({"hooks":{"prestart":[{"path":5}],"poststop":{}}})",
+	        R"({"root":{"path":3},"process":{"user":{"uid":"0"}},"linux":{}})",
+	        R"({"linux":{"uidMappings":{},"namespaces":[{"type":"user"}]}})",
+	        R"({"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"process":[]})",
+	};
+	for (const char *rule : rules)
+		for (const char *b : bad) {
+			INFO(rule << " on " << b);
+			RuleResult r;
+			REQUIRE_NOTHROW(r = run(rule, J(b), dockerdHost(), call("c")));
+		}
+	const char *specs[] = {"docker-20.10-default.json",       "docker-20.10-hardened.json",
+	                       "docker-20.10-hostns-socket.json", "docker-20.10-privileged.json",
+	                       "docker-20.10-userns-remap.json",  "containerd-1.6-ctr-default.json",
+	                       "podman-4.3-default.json",         "podman-4.3-uidmap.json",
+	                       "runc-spec-default.json",          "runc-spec-rootless.json"};
+	for (const char *rule : rules)
+		for (const char *s : specs) {
+			INFO(rule << " on " << s);
+			auto r = run(rule, fixture(s), dockerdHost(), call(""));
+			checkConverges(rule, r, dockerdHost(), call(""));
+		}
+}
