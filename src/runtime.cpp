@@ -97,6 +97,7 @@ struct Ctx
 	std::string id;
 	audit::Record rec;
 	bool recorded = false;
+	json::Value annotations = json::Value::object(); /* exec/update: the container's */
 };
 
 void writeAll(int fd, std::string_view data, const std::string &what)
@@ -453,6 +454,48 @@ std::optional<bool> goBool(std::string_view s)
 	return std::nullopt;
 }
 
+/* ---- the container behind an exec or update ---- */
+
+/* The annotations of a running container, from the state runc keeps for it
+ * (ROOT/ID/state.json, where runc stores each annotation as a "key=value"
+ * label): exemptions and overrides matched on annotations then apply to exec
+ * and update too, and the audit record names the pod. An empty object when the
+ * state cannot be read (nothing is exempted then). */
+Value containerAnnotations(const cli::Invocation &inv, const std::string &id)
+{
+	Value out = Value::object();
+	if (id.empty() || id.find('/') != std::string::npos || id == "." || id == "..")
+		return out;
+	std::string root = "/run/runc";
+	if (const cli::FlagUse *r = inv.global("root");
+	    r != nullptr && r->value && !r->value->empty())
+		root = *r->value;
+	else if (::geteuid() != 0)
+		return out; /* rootless runc keeps its state under XDG_RUNTIME_DIR: not trusted here
+		             */
+	try {
+		const std::string path = root + "/" + id + "/state.json";
+		const Value state = json::parse(json::readFile(path, kSpecMax, true), path);
+		const Value *config = state.find("config");
+		const Value *labels = config != nullptr ? config->find("labels") : nullptr;
+		if (labels == nullptr || !labels->isArray())
+			return out;
+		for (const auto &l : labels->items()) {
+			if (!l.isString())
+				continue;
+			const std::string &kv = l.asString();
+			auto eq = kv.find('=');
+			if (eq == std::string::npos || eq == 0 || kv.compare(0, eq, "bundle") == 0)
+				continue;
+			if (out.find(kv.substr(0, eq)) == nullptr)
+				out.set(kv.substr(0, eq), Value::string(kv.substr(eq + 1)));
+		}
+	} catch (const Error &) {
+		return Value::object();
+	}
+	return out;
+}
+
 /* ---- create / run / restore ---- */
 
 std::vector<std::string> hardenBundle(Ctx &c)
@@ -707,8 +750,18 @@ void merge(Decision &into, Decision &&flags)
 		into.verdict = Verdict::Deny;
 }
 
+/* Annotations of the running container: into the evaluated document and the record. */
+void loadAnnotations(Ctx &c)
+{
+	c.annotations = containerAnnotations(c.inv, c.id);
+	Value holder = Value::object();
+	holder.set("annotations", c.annotations);
+	c.rec.engine = audit::engineHints(holder);
+}
+
 std::vector<std::string> hardenExec(Ctx &c)
 {
+	loadAnnotations(c);
 	Decision flags = checkExecFlags(c);
 	const cli::FlagUse *proc = c.inv.flag("process");
 	if (proc == nullptr) {
@@ -725,6 +778,8 @@ std::vector<std::string> hardenExec(Ctx &c)
 	const std::string text = json::readFile(file, kSmallMax);
 	Value doc = Value::object();
 	doc.set("process", json::parse(text, file));
+	if (!c.annotations.members().empty())
+		doc.set("annotations", c.annotations);
 	policy::CallContext call{c.id, "", c.inv.commandName};
 	Decision d = c.pol.evaluate(doc, policy::Scope::Process, call, c.host);
 	merge(d, std::move(flags));
@@ -805,6 +860,7 @@ Decision checkUpdateFlags(const Ctx &c)
 
 std::vector<std::string> checkUpdate(Ctx &c)
 {
+	loadAnnotations(c);
 	Decision flags = checkUpdateFlags(c);
 	const cli::FlagUse *res = c.inv.flag("resources");
 	if (res == nullptr) {
@@ -825,6 +881,8 @@ std::vector<std::string> checkUpdate(Ctx &c)
 	linux.set("resources", json::parse(text, name));
 	Value doc = Value::object();
 	doc.set("linux", std::move(linux));
+	if (!c.annotations.members().empty())
+		doc.set("annotations", c.annotations);
 	policy::CallContext call{c.id, "", c.inv.commandName};
 	Decision d = c.pol.evaluate(doc, policy::Scope::Resources, call, c.host);
 	merge(d, std::move(flags));
@@ -866,7 +924,7 @@ std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 		                (cfg.path.empty() ? "" : " (set \"runtime\" in " + cfg.path + ")"));
 	const policy::Policy pol = policy::Policy::load(cfg.policy, ::geteuid() == 0);
 	const RealHost host;
-	Ctx c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false};
+	Ctx c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false, json::Value::object()};
 	c.rec.command = inv.commandName;
 	c.rec.containerId = c.id;
 	try {

@@ -42,6 +42,13 @@ public:
 	[[nodiscard]] virtual std::optional<FileStat> lstat(const std::string &path) const = 0;
 	/* realpath(3); nullopt on failure. Resolves /proc/PID/exe to the executable. */
 	[[nodiscard]] virtual std::optional<std::string> realpath(const std::string &path) const = 0;
+	/* The text of /proc/PID/uid_map (gid: /proc/PID/gid_map), bounded; nullopt
+	 * when it cannot be read. Checks the mappings of a user namespace that a
+	 * spec joins by path (/proc/PID/ns/user). The default knows nothing. */
+	[[nodiscard]] virtual std::optional<std::string> idMap(pid_t /*pid*/, bool /*gid*/) const
+	{
+		return std::nullopt;
+	}
 };
 
 /* The real machine. */

@@ -214,36 +214,33 @@ void engineSocket(RuleRun &rr)
 		if (sources.empty())
 			return;
 		auto sockets = targets(rr.host, rr.paramList("sockets", kDefaultSockets));
-		{
-			for (const auto &src : sources) {
-				auto hp = paths::inspect(rr.host, src.path);
-				for (const auto &s : sockets) {
-					std::string why;
-					for (const auto &f : forms(hp)) {
-						if (f == s.lexical || (s.real && f == *s.real))
-							why = "is";
-						else if (paths::isStrictlyUnder(s.lexical, f) ||
-						         (s.real &&
-						          paths::isStrictlyUnder(*s.real, f)))
-							why = "contains";
-						if (!why.empty())
-							break;
-					}
-					if (why.empty() && hp.st && s.id && hp.st->id == *s.id)
-						why = "is the same file (device+inode) as";
-					if (why.empty() && hp.st &&
-					    std::find(s.ancestorIds.begin(), s.ancestorIds.end(),
-					              hp.st->id) != s.ancestorIds.end())
-						why = "is the same directory (device+inode) as a "
-						      "parent of";
-					if (why.empty())
-						continue;
-					rr.deny(src.at,
-					        "mount source " + src.raw + " " + why +
-					                " engine socket " + s.lexical,
-					        kSocketRemedy);
-					break;
+		for (const auto &src : sources) {
+			auto hp = paths::inspect(rr.host, src.path);
+			for (const auto &s : sockets) {
+				std::string why;
+				for (const auto &f : forms(hp)) {
+					if (f == s.lexical || (s.real && f == *s.real))
+						why = "is";
+					else if (paths::isStrictlyUnder(s.lexical, f) ||
+					         (s.real && paths::isStrictlyUnder(*s.real, f)))
+						why = "contains";
+					if (!why.empty())
+						break;
 				}
+				if (why.empty() && hp.st && s.id && hp.st->id == *s.id)
+					why = "is the same file (device+inode) as";
+				if (why.empty() && hp.st &&
+				    std::find(s.ancestorIds.begin(), s.ancestorIds.end(),
+				              hp.st->id) != s.ancestorIds.end())
+					why = "is the same directory (device+inode) as a "
+					      "parent of";
+				if (why.empty())
+					continue;
+				rr.deny(src.at,
+				        "mount source " + src.raw + " " + why + " engine socket " +
+				                s.lexical,
+				        kSocketRemedy);
+				break;
 			}
 		}
 	});
@@ -316,79 +313,74 @@ void sensitiveMount(RuleRun &rr)
 		/* Templates with {id} matched against any ID: tells "another container's
 		 * files" apart in the message. */
 		paths::EngineIds anyId;
-		{
-			for (const auto &src : sources) {
-				auto hp = paths::inspect(rr.host, src.path);
-				if (src.readOnly && isListedFile(hp, roFiles))
+		for (const auto &src : sources) {
+			auto hp = paths::inspect(rr.host, src.path);
+			if (src.readOnly && isListedFile(hp, roFiles))
+				continue;
+			std::string why;
+			bool allExcepted = true;
+			for (const auto &f : forms(hp)) {
+				if (excepted(f, allow, containerPaths, ids))
 					continue;
-				std::string why;
-				bool allExcepted = true;
-				for (const auto &f : forms(hp)) {
-					if (excepted(f, allow, containerPaths, ids))
-						continue;
-					allExcepted = false;
-					for (const auto &t : sensitive) {
-						why = sensitiveWhy(f, t);
-						if (!why.empty()) {
-							if (f != hp.lexical)
-								why = "resolves to " + f +
-								      ", which " + why;
-							break;
-						}
+				allExcepted = false;
+				for (const auto &t : sensitive) {
+					why = sensitiveWhy(f, t);
+					if (!why.empty()) {
+						if (f != hp.lexical)
+							why = "resolves to " + f + ", which " + why;
+						break;
 					}
+				}
+				if (!why.empty())
+					break;
+			}
+			if (why.empty() && !allExcepted && hp.st) {
+				for (const auto &t : sensitive) {
+					if ((t.id && hp.st->id == *t.id) ||
+					    std::find(t.ancestorIds.begin(), t.ancestorIds.end(),
+					              hp.st->id) != t.ancestorIds.end()) {
+						why = "is the same directory "
+						      "(device+inode) as " +
+						      t.lexical + " or one of its parents";
+						break;
+					}
+				}
+				for (const auto &a :
+				     paths::ancestors(hp.real ? *hp.real : hp.lexical)) {
 					if (!why.empty())
 						break;
-				}
-				if (why.empty() && !allExcepted && hp.st) {
+					if (a == "/")
+						continue;
+					auto st = rr.host.stat(a);
 					for (const auto &t : sensitive) {
-						if ((t.id && hp.st->id == *t.id) ||
-						    std::find(t.ancestorIds.begin(),
-						              t.ancestorIds.end(),
-						              hp.st->id) != t.ancestorIds.end()) {
-							why = "is the same directory "
-							      "(device+inode) as " +
-							      t.lexical + " or one of its parents";
+						if (st && t.id && t.lexical != "/" &&
+						    st->id == *t.id) {
+							why = "lies in " + a +
+							      ", the same directory "
+							      "(device+inode) "
+							      "as sensitive host path " +
+							      t.lexical;
 							break;
 						}
 					}
-					for (const auto &a :
-					     paths::ancestors(hp.real ? *hp.real : hp.lexical)) {
-						if (!why.empty())
-							break;
-						if (a == "/")
-							continue;
-						auto st = rr.host.stat(a);
-						for (const auto &t : sensitive) {
-							if (st && t.id && t.lexical != "/" &&
-							    st->id == *t.id) {
-								why = "lies in " + a +
-								      ", the same directory "
-								      "(device+inode) "
-								      "as sensitive host path " +
-								      t.lexical;
-								break;
-							}
-						}
-					}
 				}
-				if (why.empty())
-					continue;
-				for (const auto &tmpl : containerPaths) {
-					paths::EngineIds probe = anyId;
-					if (tmpl.find("{id}") != std::string::npos &&
-					    paths::matchesTemplate(hp.lexical, tmpl, probe)) {
-						why += " (engine files of another container, not "
-						       "of " +
-						       (rr.call.containerId.empty()
-						                ? std::string("this one")
-						                : rr.call.containerId) +
-						       ")";
-						break;
-					}
-				}
-				rr.deny(src.at, "mount source " + src.raw + " " + why,
-				        kSensitiveRemedy);
 			}
+			if (why.empty())
+				continue;
+			for (const auto &tmpl : containerPaths) {
+				paths::EngineIds probe = anyId;
+				if (tmpl.find("{id}") != std::string::npos &&
+				    paths::matchesTemplate(hp.lexical, tmpl, probe)) {
+					why += " (engine files of another container, not "
+					       "of " +
+					       (rr.call.containerId.empty()
+					                ? std::string("this one")
+					                : rr.call.containerId) +
+					       ")";
+					break;
+				}
+			}
+			rr.deny(src.at, "mount source " + src.raw + " " + why, kSensitiveRemedy);
 		}
 	});
 }

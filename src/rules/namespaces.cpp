@@ -95,15 +95,6 @@ void namespacesRule(RuleRun &rr)
 					continue;
 				auto pid1 = rr.host.pid1Namespace(name);
 				auto self = rr.host.selfNamespace(name);
-				if (!pid1 && !(pid1Optional && self)) {
-					rr.deny(at / "path",
-					        "joins " + *type + " namespace " + *path +
-					                " but the host's (/proc/1/ns/" + name +
-					                ") cannot be read to prove it is not the "
-					                "host's",
-					        remedyFor(*type));
-					continue;
-				}
 				auto st = rr.host.stat(*path);
 				if (!st) {
 					rr.deny(at / "path",
@@ -120,6 +111,15 @@ void namespacesRule(RuleRun &rr)
 					auto s1 = rr.host.selfNamespace(other);
 					host = host || (p1 && st->id == *p1) ||
 					       (s1 && st->id == *s1);
+				}
+				if (!host && !pid1 && !(pid1Optional && self)) {
+					rr.deny(at / "path",
+					        "joins " + *type + " namespace " + *path +
+					                " but the host's (/proc/1/ns/" + name +
+					                ") cannot be read to prove it is not the "
+					                "host's",
+					        remedyFor(*type));
+					continue;
 				}
 				if (host)
 					rr.deny(at / "path",

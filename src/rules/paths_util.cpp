@@ -5,8 +5,8 @@
 namespace bulkhead::policy::paths {
 
 const char *const kUsernsRemedy =
-        "dockerd --userns-remap=default; podman --userns=auto (or --uidmap); Kubernetes pod "
-        "spec hostUsers: false";
+        "dockerd --userns-remap=default; podman --userns=auto (or --uidmap); ctr run --uidmap "
+        "0:100000:65536 --gidmap 0:100000:65536; Kubernetes pod spec hostUsers: false";
 
 std::string normalize(std::string_view path)
 {
@@ -44,13 +44,13 @@ std::string normalize(std::string_view path)
 std::optional<std::string> resolveAgainst(std::string_view path, std::string_view bundle)
 {
 	if (!path.empty() && path.front() == '/')
-		return normalize(path);
+		return std::string(path);
 	if (bundle.empty() || bundle.front() != '/')
 		return std::nullopt;
 	std::string joined(bundle);
 	joined += '/';
 	joined += path;
-	return normalize(joined);
+	return joined;
 }
 
 bool isStrictlyUnder(std::string_view path, std::string_view dir) noexcept
@@ -137,14 +137,16 @@ std::string stripProcRoot(std::string_view path)
 	return cur;
 }
 
-HostPath inspect(const HostFacts &host, const std::string &lexical)
+HostPath inspect(const HostFacts &host, const std::string &path)
 {
 	HostPath hp;
-	hp.lexical = normalize(lexical);
-	hp.real = host.realpath(hp.lexical);
+	hp.lexical = normalize(path);
+	/* The kernel resolves ".." after following links: ask the host about the
+	 * path as written, judge the lexical form separately. */
+	hp.real = host.realpath(path);
 	if (hp.real)
 		*hp.real = normalize(*hp.real);
-	hp.st = host.stat(hp.lexical);
+	hp.st = host.stat(path);
 	return hp;
 }
 
@@ -265,6 +267,25 @@ EngineIds engineIds(const json::Value &spec, const CallContext &call)
 		if (isSafeId(v)) {
 			ids.podUid = v;
 			break;
+		}
+	}
+	if (ids.podUid.empty()) {
+		/* CRI-O carries the pod's labels as a JSON object in one annotation. */
+		std::string labels = annotation(spec, "io.kubernetes.cri-o.Labels");
+		if (!labels.empty() && labels.size() < 65536) {
+			try {
+				json::ParseOptions opts;
+				opts.maxDepth = 4;
+				opts.maxBytes = 65536;
+				opts.allowComments = false;
+				json::Value l =
+				        json::parse(labels, "io.kubernetes.cri-o.Labels", opts);
+				const json::Value *uid = l.find("io.kubernetes.pod.uid");
+				if (uid && uid->isString() && isSafeId(uid->asString()))
+					ids.podUid = uid->asString();
+			} catch (const Error &) {
+				/* not JSON: no pod UID */
+			}
 		}
 	}
 	for (const char *k : {"io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID"}) {

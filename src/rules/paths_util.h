@@ -28,7 +28,8 @@ struct Malformed
 std::string normalize(std::string_view path);
 
 /* A mount source or root.path as the runtime sees it: relative paths resolve
- * against the bundle (runc runs in the bundle directory). nullopt when the path
+ * against the bundle (runc runs in the bundle directory). Not normalised: ".."
+ * after a symlink is the kernel's business (see inspect). nullopt when the path
  * is relative and the bundle is unknown. */
 std::optional<std::string> resolveAgainst(std::string_view path, std::string_view bundle);
 
@@ -56,7 +57,8 @@ struct HostPath
 	std::optional<std::string> real; /* realpath, when it exists */
 	std::optional<FileStat> st;      /* stat, following links */
 };
-HostPath inspect(const HostFacts &host, const std::string &lexical);
+/* path: absolute, as written; lexical is its normalised form. */
+HostPath inspect(const HostFacts &host, const std::string &path);
 
 /* Effective state of a mount's options, read in order (a later "suid" cancels
  * an earlier "nosuid", as runc applies them). */

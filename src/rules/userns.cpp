@@ -60,6 +60,60 @@ bool inRange(uint64_t id, uint64_t start, uint64_t size)
 	return id >= start && id - start < size;
 }
 
+/* The engine setting that gives this container a user namespace: the engine is
+ * told apart by its annotations, its storage and Docker's hook. */
+std::string usernsRemedy(const Value &doc)
+{
+	auto has = [&](std::string_view prefix) {
+		const Value *a = doc.isObject() ? doc.find("annotations") : nullptr;
+		if (!a || !a->isObject())
+			return false;
+		return std::any_of(a->members().begin(), a->members().end(),
+		                   [&](const Value::Member &m) {
+			                   return m.first.compare(0, prefix.size(), prefix) == 0;
+		                   });
+	};
+	const Value *root = doc.isObject() ? doc.find("root") : nullptr;
+	const Value *rp = root && root->isObject() ? root->find("path") : nullptr;
+	std::string rootPath = rp && rp->isString() ? paths::normalize(rp->asString()) : "";
+	/* Podman sets io.kubernetes.cri-o.* annotations too: test it first. */
+	if (paths::annotation(doc, "io.container.manager") == "libpod")
+		return "podman run --userns=auto (or --uidmap)";
+	if (has("io.kubernetes.pod.") || has("io.kubernetes.cri.") ||
+	    has("io.kubernetes.cri-o.SandboxID") || has("io.kubernetes.container."))
+		return "Kubernetes pod spec hostUsers: false";
+	if (paths::isStrictlyUnder(rootPath, "/var/lib/containers/storage"))
+		return "podman run --userns=auto (or --uidmap)";
+	/* Docker's own prestart hook names it, whatever its data-root. */
+	bool dockerHook = false;
+	const Value *hooks = doc.isObject() ? doc.find("hooks") : nullptr;
+	if (hooks && hooks->isObject())
+		for (const auto &stage : hooks->members())
+			if (stage.second.isArray())
+				for (const auto &h : stage.second.items()) {
+					const Value *args = h.isObject() ? h.find("args") : nullptr;
+					if (args && args->isArray() && !args->items().empty() &&
+					    args->items()[0].isString() &&
+					    args->items()[0].asString() == "libnetwork-setkey")
+						dockerHook = true;
+				}
+	if (dockerHook || paths::isStrictlyUnder(rootPath, "/var/lib/docker"))
+		return "dockerd --userns-remap=default (daemon.json \"userns-remap\": \"default\")";
+	return paths::kUsernsRemedy;
+}
+
+/* Why an engine's own storage is out of reach, when the path is in it. */
+std::string engineHint(const std::string &path)
+{
+	if (paths::isStrictlyUnder(path, "/var/lib/docker"))
+		return " (Docker keeps /var/lib/docker 0710 root:root: its containers need "
+		       "dockerd --userns-remap)";
+	if (paths::isStrictlyUnder(path, "/var/lib/containers/storage"))
+		return " (Podman keeps /var/lib/containers/storage 0700 root:root: use podman "
+		       "--userns=auto)";
+	return {};
+}
+
 /* Every directory from / down to (and including) `dir` must be searchable. */
 void checkTraversal(const HostFacts &host, const std::string &path, bool includeSelf, uint64_t root,
                     const Pointer &at, const std::string &what, std::vector<Reason> &out)
@@ -70,7 +124,8 @@ void checkTraversal(const HostFacts &host, const std::string &path, bool include
 	for (const auto &d : dirs) {
 		auto st = host.stat(d);
 		if (!st) {
-			out.push_back({at, what + ": " + d + " cannot be inspected"});
+			out.push_back(
+			        {at, what + ": " + d + " cannot be inspected" + engineHint(path)});
 			return;
 		}
 		if (!traversable(*st, root)) {
@@ -78,10 +133,7 @@ void checkTraversal(const HostFacts &host, const std::string &path, bool include
 			                  std::to_string(st->uid) + ":" + std::to_string(st->gid) +
 			                  ", the mapped root (host uid " + std::to_string(root) +
 			                  ") cannot traverse it";
-			if (paths::isSameOrUnder(d, "/var/lib/docker") ||
-			    paths::isStrictlyUnder(path, "/var/lib/docker"))
-				why += " (Docker keeps /var/lib/docker 0710 root:root)";
-			out.push_back({at, why});
+			out.push_back({at, why + engineHint(path)});
 			return;
 		}
 	}
@@ -126,7 +178,7 @@ void checkMappings(RuleRun &rr, const Value *list, const char *key, bool require
 	if (!list || list->items().empty()) {
 		if (required)
 			rr.deny(at, std::string("user namespace without ") + key,
-			        paths::kUsernsRemedy);
+			        usernsRemedy(rr.doc));
 		return;
 	}
 	for (size_t i = 0; i < list->items().size(); i++) {
@@ -155,6 +207,67 @@ void checkMappings(RuleRun &rr, const Value *list, const char *key, bool require
 			        "podman "
 			        "--userns=auto; k8s hostUsers: false)");
 	}
+}
+
+/* A joined user namespace /proc/PID/ns/user: its own mappings, read from
+ * /proc/PID/{uid,gid}_map, must not cover host ID 0. false when they cannot be
+ * read (another path form, or the host fact is unavailable). */
+bool checkJoined(RuleRun &rr, const std::string &nsPath)
+{
+	auto parts = paths::components(paths::normalize(nsPath));
+	if (parts.size() != 4 || parts[0] != "proc" || parts[2] != "ns" || parts[3] != "user")
+		return false;
+	pid_t pid = 0;
+	auto r = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), pid);
+	if (r.ec != std::errc() || r.ptr != parts[1].data() + parts[1].size() || pid <= 0)
+		return false;
+	Pointer at = Pointer() / "linux" / "namespaces";
+	for (bool gid : {false, true}) {
+		auto text = rr.host.idMap(pid, gid);
+		if (!text)
+			return false;
+		const char *name = gid ? "gid_map" : "uid_map";
+		size_t lines = 0;
+		bool root = false;
+		std::string_view t = *text;
+		while (!t.empty()) {
+			size_t nl = t.find('\n');
+			std::string_view line = t.substr(0, nl);
+			t = nl == std::string_view::npos ? std::string_view() : t.substr(nl + 1);
+			uint64_t v[3] = {};
+			size_t k = 0;
+			const char *p = line.data();
+			const char *end = line.data() + line.size();
+			while (k < 3) {
+				while (p < end && (*p == ' ' || *p == '\t'))
+					p++;
+				auto res = std::from_chars(p, end, v[k]);
+				if (res.ec != std::errc())
+					break;
+				p = res.ptr;
+				k++;
+			}
+			if (k == 0)
+				continue;
+			if (k != 3 || v[2] == 0) {
+				rr.deny(at,
+				        "cannot parse " + std::string(name) +
+				                " of joined user namespace " + nsPath,
+				        usernsRemedy(rr.doc));
+				return true;
+			}
+			lines++;
+			root = root || inRange(0, v[1], v[2]);
+		}
+		if (lines == 0 || root)
+			rr.deny(at,
+			        "joined user namespace " + nsPath + " " +
+			                (lines == 0 ? std::string("has no ") + name
+			                            : std::string(name) +
+			                                      " covers host ID 0 (host root)"),
+			        usernsRemedy(rr.doc));
+	}
+	return true;
 }
 
 /* "gid=N" option of the devpts mounts, with its position. */
@@ -241,11 +354,14 @@ void usernsRule(RuleRun &rr)
 			/* The engine maps it: check, never rewrite. */
 			auto path = paths::stringMember(*userNs, "path", lat / "namespaces");
 			bool joins = path && !path->empty();
-			if (joins && !uidM && !gidM) {
+			bool checkedJoined = false;
+			if (joins)
+				checkedJoined = checkJoined(rr, *path);
+			if (joins && !checkedJoined && !uidM && !gidM) {
 				rr.deny(lat / "namespaces",
 				        "joins user namespace " + *path +
 				                " whose mappings bulkhead cannot check",
-				        paths::kUsernsRemedy);
+				        usernsRemedy(rr.doc));
 				return;
 			}
 			checkMappings(rr, uidM, "uidMappings", !joins);
@@ -254,13 +370,13 @@ void usernsRule(RuleRun &rr)
 		}
 		if ((uidM && !uidM->items().empty()) || (gidM && !gidM->items().empty())) {
 			rr.deny(lat / (uidM ? "uidMappings" : "gidMappings"),
-			        "ID mappings without a user namespace", paths::kUsernsRemedy);
+			        "ID mappings without a user namespace", usernsRemedy(rr.doc));
 			return;
 		}
 		if (!add) {
 			rr.deny(lat / "namespaces",
 			        "no user namespace: container root is host root",
-			        paths::kUsernsRemedy);
+			        usernsRemedy(rr.doc));
 			return;
 		}
 
@@ -376,7 +492,8 @@ void usernsRule(RuleRun &rr)
 			auto real = rr.host.realpath(*rootAbs);
 			if (!real)
 				reasons.push_back(
-				        {rat, "rootfs " + *rootAbs + " cannot be inspected"});
+				        {rat, "rootfs " + *rootAbs + " cannot be inspected" +
+				                      engineHint(paths::normalize(*rootAbs))});
 			else {
 				checkTraversal(rr.host, paths::normalize(*real), true, root, rat,
 				               "rootfs " + *rootAbs, reasons);
@@ -387,7 +504,7 @@ void usernsRule(RuleRun &rr)
 		if (!reasons.empty()) {
 			for (const auto &r : reasons)
 				rr.deny(r.at, "cannot add a user namespace: " + r.why,
-				        paths::kUsernsRemedy);
+				        usernsRemedy(rr.doc));
 			return;
 		}
 
@@ -396,7 +513,7 @@ void usernsRule(RuleRun &rr)
 		           "mapping 0-" +
 		                   std::to_string(size - 1) + " to host " + std::to_string(start) +
 		                   "-" + std::to_string(start + size - 1),
-		           paths::kUsernsRemedy, [&rr, start, size] {
+		           usernsRemedy(rr.doc), [&rr, start, size] {
 			           auto mapping = [&] {
 				           Value a = Value::array();
 				           Value m = Value::object();

@@ -408,8 +408,8 @@ int Parser::onMapKey(void *ctx, const unsigned char *, size_t) noexcept
 			return false;
 		Frame &f = p.stack_.back();
 		if (!f.keys.insert(k).second) {
-			std::string shown = k.find('\0') == std::string::npos ? k : "(with NUL)";
-			p.error(start, "duplicate key \"" + shown + "\"");
+			/* Quoted as JSON, so the message stays one line. */
+			p.error(start, "duplicate key " + write(Value::string(k)));
 			return false;
 		}
 		f.key = std::move(k);

@@ -53,5 +53,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		std::fprintf(stderr, "fuzz_json: reparse failed: %s\n", e.what());
 		std::abort();
 	}
+	/* A two-element array [from, to] also exercises diff and applyPatch. */
+	if (v.isArray() && v.items().size() == 2) {
+		const Value &from = v.items()[0], &to = v.items()[1];
+		Value x = from;
+		try {
+			applyPatch(x, diff(from, to));
+		} catch (const bulkhead::Error &e) {
+			std::fprintf(stderr, "fuzz_json: patch failed: %s\n", e.what());
+			std::abort();
+		}
+		if (!(x == to))
+			mismatch("applyPatch(from, diff(from, to)) != to");
+	}
 	return 0;
 }

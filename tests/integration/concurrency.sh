@@ -34,7 +34,9 @@ cat >"$T/fake-runc" <<'EOF'
 exit 0
 EOF
 chmod 0755 "$T/fake-runc"
-mkdir -p "$T/rootfs"
+# an empty root filesystem with the mount points a user namespace cannot create
+mkdir -p "$T/rootfs/proc" "$T/rootfs/sys" "$T/rootfs/dev" "$T/rootfs/tmp" "$T/rootfs/run" \
+	"$T/rootfs/var/tmp" "$T/rootfs/etc"
 cat >"$T/bulkhead.json" <<EOF
 {"runtime": "$T/fake-runc",
  "policy": "$SRC/policies/restricted.json",

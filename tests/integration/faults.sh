@@ -40,7 +40,9 @@ echo ran >>"$T/runtime-ran"
 exit 0
 EOF
 chmod 0755 "$T/fake-runc"
-mkdir -p "$T/rootfs"
+# an empty root filesystem with the mount points a user namespace cannot create
+mkdir -p "$T/rootfs/proc" "$T/rootfs/sys" "$T/rootfs/dev" "$T/rootfs/tmp" "$T/rootfs/run" \
+	"$T/rootfs/var/tmp" "$T/rootfs/etc"
 
 # config RUNTIME POLICY LOG: write the machine config
 config() {
@@ -57,16 +59,27 @@ mkbundle() {
 	jq --arg root "$T/rootfs" '.root.path = $root' "$SPEC" >"$1/config.json"
 }
 
+# fingerprint FILE: its content hash, or for a link / FIFO what it is (never read a FIFO)
+fingerprint() {
+	if [ -L "$1" ]; then
+		echo "link $(readlink "$1") $(stat -c %i "$1")"
+	elif [ -f "$1" ]; then
+		sha256sum <"$1"
+	else
+		stat -c '%F %i %Y' "$1"
+	fi
+}
+
 # fails_closed NAME BUNDLE: create must refuse and leave everything as it was
 fails_closed() {
 	local name=$1 B=$2
 	local before
-	before=$(sha256sum <"$B/config.json" 2>/dev/null || readlink "$B/config.json")
+	before=$(fingerprint "$B/config.json")
 	rm -f "$T/runtime-ran"
 	timeout 20 "$BIN" create --bundle "$B" "fault-$name" </dev/null >"$T/out" 2>"$T/err"
 	local rc=$?
 	local after
-	after=$(sha256sum <"$B/config.json" 2>/dev/null || readlink "$B/config.json")
+	after=$(fingerprint "$B/config.json")
 	check "$name: exit 1 (rc=$rc)" '[ "$rc" = 1 ]'
 	check "$name: one line on stderr: $(head -c 300 "$T/err")" \
 		'[ "$(wc -l <"$T/err")" = 1 ] && grep -q "^bulkhead: " "$T/err"'

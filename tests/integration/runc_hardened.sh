@@ -170,10 +170,13 @@ deny_case() { # NAME JQ_FILTER
 	check "$name: one runc-format JSON line in --log" \
 		'[ "$(wc -l <"$T/deny.log")" = 1 ] && jq -e "(.level == \"error\") and (.msg | startswith(\"bulkhead\")) and (.time | length > 0)" "$T/deny.log" >/dev/null'
 }
-SOCK=/var/run/docker.sock
-[ -S "$SOCK" ] || SOCK=/run/containerd/containerd.sock
-[ -S "$SOCK" ] || SOCK=/etc
-deny_case engine-socket ".mounts += [{\"destination\": \"/var/run/docker.sock\", \"type\": \"bind\", \"source\": \"$SOCK\", \"options\": [\"rbind\"]}]"
+for SOCK in /var/run/docker.sock /run/containerd/containerd.sock /run/podman/podman.sock; do
+	if [ -S "$SOCK" ]; then
+		deny_case engine-socket ".mounts += [{\"destination\": \"/var/run/docker.sock\", \"type\": \"bind\", \"source\": \"$SOCK\", \"options\": [\"rbind\"]}]"
+		break
+	fi
+done
+deny_case host-etc '.mounts += [{"destination": "/host-etc", "type": "bind", "source": "/etc", "options": ["rbind", "ro"]}]'
 deny_case privileged '.process.capabilities = {"bounding": ["CAP_SYS_ADMIN","CAP_NET_ADMIN","CAP_SYS_PTRACE","CAP_SYS_MODULE","CAP_DAC_READ_SEARCH"], "effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]} | del(.linux.seccomp) | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .linux.resources.devices = [{"allow": true, "access": "rwm"}]'
 deny_case host-netns '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/net" else . end)'
 

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 #include "bulkhead/host.h"
 
@@ -15,6 +16,7 @@ public:
 	std::map<std::string, FileId> selfNs;
 	std::map<std::string, FileStat> files; /* path (after links) -> stat */
 	std::map<std::string, std::string> links; /* path -> what it resolves to */
+	std::map<std::pair<pid_t, bool>, std::string> idMaps; /* (pid, gid?) -> map text */
 
 	[[nodiscard]] std::optional<FileId> pid1Namespace(std::string_view type) const override
 	{
@@ -42,6 +44,12 @@ public:
 		if (files.count(r) == 0 && links.count(path) == 0)
 			return std::nullopt;
 		return r;
+	}
+
+	[[nodiscard]] std::optional<std::string> idMap(pid_t pid, bool gid) const override
+	{
+		auto it = idMaps.find({pid, gid});
+		return it == idMaps.end() ? std::nullopt : std::optional<std::string>(it->second);
 	}
 
 	/* Convenience: add a file (mode includes the type bits, e.g. S_IFSOCK | 0660). */

@@ -313,6 +313,8 @@ TEST_CASE("parse refuses hostile and malformed input", "[json][parse][hostile]")
 		               "t.json:2:1: duplicate key"));
 		/* Same key spelled differently is still the same key. */
 		CHECK(contains(parseError(R"({"uid":1,"\u0075id":0})"), "duplicate key"));
+		CHECK(contains(parseError(R"({"a\nb\u0000":1,"a\nb\u0000":2})"),
+		               R"(duplicate key "a\nb\u0000")"));
 		/* The same key in different objects is fine. */
 		CHECK(parseError(R"([{"a":1},{"a":2}])").empty());
 	}

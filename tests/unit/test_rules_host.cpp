@@ -209,6 +209,16 @@ TEST_CASE("P8.namespaces refuses a namespace path when pid 1's namespaces are un
 	auto r = run("P8.namespaces", doc, h, call("c"));
 	CHECK(count(r, Action::Deny) == 1);
 	CHECK(mentions(r, "cannot be read"));
+	/* Our own netns is recognised as the host's even so (--net=host). */
+	h.file("/run/docker/netns/default", h.selfNs["net"].dev, h.selfNs["net"].ino,
+	       S_IFREG | 0444);
+	auto own = run(
+	        "P8.namespaces",
+	        J(R"({"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},)"
+	          R"({"type":"mount"},{"type":"network","path":"/run/docker/netns/default"}]}})"),
+	        h, call("c"), J(R"({"pid1Optional":true})"));
+	CHECK(count(own, Action::Deny) == 1);
+	CHECK(mentions(own, "is the host's network namespace"));
 	/* Without any path, nothing needs pid 1. */
 	CHECK(run("P8.namespaces", fixture("runc-spec-default.json"), h, call("c"))
 	              .findings.empty());
@@ -353,6 +363,13 @@ TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's UID"
 	            Action::Deny) == 1);
 	CHECK(count(run("P10.sensitive-mount", spec("../.."), socketHost(), call("c")),
 	            Action::Deny) == 1);
+	/* CRI-O carries the pod UID inside its labels annotation. */
+	Value crio = bindOf("/var/lib/kubelet/pods/u-2/volumes/x");
+	crio.set("annotations",
+	         J(R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"u-2\"}"})"));
+	CHECK(run("P10.sensitive-mount", crio, socketHost(), call("c")).findings.empty());
+	crio.set("annotations", J(R"({"io.kubernetes.cri-o.Labels":"{not json"})"));
+	CHECK(count(run("P10.sensitive-mount", crio, socketHost(), call("c")), Action::Deny) == 1);
 	/* The sandbox-uid annotation of containerd works too. */
 	Value d = bindOf("/var/lib/kubelet/pods/u-1/etc-hosts");
 	d.set("annotations", J(R"({"io.kubernetes.cri.sandbox-uid":"u-1"})"));
@@ -369,6 +386,7 @@ TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and ali
 	h.file("/etc/shadow", 8, 12, S_IFREG | 0640);
 	h.link("/var/lib/docker/volumes/evil/_data", "/etc");
 	h.link("/home/u/link", "/etc/shadow");
+	h.link("/home/u/l/../shadow", "/etc/shadow"); /* l -> /etc/ssl: ".." is /etc */
 	for (const char *src : {"/",
 	                        "/etc",
 	                        "/etc/shadow",
@@ -402,7 +420,8 @@ TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and ali
 	                        "/var/lib/docker/volumes",
 	                        "/var/lib/docker/volumes/../image",
 	                        "/etc/",
-	                        "//etc"}) {
+	                        "//etc",
+	                        "/home/u/l/../shadow"}) {
 		INFO(src);
 		auto r = run("P10.sensitive-mount", bindOf(src), h, call("c"));
 		INFO(dump(r));
@@ -839,8 +858,17 @@ TEST_CASE("P5.userns refuses Docker's default spec with the remedy", "[rules][P5
 	CHECK(count(r, Action::Mutate) == 0);
 	CHECK(mentions(r, "0710"));
 	CHECK(mentions(r, "dockerd --userns-remap=default"));
-	CHECK(mentions(r, "hostUsers: false"));
+	CHECK(!mentions(r, "hostUsers: false")); /* the remedy names this engine's knob */
 	CHECK(r.doc == doc);
+	/* Podman's and Kubernetes' specs get theirs. */
+	auto pod =
+	        run("P5.userns", fixture("podman-4.3-default.json"), socketHost(), call(kPodmanId));
+	CHECK(mentions(pod, "podman run --userns=auto"));
+	CHECK(!mentions(pod, "dockerd"));
+	Value k8s = fixture("runc-spec-default.json");
+	k8s.set("annotations", J(R"({"io.kubernetes.cri.container-type":"container"})"));
+	auto kr = run("P5.userns", k8s, socketHost(), call("c"));
+	CHECK(mentions(kr, "hostUsers: false"));
 	/* Where the host cannot be inspected, it fails closed too. */
 	CHECK(count(run("P5.userns", doc, socketHost(), call(kDockerId)), Action::Deny) >= 1);
 }
@@ -874,6 +902,19 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	CHECK(count(m, Action::Deny) >= 1);
 	auto joined = J(R"({"linux":{"namespaces":[{"type":"user","path":"/proc/77/ns/user"}]}})");
 	CHECK(count(run("P5.userns", joined, socketHost(), call("c")), Action::Deny) == 1);
+	/* With the joined namespace's own maps readable, they are what counts. */
+	FakeHost h = socketHost();
+	h.idMaps[{77, false}] = "         0     100000      65536\n";
+	h.idMaps[{77, true}] = "         0     100000      65536\n";
+	auto good = run("P5.userns", joined, h, call("c"));
+	INFO(dump(good));
+	CHECK(good.findings.empty());
+	h.idMaps[{77, false}] = "         0          0 4294967295\n"; /* the host's own */
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 1);
+	h.idMaps[{77, true}] = "";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
+	h.idMaps[{77, true}] = "garbage\n";
+	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
 }
 
 TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
