@@ -190,6 +190,73 @@ struct CompiledPolicy
 
 namespace {
 
+/* A host where nothing can be found: rules run against it at load time. */
+class NullHost final : public HostFacts
+{
+public:
+	[[nodiscard]] std::optional<FileId> pid1Namespace(std::string_view) const override
+	{
+		return std::nullopt;
+	}
+	[[nodiscard]] std::optional<FileId> selfNamespace(std::string_view) const override
+	{
+		return std::nullopt;
+	}
+	[[nodiscard]] std::optional<FileStat> stat(const std::string &) const override
+	{
+		return std::nullopt;
+	}
+	[[nodiscard]] std::optional<FileStat> lstat(const std::string &) const override
+	{
+		return std::nullopt;
+	}
+	[[nodiscard]] std::optional<std::string> realpath(const std::string &) const override
+	{
+		return std::nullopt;
+	}
+};
+
+/* A spec with a little of everything, so that each rule reads its parameters
+ * when the policy is loaded: a parameter the rule cannot use (a typo inside an
+ * allowedHooks entry, an unknown rlimit) is a load error, not a surprise at the
+ * first container. */
+constexpr const char *kProbeSpec = R"({"ociVersion": "1.0.2",
+ "process": {"user": {"uid": 0, "gid": 0, "additionalGids": [0]}, "args": ["sh"],
+  "env": ["PATH=/bin"], "cwd": "/", "noNewPrivileges": false,
+  "capabilities": {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"],
+   "permitted": ["CAP_SYS_ADMIN"], "inheritable": [], "ambient": []},
+  "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024},
+   {"type": "RLIMIT_RTPRIO", "hard": 1, "soft": 1}],
+  "apparmorProfile": "unconfined", "selinuxLabel": "system_u:system_r:spc_t:s0", "oomScoreAdj": -1},
+ "root": {"path": "rootfs"}, "hostname": "probe",
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+  {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind", "rshared"]}],
+ "hooks": {"prestart": [{"path": "/proc/1/exe", "args": ["libnetwork-setkey"]}]},
+ "annotations": {"run.oci.seccomp.plugins": "x", "io.kubernetes.cri.container-type": "sandbox"},
+ "linux": {"namespaces": [{"type": "pid"}, {"type": "network", "path": "/proc/1/ns/net"}],
+  "resources": {"memory": {"limit": 1099511627776}, "pids": {"limit": 1000000},
+   "devices": [{"allow": true, "access": "rwm"}], "unified": {"memory.max": "max"}},
+  "sysctl": {"kernel.shm_rmid_forced": "1", "net.ipv4.ip_forward": "1"},
+  "seccomp": {"defaultAction": "SCMP_ACT_ALLOW"},
+  "devices": [{"path": "/dev/sda", "type": "b", "major": 8, "minor": 0}],
+  "maskedPaths": [], "readonlyPaths": []}})";
+
+json::Value probeDocument(Scope scope)
+{
+	static const json::Value spec = json::parse(kProbeSpec, "probe");
+	if (scope == Scope::Spec)
+		return spec;
+	json::Value doc = json::Value::object();
+	if (scope == Scope::Process) {
+		doc.set("process", *spec.find("process"));
+	} else {
+		json::Value linux = json::Value::object();
+		linux.set("resources", *spec.find("linux")->find("resources"));
+		doc.set("linux", std::move(linux));
+	}
+	return doc;
+}
+
 /* Validation of a parsed policy document, with FILE:LINE:COL errors. */
 class Loader
 {
@@ -371,6 +438,30 @@ public:
 		return out;
 	}
 
+	/* Run the rule once with these parameters on the probe documents: a
+	 * parameter error it raises (Error{Policy}) becomes a load error here. */
+	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
+	{
+		static const NullHost host;
+		static const CallContext call{"bulkhead-probe", "/nonexistent/bulkhead-probe",
+		                              "validate"};
+		for (Scope scope : def.scopes) {
+			json::Value doc = probeDocument(scope);
+			std::vector<Finding> out;
+			RuleRun run(doc, params, Action::Audit, scope, call, host, def.name, out);
+			try {
+				def.fn(run);
+			} catch (const Error &e) {
+				if (e.kind() == ErrorKind::Policy)
+					fail(at, e.what());
+			} catch (const std::bad_alloc &) {
+				throw;
+			} catch (const std::exception &) {
+				/* the probe spec upset the rule: not the policy's fault */
+			}
+		}
+	}
+
 	/* Parameters of a rule object (without "action"), checked and substituted. */
 	json::Value params(const RuleDef &def, const json::Value &obj, bool allowAction) const
 	{
@@ -524,6 +615,8 @@ public:
 				                 "or \"off\"");
 			auto idx = static_cast<size_t>(def - all.data());
 			c.rules[idx] = CompiledPolicy::Rule{def, action, params(*def, robj, true)};
+			if (action != Action::Off)
+				probe(*def, c.rules[idx]->params, robj);
 		}
 
 		if (const json::Value *ex = doc.find("exemptions")) {
@@ -590,6 +683,10 @@ public:
 						     "override " + x.name + ": rule " + rname +
 						             ": parameters must be an object");
 					x.rules.emplace_back(def, params(*def, robj, false));
+					json::Value merged = c.rules[idx]->params;
+					for (const auto &[k, v] : x.rules.back().second.members())
+						merged.set(k, v);
+					probe(*def, merged, robj);
 				}
 				c.overrides.push_back(std::move(x));
 			}

@@ -2,6 +2,9 @@
  * Input: a policy file. When it loads, it is evaluated on fixed specs; when the
  * verdict is not deny (enforce mode), the result must be a fixed point: evaluating
  * it again changes nothing and finds nothing to fix or refuse. */
+#include "../unit/fake_host.h"
+#include "bulkhead_build.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,16 +17,13 @@
 #include "bulkhead/json.h"
 #include "bulkhead/policy.h"
 
-#include "../unit/fake_host.h"
-#include "bulkhead_build.h"
-
 using namespace bulkhead;
 
 namespace {
 
 const char *const kSpecs[] = {
-	/* runc spec's shape, root and privileged-ish */
-	R"({"ociVersion": "1.0.2", "process": {"terminal": true, "user": {"uid": 0, "gid": 0},
+        /* runc spec's shape, root and privileged-ish */
+        R"({"ociVersion": "1.0.2", "process": {"terminal": true, "user": {"uid": 0, "gid": 0},
 	"args": ["sh"], "env": ["PATH=/usr/bin:/bin", "TERM=xterm"], "cwd": "/",
 	"capabilities": {"bounding": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
 	"effective": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
@@ -40,16 +40,16 @@ const char *const kSpecs[] = {
 	"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}],
 	"maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"]},
 	"x-vendor": {"n": 18446744073709551615}})",
-	/* an exec process */
-	R"({"process": {"user": {"uid": 0, "gid": 0, "additionalGids": [0]}, "args": ["id"], "cwd": "/",
+        /* an exec process */
+        R"({"process": {"user": {"uid": 0, "gid": 0, "additionalGids": [0]}, "args": ["id"], "cwd": "/",
 	"capabilities": {}, "noNewPrivileges": false}, "annotations": {"io.kubernetes.pod.namespace": "kube-system"}})",
-	/* update resources */
-	R"({"linux": {"resources": {"memory": {"limit": -1, "swap": 0}, "pids": {"limit": 5000},
+        /* update resources */
+        R"({"linux": {"resources": {"memory": {"limit": -1, "swap": 0}, "pids": {"limit": 5000},
 	"unified": {"memory.max": "max"}}}})",
 };
 
 const policy::Scope kScopes[] = {policy::Scope::Spec, policy::Scope::Process,
-				 policy::Scope::Resources};
+                                 policy::Scope::Resources};
 
 bool fixable(const policy::Decision &d)
 {
@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = policy::Policy::fromText(text, BULKHEAD_SOURCE_ROOT "/policies/fuzz.json");
 	} catch (const Error &e) {
 		if (e.kind() != ErrorKind::Policy) {
-			std::fprintf(stderr, "policy load threw a non-policy error: %s\n", e.what());
+			std::fprintf(stderr, "policy load threw a non-policy error: %s\n",
+			             e.what());
 			std::abort();
 		}
 		return 0;
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (again.verdict != policy::Verdict::Allow || fixable(again) ||
 		    json::write(again.result) != json::write(d.result)) {
 			std::fprintf(stderr, "not a fixed point (spec %zu):\n%s\n", i,
-				     json::write(policy::toJson(again), true).c_str());
+			             json::write(policy::toJson(again), true).c_str());
 			std::abort();
 		}
 	}

@@ -1,10 +1,9 @@
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "bulkhead/json.h"
@@ -41,7 +40,8 @@ std::string policyFile(const std::string &name)
 	return env("BULKHEAD_SOURCE_ROOT") + "/policies/" + name + ".json";
 }
 
-struct Run {
+struct Run
+{
 	int rc;
 	std::string out, err;
 };
@@ -116,7 +116,8 @@ Run runWithStdin(const std::vector<std::string> &args, const std::string &stdinF
 TEST_CASE("check: text output (golden)", "[offline][golden]")
 {
 	Run r = run({"check", "--policy", golden() + "/policy.json", golden() + "/allow.json",
-		     golden() + "/mutate.json", golden() + "/exempt.json", golden() + "/deny.json"});
+	             golden() + "/mutate.json", golden() + "/exempt.json",
+	             golden() + "/deny.json"});
 	CHECK(r.rc == 3);
 	CHECK(r.err.empty());
 	CHECK(r.out.find('\033') == std::string::npos);
@@ -126,8 +127,8 @@ TEST_CASE("check: text output (golden)", "[offline][golden]")
 TEST_CASE("check: JSON output (golden)", "[offline][golden]")
 {
 	Run r = run({"check", "--format", "json", "--policy", golden() + "/policy.json",
-		     golden() + "/allow.json", golden() + "/mutate.json", golden() + "/exempt.json",
-		     golden() + "/deny.json"});
+	             golden() + "/allow.json", golden() + "/mutate.json", golden() + "/exempt.json",
+	             golden() + "/deny.json"});
 	CHECK(r.rc == 3);
 	json::Value doc = json::parse(r.out, "check output");
 	REQUIRE(doc.find("results"));
@@ -144,7 +145,8 @@ TEST_CASE("check: JSON output (golden)", "[offline][golden]")
 
 TEST_CASE("check: colour only when asked", "[offline]")
 {
-	Run r = run({"check", "--policy", golden() + "/policy.json", golden() + "/mutate.json"}, true);
+	Run r = run({"check", "--policy", golden() + "/policy.json", golden() + "/mutate.json"},
+	            true);
 	CHECK(r.rc == 0);
 	CHECK(r.out.find("\033[") != std::string::npos);
 }
@@ -154,7 +156,8 @@ TEST_CASE("check: exit status is the worst of the files", "[offline]")
 	const std::string p = golden() + "/policy.json";
 	CHECK(run({"check", "--policy", p, golden() + "/allow.json"}).rc == 0);
 	CHECK(run({"check", "--policy", p, golden() + "/mutate.json"}).rc == 0);
-	CHECK(run({"check", "--policy", p, golden() + "/allow.json", golden() + "/deny.json"}).rc == 3);
+	CHECK(run({"check", "--policy", p, golden() + "/allow.json", golden() + "/deny.json"}).rc ==
+	      3);
 	Run r = run({"check", "--policy", p, golden() + "/deny.json", golden() + "/missing.json"});
 	CHECK(r.rc == 2);
 	CHECK(lines(r.err) == 1);
@@ -174,8 +177,10 @@ TEST_CASE("harden: the hardened spec on stdout", "[offline]")
 	CHECK(r.err.empty());
 	json::Value out = json::parse(r.out, "out");
 	CHECK(out.find("process")->find("user")->find("uid")->asInt64() == 65534);
-	CHECK(out.find("annotations")->find("io.bulkhead.policy")->asString().rfind("golden sha256:", 0) ==
-	      0);
+	CHECK(out.find("annotations")
+	              ->find("io.bulkhead.policy")
+	              ->asString()
+	              .rfind("golden sha256:", 0) == 0);
 	CHECK(r.out == json::write(out, true));
 
 	/* twice == once, byte for byte */
@@ -215,15 +220,16 @@ TEST_CASE("harden: bad input or policy is one line, exit 2", "[offline]")
 	std::string dir = tmpl;
 	writeFile(dir + "/bad.json", "{\n \"ociVersion\": \"1.0.2\",\n \"process\": }\n");
 	writeFile(dir + "/dup.json", R"({"process": {"user": {"uid": 1000, "uid": 0}}})");
-	writeFile(dir + "/policy.json", "{\"name\": \"x\", \"version\": \"1\",\n\"rules\": {\"P1.user\": {\"action\": \"yes\"}}}");
+	writeFile(dir + "/policy.json", "{\"name\": \"x\", \"version\": \"1\",\n\"rules\": "
+	                                "{\"P1.user\": {\"action\": \"yes\"}}}");
 	const std::string p = golden() + "/policy.json";
 	for (const auto &args : std::vector<std::vector<std::string>>{
-		     {"harden", "--policy", p, dir + "/bad.json"},
-		     {"harden", "--policy", p, dir + "/dup.json"},
-		     {"harden", "--policy", p, dir + "/none.json"},
-		     {"harden", "--policy", p, "/dev/zero"},
-		     {"harden", "--policy", dir + "/policy.json", golden() + "/mutate.json"},
-		     {"harden", "--policy", dir + "/none.json", golden() + "/mutate.json"},
+	             {"harden", "--policy", p, dir + "/bad.json"},
+	             {"harden", "--policy", p, dir + "/dup.json"},
+	             {"harden", "--policy", p, dir + "/none.json"},
+	             {"harden", "--policy", p, "/dev/zero"},
+	             {"harden", "--policy", dir + "/policy.json", golden() + "/mutate.json"},
+	             {"harden", "--policy", dir + "/none.json", golden() + "/mutate.json"},
 	     }) {
 		Run r = run(args);
 		INFO(args.back() << ": " << r.err);
@@ -250,7 +256,7 @@ TEST_CASE("validate: 0, or 2 with FILE:LINE:COL", "[offline]")
 	REQUIRE(::mkdtemp(tmpl));
 	std::string bad = std::string(tmpl) + "/p.json";
 	writeFile(bad, "{\"name\": \"x\", \"version\": \"1\", \"rules\": {\n  \"P3.capabilities\": "
-		       "{\"action\": \"mutate\", \"allowed\": [\"cap_sys_admin\"]}}}\n");
+	               "{\"action\": \"mutate\", \"allowed\": [\"cap_sys_admin\"]}}}\n");
 	Run r = run({"validate", bad});
 	CHECK(r.rc == 2);
 	CHECK(r.out.empty());
@@ -264,19 +270,19 @@ TEST_CASE("arguments are parsed strictly", "[offline][args]")
 {
 	const std::string p = golden() + "/policy.json";
 	for (const auto &args : std::vector<std::vector<std::string>>{
-		     {},
-		     {"frobnicate"},
-		     {"harden"},
-		     {"harden", "--policy"},
-		     {"harden", "--policy", p, "--bogus", "x"},
-		     {"harden", "--policy", p, "a.json", "b.json"},
-		     {"harden", "--policy", p, "--policy", p, "a.json"},
-		     {"harden", "--policy", p, "--format", "json", "a.json"},
-		     {"check", "--policy", p},
-		     {"check", "--policy", p, "--format", "yaml", "a.json"},
-		     {"check", "--policy", p, "-", "-"},
-		     {"validate"},
-		     {"validate", "--policy", p},
+	             {},
+	             {"frobnicate"},
+	             {"harden"},
+	             {"harden", "--policy"},
+	             {"harden", "--policy", p, "--bogus", "x"},
+	             {"harden", "--policy", p, "a.json", "b.json"},
+	             {"harden", "--policy", p, "--policy", p, "a.json"},
+	             {"harden", "--policy", p, "--format", "json", "a.json"},
+	             {"check", "--policy", p},
+	             {"check", "--policy", p, "--format", "yaml", "a.json"},
+	             {"check", "--policy", p, "-", "-"},
+	             {"validate"},
+	             {"validate", "--policy", p},
 	     }) {
 		Run r = run(args);
 		INFO(r.err);
@@ -287,7 +293,7 @@ TEST_CASE("arguments are parsed strictly", "[offline][args]")
 	CHECK(run({"harden", "--policy", p, "--bogus"}).err.find("unknown option --bogus") !=
 	      std::string::npos);
 	for (const auto &args : std::vector<std::vector<std::string>>{
-		     {"--help"}, {"harden", "--help"}, {"check", "-h"}, {"validate", "--help"}}) {
+	             {"--help"}, {"harden", "--help"}, {"check", "-h"}, {"validate", "--help"}}) {
 		Run r = run(args);
 		CHECK(r.rc == 0);
 		CHECK(r.out.find("usage: bulkhead policy harden") != std::string::npos);
@@ -297,7 +303,7 @@ TEST_CASE("arguments are parsed strictly", "[offline][args]")
 TEST_CASE("check and harden agree with the engine on the shipped policies", "[offline]")
 {
 	Run r = run({"check", "--format", "json", "--policy", policyFile("audit"),
-		     data() + "/runc-spec-default.json", data() + "/docker-20.10-privileged.json"});
+	             data() + "/runc-spec-default.json", data() + "/docker-20.10-privileged.json"});
 	CHECK(r.rc == 0);
 	json::Value doc = json::parse(r.out, "out");
 	for (const auto &res : doc.find("results")->items()) {
@@ -305,7 +311,7 @@ TEST_CASE("check and harden agree with the engine on the shipped policies", "[of
 		CHECK(res.find("patch")->items().empty());
 	}
 	Run priv = run({"harden", "--policy", policyFile("restricted"),
-			data() + "/docker-20.10-privileged.json"});
+	                data() + "/docker-20.10-privileged.json"});
 	CHECK(priv.rc == 3);
 	CHECK(priv.err.find("P0.privileged") != std::string::npos);
 }
