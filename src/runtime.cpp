@@ -280,6 +280,8 @@ void flagFinding(Decision &d, const policy::Policy &pol, std::string_view rule, 
 	f.action = pol.mode() == policy::Mode::Audit ? Action::Audit : *act;
 	if (f.action == Action::Deny)
 		d.verdict = Verdict::Deny;
+	if (f.wouldBe == Action::Deny)
+		d.wouldBe = Verdict::Deny;
 	d.findings.push_back(std::move(f));
 }
 
@@ -748,6 +750,8 @@ void merge(Decision &into, Decision &&flags)
 		into.findings.push_back(std::move(f));
 	if (flags.verdict == Verdict::Deny)
 		into.verdict = Verdict::Deny;
+	if (flags.wouldBe == Verdict::Deny)
+		into.wouldBe = Verdict::Deny;
 }
 
 /* Annotations of the running container: into the evaluated document and the record. */

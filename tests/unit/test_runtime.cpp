@@ -517,3 +517,49 @@ TEST_CASE("update -r FILE and -r -: the checked JSON goes to runc", "[runtime]")
 	}
 	CHECK(fx.records().size() == 1);
 }
+
+TEST_CASE("audit mode: widening flags are recorded, not refused", "[runtime]")
+{
+	std::string text = kPolicy;
+	text.replace(text.find("\"enforce\""), 9, "\"audit\"");
+	Fixture fx("runc-spec-default.json", text.c_str());
+	const std::string original = slurp(fx.config());
+	auto inv = parse({"exec", "-u", "0", "c13", "id"});
+	CHECK(runtime::prepare(inv, fx.cfg) == inv.argv);
+	runtime::prepare(parse({"create", "-b", fx.bundle, "c13"}), fx.cfg);
+	CHECK(slurp(fx.config()) == original); /* audit mode changes nothing */
+	auto recs = fx.records();
+	REQUIRE(recs.size() == 2);
+	CHECK(verdictOf(recs[0]) == "allow");
+	CHECK(recs[0].find("mode")->asString() == "audit");
+	CHECK(recs[0].find("wouldBe")->asString() == "deny");
+	const auto &f = recs[0].find("findings")->items();
+	REQUIRE(f.size() == 1);
+	CHECK(f[0].find("rule")->asString() == "P1.user");
+	CHECK(f[0].find("action")->asString() == "audit");
+	CHECK(f[0].find("wouldBe")->asString() == "deny");
+	CHECK(verdictOf(recs[1]) == "allow");
+}
+
+TEST_CASE("exec and update records carry the container's annotations from runc's state",
+          "[runtime]")
+{
+	Fixture fx;
+	const std::string root = fx.dir + "/runc-root";
+	fs::create_directories(root + "/c14");
+	spit(root + "/c14/state.json",
+	     R"({"id":"c14","config":{"labels":["io.kubernetes.pod.namespace=shop","bundle=/b","x=y=z"]}})");
+	auto inv = parse({"--root", root, "exec", "c14", "true"});
+	CHECK(runtime::prepare(inv, fx.cfg) == inv.argv);
+	/* an ID that would climb out of the root is not looked up */
+	auto bad = parse({"--root", root, "exec", "..", "true"});
+	CHECK(runtime::prepare(bad, fx.cfg) == bad.argv);
+	auto recs = fx.records();
+	REQUIRE(recs.size() == 2);
+	const json::Value *eng = recs[0].find("engine");
+	REQUIRE(eng != nullptr);
+	REQUIRE(eng->find("io.kubernetes.pod.namespace") != nullptr);
+	CHECK(eng->find("io.kubernetes.pod.namespace")->asString() == "shop");
+	CHECK(eng->find("bundle") == nullptr);
+	CHECK(recs[1].find("engine")->members().empty());
+}
