@@ -39,7 +39,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"ext-unix-sk", nullptr, false},
                  {"shell-job", nullptr, false},
                  {"lazy-pages", nullptr, false},
-                 {"status-fd", nullptr, true},
+                 {"status-fd", nullptr, true, ValueKind::Int},
                  {"page-server", nullptr, true},
                  {"file-locks", nullptr, false},
                  {"pre-dump", nullptr, false},
@@ -58,7 +58,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"pid-file", nullptr, true},
                  {"no-pivot", nullptr, false},
                  {"no-new-keyring", nullptr, false},
-                 {"preserve-fds", nullptr, true},
+                 {"preserve-fds", nullptr, true, ValueKind::Int},
                  {"config", "f", true},
          },
          false,
@@ -67,7 +67,7 @@ const std::vector<CommandSpec> kCommands = {
         {"delete", Command::Delete, {{"force", "f", false}}, false, 1, 1},
         {"events",
          Command::Events,
-         {{"interval", nullptr, true}, {"stats", nullptr, false}},
+         {{"interval", nullptr, true, ValueKind::Duration}, {"stats", nullptr, false}},
          false,
          1,
          1},
@@ -79,7 +79,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"env", "e", true},
                  {"tty", "t", false},
                  {"user", "u", true},
-                 {"additional-gids", "g", true},
+                 {"additional-gids", "g", true, ValueKind::DecimalInt},
                  {"process", "p", true},
                  {"detach", "d", false},
                  {"pid-file", nullptr, true},
@@ -87,7 +87,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"apparmor", nullptr, true},
                  {"no-new-privs", nullptr, false},
                  {"cap", "c", true},
-                 {"preserve-fds", nullptr, true},
+                 {"preserve-fds", nullptr, true, ValueKind::Int},
                  {"cgroup", nullptr, true},
                  {"ignore-paused", nullptr, false},
          },
@@ -135,7 +135,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"no-subreaper", nullptr, false},
                  {"no-pivot", nullptr, false},
                  {"no-new-keyring", nullptr, false},
-                 {"preserve-fds", nullptr, true},
+                 {"preserve-fds", nullptr, true, ValueKind::Int},
                  {"config", "f", true},
          },
          false,
@@ -148,7 +148,7 @@ const std::vector<CommandSpec> kCommands = {
          Command::Update,
          {
                  {"resources", "r", true},
-                 {"blkio-weight", nullptr, true},
+                 {"blkio-weight", nullptr, true, ValueKind::Int},
                  {"cpu-period", nullptr, true},
                  {"cpu-quota", nullptr, true},
                  {"cpu-share", nullptr, true},
@@ -161,7 +161,7 @@ const std::vector<CommandSpec> kCommands = {
                  {"memory", nullptr, true},
                  {"memory-reservation", nullptr, true},
                  {"memory-swap", nullptr, true},
-                 {"pids-limit", nullptr, true},
+                 {"pids-limit", nullptr, true, ValueKind::Int},
                  {"l3-cache-schema", nullptr, true},
                  {"mem-bw-schema", nullptr, true},
          },
@@ -235,6 +235,21 @@ std::vector<size_t> reorder(const std::vector<std::string> &argv, const std::vec
 	return front;
 }
 
+bool valueOk(ValueKind kind, const std::string &v) noexcept
+{
+	switch (kind) {
+	case ValueKind::Text:
+		return true;
+	case ValueKind::Int:
+		return parseGoInt(v, true).has_value();
+	case ValueKind::DecimalInt:
+		return parseGoInt(v, false).has_value();
+	case ValueKind::Duration:
+		return isGoDuration(v);
+	}
+	return false;
+}
+
 struct FlagParse
 {
 	std::vector<FlagUse> uses;
@@ -292,14 +307,22 @@ FlagParse goParse(const std::vector<std::string> &argv, const std::vector<size_t
 				        value->c_str(), name.c_str());
 				break;
 			}
-		} else if (!value) {
-			if (pos + 1 >= seq.size()) {
-				out.error = "flag needs an argument: -" + name;
+		} else {
+			if (!value) {
+				if (pos + 1 >= seq.size()) {
+					out.error = "flag needs an argument: -" + name;
+					break;
+				}
+				pos++;
+				use.value = argv[seq[pos]];
+				use.valueIndex = seq[pos];
+			}
+			if (!valueOk(spec->kind, *use.value)) {
+				out.error =
+				        strprintf("invalid value \"%s\" for flag -%s: parse error",
+				                  use.value->c_str(), name.c_str());
 				break;
 			}
-			pos++;
-			use.value = argv[seq[pos]];
-			use.valueIndex = seq[pos];
 		}
 		out.uses.push_back(std::move(use));
 		bool asAlias = spec->alias != nullptr && name == spec->alias;
@@ -365,6 +388,97 @@ std::optional<bool> parseBool(std::string_view s) noexcept
 	if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False")
 		return false;
 	return std::nullopt;
+}
+
+std::optional<int64_t> parseGoInt(std::string_view s, bool base0) noexcept
+{
+	bool neg = false;
+	if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		s.remove_prefix(1);
+	}
+	if (s.empty())
+		return std::nullopt;
+	unsigned base = 10;
+	bool prefixed = false;
+	if (base0 && s[0] == '0') {
+		const char p = s.size() >= 3 ? static_cast<char>(s[1] | 0x20) : '\0';
+		if (p == 'x' || p == 'o' || p == 'b') {
+			base = p == 'x' ? 16 : p == 'o' ? 8 : 2;
+			s.remove_prefix(2);
+			prefixed = true;
+		} else {
+			base = 8;
+		}
+	}
+	/* Go's underscoreOK: "_" only between digits (a base prefix counts as one). */
+	char saw = prefixed ? '0' : '^';
+	const uint64_t limit = neg ? (uint64_t{1} << 63) : (uint64_t{1} << 63) - 1;
+	uint64_t n = 0;
+	bool digits = false;
+	for (const char c : s) {
+		if (c == '_') {
+			if (!base0 || saw != '0')
+				return std::nullopt;
+			saw = '_';
+			continue;
+		}
+		const char lc = static_cast<char>(c | 0x20);
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = static_cast<unsigned>(c - '0');
+		else if (lc >= 'a' && lc <= 'z')
+			d = static_cast<unsigned>(lc - 'a') + 10;
+		else
+			return std::nullopt;
+		if (d >= base || n > (limit - d) / base)
+			return std::nullopt;
+		n = n * base + d;
+		saw = '0';
+		digits = true;
+	}
+	if (!digits || saw == '_')
+		return std::nullopt;
+	if (neg)
+		return n == (uint64_t{1} << 63) ? INT64_MIN : -static_cast<int64_t>(n);
+	return static_cast<int64_t>(n);
+}
+
+bool isGoDuration(std::string_view s) noexcept
+{
+	if (!s.empty() && (s[0] == '+' || s[0] == '-'))
+		s.remove_prefix(1);
+	if (s == "0")
+		return true;
+	if (s.empty())
+		return false;
+	static const std::string_view units[] = {"ns", "us", "\xc2\xb5s", "\xce\xbcs",
+	                                         "ms", "s",  "m",         "h"};
+	while (!s.empty()) {
+		size_t i = 0;
+		bool digit = false;
+		while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+			i++;
+			digit = true;
+		}
+		if (i < s.size() && s[i] == '.') {
+			i++;
+			while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+				i++;
+				digit = true;
+			}
+		}
+		if (!digit)
+			return false;
+		size_t j = i;
+		while (j < s.size() && s[j] != '.' && (s[j] < '0' || s[j] > '9'))
+			j++;
+		if (std::find(std::begin(units), std::end(units), s.substr(i, j - i)) ==
+		    std::end(units))
+			return false;
+		s.remove_prefix(j);
+	}
+	return true;
 }
 
 Command commandFor(std::string_view name) noexcept

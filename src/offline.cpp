@@ -322,7 +322,8 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 		if (o.format == "json") {
 			json::Value r = json::Value::object();
 			r.set("file", json::Value::string(in->name));
-			for (auto &[k, v] : policy::toJson(d).members())
+			json::Value decision = policy::toJson(d);
+			for (auto &[k, v] : decision.members())
 				r.set(k, std::move(v));
 			results.push(std::move(r));
 		} else {

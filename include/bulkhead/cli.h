@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,11 +105,19 @@ void scanLogOptions(const std::vector<std::string> &argv, std::optional<std::str
                     std::string &logFormat) noexcept;
 
 /* The table the parser uses, exposed for tests and the man page check. */
+/* How runc (Go's flag package) checks a value: a bad one is a usage error. */
+enum class ValueKind : unsigned char {
+	Text,       /* StringFlag, StringSliceFlag: anything */
+	Int,        /* IntFlag: strconv.ParseInt(s, 0, 64): "+0x1_0" is 16 */
+	DecimalInt, /* Int64SliceFlag: strconv.ParseInt(s, 10, 64) */
+	Duration,   /* DurationFlag: time.ParseDuration, "1m30s" */
+};
 struct FlagSpec
 {
 	const char *name;  /* long name, no dashes */
 	const char *alias; /* short alias or nullptr */
 	bool takesValue;
+	ValueKind kind = ValueKind::Text;
 };
 struct CommandSpec
 {
@@ -122,6 +131,11 @@ struct CommandSpec
 
 /* Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False. */
 std::optional<bool> parseBool(std::string_view s) noexcept;
+/* Go's strconv.ParseInt(s, base, 64) for base 0 (prefixes 0x 0o 0b 0, and "_"
+ * between digits) or base 10. */
+std::optional<int64_t> parseGoInt(std::string_view s, bool base0) noexcept;
+/* Does Go's time.ParseDuration accept s? */
+bool isGoDuration(std::string_view s) noexcept;
 /* The enum value for a command name ("create"), Unknown when runc has none. */
 Command commandFor(std::string_view name) noexcept;
 const std::vector<FlagSpec> &globalFlags();

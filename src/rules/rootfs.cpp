@@ -1,5 +1,7 @@
 #include "spec_util.h"
 
+#include <optional>
+
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
 
@@ -27,6 +29,18 @@ bool validSize(const std::string &s)
 		return false;
 	char u = s.back();
 	return u == 'k' || u == 'm' || u == 'g' || u == 'K' || u == 'M' || u == 'G';
+}
+
+/* The process's uid or gid when it is a plain non-root id (P1 runs first). */
+std::optional<int64_t> processId(const json::Value &doc, std::string_view key)
+{
+	const json::Value *p = doc.find("process");
+	const json::Value *u = p && p->isObject() ? p->find("user") : nullptr;
+	const json::Value *v = u && u->isObject() ? u->find(key) : nullptr;
+	auto n = v && v->isNumber() ? v->asInt64() : std::nullopt;
+	if (n && *n > 0 && *n <= 4294967294)
+		return n;
+	return std::nullopt;
 }
 
 void checkRootfs(RuleRun &run)
@@ -84,6 +98,8 @@ void checkRootfs(RuleRun &run)
 		            });
 	}
 
+	const auto uid = processId(run.doc, "uid");
+	const auto gid = processId(run.doc, "gid");
 	for (const auto &dir : want) {
 		/* Something mounted there, or on a parent of it (other than /), wins. */
 		bool covered = false;
@@ -105,6 +121,15 @@ void checkRootfs(RuleRun &run)
 			        for (const char *o : {"nosuid", "nodev", "mode=1777"})
 				        opts.push(json::Value::string(o));
 			        opts.push(json::Value::string("size=" + size));
+			        /* runc keeps the mode of the image's directory (/run is
+			         * usually 0755): owning the tmpfs is what lets a non-root
+			         * process write there. */
+			        if (uid)
+				        opts.push(
+				                json::Value::string("uid=" + std::to_string(*uid)));
+			        if (gid)
+				        opts.push(
+				                json::Value::string("gid=" + std::to_string(*gid)));
 			        m.set("options", std::move(opts));
 			        json::Value *ms = util::child(&run.doc, "mounts");
 			        if (!ms)

@@ -33,6 +33,13 @@ struct Malformed
  * policy errors (a bad parameter) still propagate. */
 template <typename F> void guarded(RuleRun &run, F &&body)
 {
+	if (!run.doc.isObject()) {
+		run.deny({},
+		         std::string("malformed spec: a JSON object expected, got ") +
+		                 json::typeName(run.doc.type()),
+		         kFixWriter);
+		return;
+	}
 	try {
 		body();
 	} catch (const Malformed &m) {

@@ -19,8 +19,7 @@ cleanup()
 	for c in $("${CTR[@]}" task ls -q 2>/dev/null); do "${CTR[@]}" task rm -f "$c" >/dev/null 2>&1; done
 	for c in $("${CTR[@]}" container ls -q 2>/dev/null); do "${CTR[@]}" container rm "$c" >/dev/null 2>&1; done
 	stop_pid "$T/containerd.pid"
-	umount -R "$T/root" 2>/dev/null
-	umount -R "$T/state" 2>/dev/null
+	unmount_under "$T"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -49,11 +48,14 @@ wait_for "${CTR[@]}" version || {
 make_rootfs "$T/rootfs"
 RUN=(--runc-binary "$BIN" --runc-root "$T/runc")
 
-out=$("${CTR[@]}" run --rm "${RUN[@]}" --rootfs "$T/rootfs" c1 /bin/sh -c "$INSIDE_SCRIPT" 2>&1) ||
-	fail "ctr run failed: $out"
-check_inside "$out" "ctr run"
-
+# ctr's spec mounts no cgroupfs: the limits are read from the host's side.
 "${CTR[@]}" run -d "${RUN[@]}" --rootfs "$T/rootfs" c2 /bin/sleep 300 >/dev/null 2>&1 || fail "ctr run -d failed"
+pid=$("${CTR[@]}" task ls | awk '$1 == "c2" { print $2 }')
+[ -n "$pid" ] || fail "no pid for task c2"
+out=$("${CTR[@]}" task exec --exec-id probe c2 /bin/sh -c "$INSIDE_SCRIPT" 2>&1) ||
+	fail "ctr task exec failed: $out"
+out=$(printf '%s\n' "$out" | grep -v -e '^mem=' -e '^pids='; host_limits "$pid")
+check_inside "$out" "ctr run (checked through exec)"
 v=$("${CTR[@]}" task exec --exec-id e1 --user 0 c2 /bin/sh -c 'id -u' 2>&1) || fail "ctr task exec --user 0 failed: $v"
 [ "$v" != 0 ] || fail "ctr task exec --user 0 runs as root"
 ok "ctr task exec --user 0: uid $v"

@@ -20,8 +20,7 @@ cleanup()
 	"${DOCKER[@]}" rm -f $("${DOCKER[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
 	stop_pid "$T/docker.pid"
 	# dockerd's containerd follows it; its shims exit with their containers.
-	umount -R "$T/data" 2>/dev/null
-	umount -R "$T/exec" 2>/dev/null
+	unmount_under "$T"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -102,10 +101,13 @@ refused()
 	*) fail "$label failed without bulkhead's reason ($rule): $v" ;;
 	esac
 }
-refused "--network host" P8.namespaces --network host
+# dockerd itself refuses host namespaces and --privileged while it remaps
+# users, unless the container opts out with --userns=host: then the call
+# reaches bulkhead, which must refuse it.
+refused "--network host" P8.namespaces --userns=host --network host
 refused "-v /var/run/docker.sock" P10.engine-socket -v /var/run/docker.sock:/var/run/docker.sock
-refused "--privileged" P0.privileged --privileged
-refused "--pid host" P8.namespaces --pid host
+refused "--privileged" P0.privileged --userns=host --privileged
+refused "--pid host" P8.namespaces --userns=host --pid host
 
 n=$(wc -l <"$T/audit.jsonl")
 jq -e . "$T/audit.jsonl" >/dev/null || fail "the audit log is not JSON lines"

@@ -35,6 +35,8 @@ make_rootfs()
 	for app in $("$bb" --list); do
 		[ "$app" = busybox ] || ln -sf busybox "$dir/bin/$app"
 	done
+	# runc gives a tmpfs the mode of the directory it covers
+	chmod 1777 "$dir/tmp" "$dir/var/tmp"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$dir/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$dir/etc/passwd"
 	echo "root:x:0:" >"$dir/etc/group"
@@ -76,6 +78,16 @@ stop_pid()
 	kill -9 "$pid" 2>/dev/null || true
 }
 
+# unmount_under DIR: every mount below DIR (daemons leave nsfs and overlay
+# mounts behind), deepest first.
+unmount_under()
+{
+	local m
+	for m in $(awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+}
+
 # Capability mask of the allowlist of restricted: CAP_NET_BIND_SERVICE (10).
 ALLOWED_CAPS=0000000000000400
 
@@ -93,6 +105,24 @@ if unshare -U true 2>/dev/null; then echo unshare=yes; else echo unshare=no; fi'
 field()
 {
 	printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1
+}
+
+# host_limits PID: memory and pids limits of a container's init, read from the
+# host's cgroup files (for engines whose spec mounts no cgroupfs inside).
+host_limits()
+{
+	local pid=$1 mem pids
+	mem=$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' "/proc/$pid/cgroup")
+	pids=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/$pid/cgroup")
+	if [ -n "$mem" ]; then
+		echo "mem=$(cat "/sys/fs/cgroup/memory$mem/memory.limit_in_bytes")"
+		echo "pids=$(cat "/sys/fs/cgroup/pids$pids/pids.max")"
+	else
+		local u
+		u=$(sed -n 's/^0::\(.*\)/\1/p' "/proc/$pid/cgroup")
+		echo "mem=$(cat "/sys/fs/cgroup$u/memory.max")"
+		echo "pids=$(cat "/sys/fs/cgroup$u/pids.max")"
+	fi
 }
 
 check_inside()

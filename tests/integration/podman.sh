@@ -12,7 +12,7 @@ SRC=${BULKHEAD_SOURCE_ROOT:?}
 
 if [ "${BULKHEAD_PODMAN_INNER:-}" != 1 ]; then
 	T=$(make_tmp podman)
-	trap 'umount -R "$T/storage" 2>/dev/null; rm -rf "$T"' EXIT
+	trap 'unmount_under "$T"; rm -rf "$T"' EXIT
 	export T
 	BULKHEAD_PODMAN_INNER=1 unshare -m --propagation private "$0"
 	exit $?

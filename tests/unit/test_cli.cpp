@@ -513,3 +513,39 @@ TEST_CASE("the parse never changes argv", "[cli]")
 		REQUIRE(f.valueIndex < args.size());
 	}
 }
+
+TEST_CASE("values are checked the way Go's flag package checks them", "[cli][values]")
+{
+	CHECK(cli::parseGoInt("16", true) == 16);
+	CHECK(cli::parseGoInt("+0x1_0", true) == 16);
+	CHECK(cli::parseGoInt("0b11", true) == 3);
+	CHECK(cli::parseGoInt("0o17", true) == 15);
+	CHECK(cli::parseGoInt("017", true) == 15);
+	CHECK(cli::parseGoInt("0", true) == 0);
+	CHECK(cli::parseGoInt("0_1", true) == 1);
+	CHECK(cli::parseGoInt("-9223372036854775808", true) == INT64_MIN);
+	CHECK(cli::parseGoInt("9223372036854775807", true) == INT64_MAX);
+	for (const char *bad :
+	     {"", "-", "08", "0x", "1_", "_1", "1__0", "x", "9223372036854775808", "1.5", " 1"})
+		CHECK_FALSE(cli::parseGoInt(bad, true).has_value());
+	CHECK(cli::parseGoInt("-12", false) == -12);
+	CHECK_FALSE(cli::parseGoInt("0x10", false).has_value());
+	CHECK_FALSE(cli::parseGoInt("1_0", false).has_value());
+
+	for (const char *ok : {"0", "5s", "1m30s", "-1.5h", "300ms", ".5s", "1.s", "2\xc2\xb5s"})
+		CHECK(cli::isGoDuration(ok));
+	for (const char *bad : {"", "5", "s", "1x", "1.5", ".s", "1s2"})
+		CHECK_FALSE(cli::isGoDuration(bad));
+
+	/* runc refuses these before doing anything; so does bulkhead. */
+	CHECK_THAT(refusal({"run", "--preserve-fds", "-", "c1"}),
+	           Catch::Contains("invalid value \"-\" for flag -preserve-fds"));
+	CHECK_THAT(refusal({"exec", "-g", "0x10", "c1", "true"}),
+	           Catch::Contains("invalid value \"0x10\" for flag -g"));
+	CHECK_THAT(refusal({"update", "--pids-limit", "c1", "-r", "-"}),
+	           Catch::Contains("-pids-limit"));
+	CHECK(value(P({"update", "--pids-limit", "+0x1_0", "c1"}), "pids-limit") == "+0x1_0");
+	CHECK(P({"create", "--preserve-fds", "-1", "c1"}).containerId == "c1");
+	CHECK(P({"events", "--interval", "1s", "c1"}).containerId == "c1");
+	CHECK_FALSE(P({"events", "--interval", "1", "c1"}).complete);
+}

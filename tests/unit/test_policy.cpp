@@ -1,1 +1,784 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bulkhead/error.h"
+#include "bulkhead/json.h"
+#include "bulkhead/policy.h"
+#include "bulkhead/rule.h"
+#include "bulkhead/sha256.h"
+
+#include "fake_host.h"
+
 #include <catch2/catch.hpp>
+
+using namespace bulkhead;
+using namespace bulkhead::policy;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string env(const char *name)
+{
+	const char *v = std::getenv(name);
+	if (!v)
+		FAIL(std::string(name) + " is not set (run through meson test)");
+	return v;
+}
+
+std::string dataDir()
+{
+	return env("BULKHEAD_TEST_DATA");
+}
+
+std::string policiesDir()
+{
+	return env("BULKHEAD_SOURCE_ROOT") + "/policies";
+}
+
+json::Value spec(const std::string &name)
+{
+	return json::parseFile(dataDir() + "/" + name);
+}
+
+Policy shipped(const std::string &name)
+{
+	return Policy::load(policiesDir() + "/" + name + ".json", false);
+}
+
+/* A policy from text, named as if it sat next to the shipped ones (so
+ * "seccomp-default.json" resolves). */
+Policy text(const std::string &body)
+{
+	return Policy::fromText(body, policiesDir() + "/test.json");
+}
+
+/* The message of the Error{Policy} that f throws ("" when it does not throw). */
+std::string policyError(const std::function<void()> &f)
+{
+	try {
+		f();
+	} catch (const Error &e) {
+		CHECK(e.kind() == ErrorKind::Policy);
+		return e.what();
+	}
+	return "";
+}
+
+std::string loadError(const std::string &body, const std::string &name = "p.json")
+{
+	return policyError([&] { (void)Policy::fromText(body, name); });
+}
+
+std::string withRules(const std::string &rules, const std::string &extra = "")
+{
+	return R"({"name": "t", "version": "1", "rules": {)" + rules + "}" + extra + "}";
+}
+
+const CallContext kCall{"ctr1", "/run/bundles/ctr1", "create"};
+
+bool hasFinding(const Decision &d, const std::string &rule)
+{
+	for (const auto &f : d.findings)
+		if (f.rule == rule)
+			return true;
+	return false;
+}
+
+/* A host on which every rootfs is reachable: all ancestors of the path 0755 root. */
+test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
+{
+	test::FakeHost h = test::typicalHost();
+	/* hooks run /proc/<dockerd pid>/exe */
+	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
+	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
+		for (const auto &[stage, list] : hooks->members())
+			if (list.isArray())
+				for (const auto &hook : list.items())
+					if (const json::Value *p = hook.find("path");
+					    p && p->isString() && p->asString().rfind("/proc/", 0) == 0)
+						h.link(p->asString(), "/usr/bin/dockerd");
+	const json::Value *root = doc.find("root");
+	const json::Value *path = root && root->isObject() ? root->find("path") : nullptr;
+	if (path && path->isString()) {
+		std::string p = path->asString();
+		if (p.empty() || p[0] != '/')
+			p = bundle + "/" + p;
+		ino_t ino = 1000;
+		for (fs::path a = fs::path(p); !a.empty(); a = a.parent_path()) {
+			h.file(a.string(), 8, ino++, S_IFDIR | 0755);
+			if (a == a.parent_path())
+				break;
+		}
+	}
+	return h;
+}
+
+std::string tempDir()
+{
+	char tmpl[] = "/tmp/bulkhead-test-policy-XXXXXX";
+	REQUIRE(::mkdtemp(tmpl) != nullptr);
+	return tmpl;
+}
+
+void writeFile(const std::string &path, const std::string &content)
+{
+	std::ofstream out(path, std::ios::binary | std::ios::trunc);
+	out << content;
+	REQUIRE(out.good());
+}
+
+std::string readAll(const std::string &path)
+{
+	std::ifstream in(path, std::ios::binary);
+	return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+TEST_CASE("the shipped policies load and validate", "[policy]")
+{
+	for (const char *name : {"restricted", "baseline", "audit"}) {
+		INFO(name);
+		Policy p = shipped(name);
+		CHECK(p.name() == name);
+		CHECK(p.sha256() == sha256Hex(readAll(policiesDir() + "/" + name + ".json")));
+	}
+	CHECK(shipped("audit").mode() == Mode::Audit);
+	CHECK(shipped("restricted").mode() == Mode::Enforce);
+}
+
+TEST_CASE("audit.json carries restricted's rules", "[policy]")
+{
+	Policy restricted = shipped("restricted");
+	Policy audit = shipped("audit");
+	const json::Value *r = restricted.document().find("rules");
+	const json::Value *a = audit.document().find("rules");
+	REQUIRE(r);
+	REQUIRE(a);
+	CHECK(*r == *a);
+}
+
+TEST_CASE("every rule is configured in restricted", "[policy]")
+{
+	Policy restricted = shipped("restricted");
+	const json::Value *rules = restricted.document().find("rules");
+	REQUIRE(rules);
+	for (const auto &def : allRules()) {
+		INFO(def.name);
+		const json::Value *r = rules->find(def.name);
+		REQUIRE(r);
+		CHECK(r->find("action")->asString() != "off");
+	}
+}
+
+TEST_CASE("syntax errors carry FILE:LINE:COL", "[policy][errors]")
+{
+	std::string e = loadError("{\n  \"name\": \"x\",\n  oops\n}", "p.json");
+	CHECK(e.rfind("p.json:3:", 0) == 0);
+	e = loadError(R"({"name": "a", "name": "b", "version": "1", "rules": {}})");
+	CHECK(e.rfind("p.json:1:", 0) == 0);
+	CHECK(!loadError("").empty());
+	CHECK(!loadError("[]").empty());
+}
+
+TEST_CASE("top-level keys are checked", "[policy][errors]")
+{
+	CHECK(loadError(withRules("")).empty());
+	CHECK(loadError(R"({"version": "1", "rules": {}})").find("missing \"name\"") !=
+	      std::string::npos);
+	CHECK(loadError(R"({"name": "a b", "version": "1", "rules": {}})").find("policy name") !=
+	      std::string::npos);
+	CHECK(loadError(R"({"name": "a", "rules": {}})").find("\"version\"") != std::string::npos);
+	CHECK(loadError(R"({"name": "a", "version": 1, "rules": {}})").find("must be a string") !=
+	      std::string::npos);
+	CHECK(loadError(R"({"name": "a", "version": "1"})").find("\"rules\"") != std::string::npos);
+	CHECK(loadError(withRules("", R"(, "mode": "strict")")).find("mode must be") !=
+	      std::string::npos);
+	CHECK(loadError(withRules("", R"(, "rule": {})")).find("unknown key \"rule\"") !=
+	      std::string::npos);
+	CHECK(text(withRules("", R"(, "mode": "audit")")).mode() == Mode::Audit);
+}
+
+TEST_CASE("rules, actions and parameters are checked", "[policy][errors]")
+{
+	std::string body = "{\"name\": \"t\", \"version\": \"1\",\n \"rules\": {\n  \"P99.nope\": "
+			   "{\"action\": \"mutate\"}}}";
+	std::string e = loadError(body);
+	CHECK(e.rfind("p.json:3:", 0) == 0);
+	CHECK(e.find("unknown rule \"P99.nope\"") != std::string::npos);
+
+	e = loadError(withRules(R"("P1.user": {"action": "enforce"})"));
+	CHECK(e.find("action must be") != std::string::npos);
+	CHECK(loadError(withRules(R"("P1.user": {})")).find("missing \"action\"") !=
+	      std::string::npos);
+	CHECK(loadError(withRules(R"("P1.user": "mutate")")).find("settings must be an object") !=
+	      std::string::npos);
+	e = loadError(withRules(R"("P1.user": {"action": "mutate", "uid": "0"})"));
+	CHECK(e.find("parameter \"uid\" must be an integer") != std::string::npos);
+	CHECK(!loadError(withRules(R"("P1.user": {"action": "mutate", "uid": 1.5})")).empty());
+	e = loadError(withRules(R"("P1.user": {"action": "mutate", "uidd": 1})"));
+	CHECK(e.find("unknown parameter \"uidd\"") != std::string::npos);
+	CHECK(e.find("uid") != std::string::npos);
+	CHECK(loadError(withRules(R"("P1.user": {"action": "mutate", "uid": 1000})")).empty());
+}
+
+TEST_CASE("capability names must be canonical", "[policy][errors]")
+{
+	auto caps = [](const std::string &list) {
+		return loadError(
+			withRules(R"("P3.capabilities": {"action": "mutate", "allowed": [)" + list + "]}"));
+	};
+	CHECK(caps(R"("CAP_NET_BIND_SERVICE", "CAP_CHOWN")").empty());
+	std::string e = caps(R"("CAP_CHOWN", "cap_sys_admin")");
+	CHECK(e.find("unknown capability \"cap_sys_admin\"") != std::string::npos);
+	CHECK(e.find("CAP_SYS_ADMIN") != std::string::npos);
+	e = caps(R"("21")");
+	CHECK(e.find("unknown capability \"21\"") != std::string::npos);
+	CHECK(e.find("CAP_SYS_ADMIN") != std::string::npos);
+	CHECK(caps(R"("SYS_ADMIN")").find("unknown capability") != std::string::npos);
+	CHECK(caps(R"("CAP_BOGUS")").find("unknown capability") != std::string::npos);
+	CHECK(caps(R"(21)").find("capability names") != std::string::npos);
+}
+
+TEST_CASE("syscall names must be known to libseccomp", "[policy][errors]")
+{
+	auto sys = [](const std::string &list) {
+		return loadError(withRules(R"("P7.seccomp": {"action": "mutate", "dangerous": [)" +
+					   list + "]}"));
+	};
+	CHECK(sys(R"("mount", "socketcall")").empty());
+	CHECK(sys(R"("MOUNT")").find("unknown syscall \"MOUNT\"") != std::string::npos);
+	CHECK(sys(R"("no_such_call")").find("unknown syscall") != std::string::npos);
+}
+
+TEST_CASE("JSON file parameters are read next to the policy", "[policy][errors]")
+{
+	std::string dir = tempDir();
+	writeFile(dir + "/good.json", R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []})");
+	writeFile(dir + "/bad.json", "{\n\"defaultAction\": }");
+	auto load = [&](const std::string &file) {
+		return policyError([&] {
+			(void)Policy::fromText(
+				withRules(R"("P7.seccomp": {"action": "mutate", "profile": ")" + file +
+					  "\"}"),
+				dir + "/p.json");
+		});
+	};
+	CHECK(load("good.json").empty());
+	CHECK(load(dir + "/good.json").empty());
+	std::string e = load("missing.json");
+	CHECK(e.find("missing.json") != std::string::npos);
+	e = load("bad.json");
+	CHECK(e.find("bad.json:2:") != std::string::npos);
+	CHECK(load("/dev/zero").find("not a regular file") != std::string::npos);
+	fs::remove_all(dir);
+}
+
+TEST_CASE("exemptions and overrides are checked", "[policy][errors]")
+{
+	const std::string rules = R"("P1.user": {"action": "mutate"}, "P6.memory": {"action": "mutate"})";
+	auto ex = [&](const std::string &e) {
+		return loadError(withRules(rules, R"(, "exemptions": [)" + e + "]"));
+	};
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"containerId": "x*"}, "rules": ["P1.user"]})")
+		      .empty());
+	CHECK(ex(R"({"name": "a", "match": {"containerId": "x*"}, "rules": ["P1.user"]})")
+		      .find("reason") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "", "match": {"containerId": "x"}, "rules": ["P1.user"]})")
+		      .find("reason") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "expires": "2027-02-30", "match": {"containerId": "x"}, "rules": ["P1.user"]})")
+		      .find("YYYY-MM-DD") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "expires": "2028-02-29", "match": {"containerId": "x"}, "rules": ["P1.user"]})")
+		      .empty());
+	CHECK(ex(R"({"name": "a", "reason": "r", "rules": ["P1.user"]})").find("match") !=
+	      std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {}, "rules": ["P1.user"]})")
+		      .find("apply everywhere") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"annotations": {"org.example/team": "x"}}, "rules": ["P1.user"]})")
+		      .find("cannot be matched") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"image": "x"}, "rules": ["P1.user"]})")
+		      .find("unknown match key") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"containerId": "x"}, "rules": ["P9.nope"]})")
+		      .find("unknown rule") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"containerId": "x"}, "rules": []})")
+		      .find("non-empty") != std::string::npos);
+
+	auto ov = [&](const std::string &o) {
+		return loadError(withRules(rules, R"(, "overrides": [)" + o + "]"));
+	};
+	CHECK(ov(R"({"name": "o", "match": {"containerId": "x"}, "rules": {"P6.memory": {"max": 8589934592}}})")
+		      .empty());
+	CHECK(ov(R"({"name": "o", "match": {"containerId": "x"}, "rules": {"P6.memory": {"max": "8G"}}})")
+		      .find("must be an integer") != std::string::npos);
+	CHECK(ov(R"({"name": "o", "match": {"containerId": "x"}, "rules": {"P6.memory": {"action": "off"}}})")
+		      .find("not the action") != std::string::npos);
+	CHECK(ov(R"({"name": "o", "match": {"containerId": "x"}, "rules": {"P4.no-new-privileges": {}}})")
+		      .find("is off in this policy") != std::string::npos);
+}
+
+TEST_CASE("a policy root did not write is refused when running as root", "[policy][owner]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: ownership check not exercised");
+		return;
+	}
+	std::string dir = tempDir();
+	std::string path = dir + "/p.json";
+	writeFile(path, withRules(""));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	CHECK_NOTHROW(Policy::load(path, true));
+	REQUIRE(::chown(path.c_str(), 1000, 1000) == 0);
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("not root") !=
+	      std::string::npos);
+	CHECK_NOTHROW(Policy::load(path, false));
+	REQUIRE(::chown(path.c_str(), 0, 0) == 0);
+	REQUIRE(::chmod(path.c_str(), 0664) == 0);
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("writable") !=
+	      std::string::npos);
+	REQUIRE(::chmod(path.c_str(), 0646) == 0);
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("writable") !=
+	      std::string::npos);
+	fs::remove_all(dir);
+}
+
+TEST_CASE("a FIFO or a missing file is refused without blocking", "[policy][owner]")
+{
+	std::string dir = tempDir();
+	std::string fifo = dir + "/fifo.json";
+	REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+	CHECK(policyError([&] { (void)Policy::load(fifo, false); }).find("not a regular file") !=
+	      std::string::npos);
+	CHECK(policyError([&] { (void)Policy::load(dir + "/none.json", false); }).find("none.json") !=
+	      std::string::npos);
+	fs::remove_all(dir);
+}
+
+TEST_CASE("exemptions turn rules off where they match, until they expire", "[policy][exemptions]")
+{
+	auto policyWith = [](const std::string &expires, const std::string &match) {
+		return text(withRules(R"("P1.user": {"action": "mutate"})",
+				      R"(, "exemptions": [{"name": "dbg", "reason": "debugging",)" +
+					      expires + R"( "match": )" + match +
+					      R"(, "rules": ["P1.user"]}])"));
+	};
+	json::Value doc = spec("runc-spec-default.json");
+	test::FakeHost host = test::typicalHost();
+
+	Decision plain = text(withRules(R"("P1.user": {"action": "mutate"})"))
+				 .evaluate(doc, Scope::Spec, kCall, host);
+	REQUIRE(hasFinding(plain, "P1.user"));
+
+	Decision d = policyWith("", R"({"containerId": "ctr*"})").evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(!hasFinding(d, "P1.user"));
+	REQUIRE(d.exemptions.size() == 1);
+	CHECK(d.exemptions[0].name == "dbg");
+	CHECK(d.exemptions[0].reason == "debugging");
+	CHECK(d.exemptions[0].rules == std::vector<std::string>{"P1.user"});
+	CHECK(d.verdict == Verdict::Allow);
+	CHECK(d.result == doc);
+
+	d = policyWith(R"("expires": "2999-12-31",)", R"({"containerId": "ctr1"})")
+		    .evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(!hasFinding(d, "P1.user"));
+	CHECK(d.exemptions.at(0).expires == "2999-12-31");
+
+	d = policyWith(R"("expires": "2020-01-31",)", R"({"containerId": "ctr1"})")
+		    .evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(hasFinding(d, "P1.user"));
+	CHECK(d.exemptions.empty());
+
+	d = policyWith("", R"({"containerId": "other*"})").evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(hasFinding(d, "P1.user"));
+
+	/* bundle: '*' does not cross '/' */
+	d = policyWith("", R"({"bundle": "/run/bundles/*"})").evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(!hasFinding(d, "P1.user"));
+	d = policyWith("", R"({"bundle": "/run/*"})").evaluate(doc, Scope::Spec, kCall, host);
+	CHECK(hasFinding(d, "P1.user"));
+
+	/* annotations: from the spec, every key must match */
+	Policy byNs = policyWith("", R"({"annotations": {"io.kubernetes.pod.namespace": "kube-*",
+		"io.kubernetes.cri.container-type": "container"}})");
+	CHECK(hasFinding(byNs.evaluate(doc, Scope::Spec, kCall, host), "P1.user"));
+	json::Value annotated = doc;
+	json::Value ann = json::Value::object();
+	ann.set("io.kubernetes.pod.namespace", json::Value::string("kube-system"));
+	annotated.set("annotations", ann);
+	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, kCall, host), "P1.user"));
+	ann.set("io.kubernetes.cri.container-type", json::Value::string("container"));
+	annotated.set("annotations", ann);
+	d = byNs.evaluate(annotated, Scope::Spec, kCall, host);
+	CHECK(!hasFinding(d, "P1.user"));
+	CHECK(d.exemptions.size() == 1);
+	ann.set("io.kubernetes.pod.namespace", json::Value::string("default"));
+	annotated.set("annotations", ann);
+	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, kCall, host), "P1.user"));
+
+	/* exec: the caller supplies the container's annotations next to the process */
+	json::Value exec = json::Value::object();
+	exec.set("process", *doc.find("process"));
+	CHECK(hasFinding(byNs.evaluate(exec, Scope::Process, kCall, host), "P1.user"));
+	ann.set("io.kubernetes.pod.namespace", json::Value::string("kube-system"));
+	exec.set("annotations", ann);
+	CHECK(!hasFinding(byNs.evaluate(exec, Scope::Process, kCall, host), "P1.user"));
+}
+
+TEST_CASE("overrides merge parameters where they match", "[policy][overrides]")
+{
+	std::string body = withRules(
+		R"("P6.memory": {"action": "mutate", "default": 536870912, "max": 1073741824})",
+		R"(, "overrides": [{"name": "big", "reason": "batch jobs", "match": {"containerId": "big-*"},
+		    "rules": {"P6.memory": {"default": 2147483648, "max": 4294967296}}}])");
+	Policy p = text(body);
+	json::Value doc = spec("runc-spec-default.json");
+	test::FakeHost host = test::typicalHost();
+	const auto limit = json::Pointer::parse("/linux/resources/memory/limit");
+
+	Decision d = p.evaluate(doc, Scope::Spec, kCall, host);
+	REQUIRE(json::get(d.result, limit));
+	CHECK(json::get(d.result, limit)->asInt64() == 536870912);
+	CHECK(d.overrides.empty());
+
+	d = p.evaluate(doc, Scope::Spec, CallContext{"big-1", "/b", "create"}, host);
+	REQUIRE(json::get(d.result, limit));
+	CHECK(json::get(d.result, limit)->asInt64() == 2147483648);
+	REQUIRE(d.overrides.size() == 1);
+	CHECK(d.overrides[0].name == "big");
+	CHECK(d.overrides[0].reason == "batch jobs");
+	CHECK(d.overrides[0].rules == std::vector<std::string>{"P6.memory"});
+
+	/* above the policy's max, within the override's */
+	json::Value big = doc;
+	json::set(big, limit, json::Value::number(int64_t{3221225472}));
+	CHECK(p.evaluate(big, Scope::Spec, kCall, host).verdict == Verdict::Deny);
+	CHECK(p.evaluate(big, Scope::Spec, CallContext{"big-1", "/b", "create"}, host).verdict !=
+	      Verdict::Deny);
+}
+
+TEST_CASE("audit mode records and changes nothing", "[policy][audit]")
+{
+	test::FakeHost host = test::typicalHost();
+	for (const char *name : {"runc-spec-default.json", "docker-20.10-default.json",
+				 "docker-20.10-privileged.json", "docker-20.10-hostns-socket.json"}) {
+		INFO(name);
+		json::Value doc = spec(name);
+		Decision d = shipped("audit").evaluate(doc, Scope::Spec, kCall, host);
+		CHECK(d.verdict == Verdict::Allow);
+		CHECK(d.mode == Mode::Audit);
+		CHECK(json::write(d.result) == json::write(doc));
+		CHECK(d.patch.isArray());
+		CHECK(d.patch.items().empty());
+		REQUIRE(!d.findings.empty());
+		for (const auto &f : d.findings) {
+			CHECK(f.action == Action::Audit);
+			CHECK(f.wouldBe != Action::Audit);
+		}
+		CHECK(d.wouldBe != Verdict::Allow);
+	}
+	Decision priv = shipped("audit").evaluate(spec("docker-20.10-privileged.json"), Scope::Spec,
+						  kCall, host);
+	CHECK(priv.wouldBe == Verdict::Deny);
+}
+
+TEST_CASE("a rule set to audit in enforce mode records only", "[policy][audit]")
+{
+	Policy p = text(withRules(R"("P1.user": {"action": "audit"}, "P4.no-new-privileges": {"action": "mutate"})"));
+	json::Value doc = spec("runc-spec-default.json");
+	Decision d = p.evaluate(doc, Scope::Spec, kCall, test::typicalHost());
+	REQUIRE(hasFinding(d, "P1.user"));
+	for (const auto &f : d.findings)
+		if (f.rule == "P1.user")
+			CHECK(f.action == Action::Audit);
+	const auto uid = json::Pointer::parse("/process/user/uid");
+	CHECK(json::get(d.result, uid)->asInt64() == 0);
+}
+
+TEST_CASE("a document the rules cannot read is denied, not an exception", "[policy][shape]")
+{
+	Policy p = shipped("restricted");
+	test::FakeHost host = test::typicalHost();
+	for (const char *bad : {"[]", "5", "\"x\"", "null"}) {
+		Decision d = p.evaluate(json::parse(bad, "x"), Scope::Spec, kCall, host);
+		CHECK(d.verdict == Verdict::Deny);
+		REQUIRE(!d.findings.empty());
+		CHECK(d.findings[0].rule == "spec");
+	}
+	CHECK(p.evaluate(json::parse(R"({"process": 5})", "x"), Scope::Process, kCall, host).verdict ==
+	      Verdict::Deny);
+	CHECK(p.evaluate(json::parse(R"({"linux": {"resources": []}})", "x"), Scope::Resources,
+			 kCall, host)
+		      .verdict == Verdict::Deny);
+	/* wrong types deep inside: every rule copes or denies */
+	for (const char *bad : {
+		     R"({"ociVersion": "1.0.2", "process": {"user": {"uid": "0"}, "args": ["sh"], "cwd": "/"}, "root": {"path": "rootfs"}})",
+		     R"({"ociVersion": "1.0.2", "process": [], "root": 7, "mounts": {}, "linux": "x"})",
+		     R"({"ociVersion": "1.0.2", "process": {"args": ["sh"], "cwd": "/", "capabilities": {"bounding": [1]}}, "root": {"path": "rootfs"}, "mounts": [{"destination": 5}], "hooks": [], "annotations": []})",
+	     }) {
+		INFO(bad);
+		Decision d = p.evaluate(json::parse(bad, "x"), Scope::Spec, kCall, host);
+		CHECK(d.verdict == Verdict::Deny);
+	}
+}
+
+TEST_CASE("a mutated spec is stamped with the policy's name and hash", "[policy][stamp]")
+{
+	Policy p = text(withRules(R"("P1.user": {"action": "mutate"})"));
+	json::Value doc = spec("runc-spec-default.json");
+	Decision d = p.evaluate(doc, Scope::Spec, kCall, test::typicalHost());
+	REQUIRE(d.verdict == Verdict::Mutate);
+	const json::Value *ann = d.result.find("annotations");
+	REQUIRE(ann);
+	REQUIRE(ann->find("io.bulkhead.policy"));
+	CHECK(ann->find("io.bulkhead.policy")->asString() == "t sha256:" + p.sha256());
+	CHECK(d.policyName == "t");
+	CHECK(d.policySha256 == p.sha256());
+	/* the patch turns the input into the result */
+	json::Value patched = doc;
+	json::applyPatch(patched, d.patch);
+	CHECK(patched == d.result);
+
+	/* an unchanged spec is not stamped */
+	Decision again = p.evaluate(d.result, Scope::Spec, kCall, test::typicalHost());
+	CHECK(again.verdict == Verdict::Allow);
+	CHECK(json::write(again.result) == json::write(d.result));
+	CHECK(again.patch.items().empty());
+
+	/* exec processes are never stamped */
+	json::Value exec = json::Value::object();
+	exec.set("process", *doc.find("process"));
+	Decision e = p.evaluate(exec, Scope::Process, kCall, test::typicalHost());
+	CHECK(e.verdict == Verdict::Mutate);
+	CHECK(!e.result.find("annotations"));
+}
+
+TEST_CASE("toJson has the published shape", "[policy][json]")
+{
+	Decision d = shipped("restricted").evaluate(spec("docker-20.10-privileged.json"), Scope::Spec,
+						    kCall, test::typicalHost());
+	json::Value j = toJson(d);
+	std::vector<std::string> keys;
+	for (const auto &m : j.members())
+		keys.push_back(m.first);
+	CHECK(keys == std::vector<std::string>{"verdict", "wouldBe", "mode", "policy", "findings",
+					       "exemptions", "overrides", "patch"});
+	CHECK(j.find("verdict")->asString() == "deny");
+	CHECK(j.find("policy")->find("sha256")->asString() == d.policySha256);
+	REQUIRE(!j.find("findings")->items().empty());
+	const json::Value &f = j.find("findings")->items()[0];
+	for (const char *k : {"rule", "pointer", "message", "action", "wouldBe", "remedy"})
+		CHECK(f.find(k));
+	bool privileged = false;
+	for (const auto &x : d.findings)
+		privileged = privileged || (x.rule == "P0.privileged" && x.action == Action::Deny);
+	CHECK(privileged);
+}
+
+namespace {
+
+/* Which scope a test data file is, and the document the engine sees. */
+struct Sample {
+	std::string name;
+	Scope scope;
+	json::Value doc;
+};
+
+std::vector<Sample> samples()
+{
+	std::vector<Sample> out;
+	std::vector<fs::path> files;
+	for (const auto &e : fs::directory_iterator(dataDir()))
+		if (e.is_regular_file() && e.path().extension() == ".json")
+			files.push_back(e.path());
+	std::sort(files.begin(), files.end());
+	for (const auto &f : files) {
+		json::Value v = json::parseFile(f.string());
+		Sample s{f.filename().string(), Scope::Spec, v};
+		if (!v.find("ociVersion")) {
+			if (v.find("args") || v.find("cwd") || v.find("user")) {
+				s.scope = Scope::Process;
+				s.doc = json::Value::object();
+				s.doc.set("process", v);
+			} else {
+				s.scope = Scope::Resources;
+				json::Value linux = json::Value::object();
+				linux.set("resources", v);
+				s.doc = json::Value::object();
+				s.doc.set("linux", linux);
+			}
+		}
+		out.push_back(std::move(s));
+	}
+	REQUIRE(out.size() >= 10);
+	return out;
+}
+
+bool anyCoversZero(const json::Value *maps)
+{
+	if (!maps || !maps->isArray())
+		return false;
+	for (const auto &m : maps->items()) {
+		auto host = m.find("hostID") ? m.find("hostID")->asInt64() : std::nullopt;
+		auto size = m.find("size") ? m.find("size")->asInt64() : std::nullopt;
+		if (!host || !size || *host <= 0)
+			return true;
+	}
+	return false;
+}
+
+/* The guarantees that can be read off a spec without the host. */
+void checkGuarantees(const json::Value &s, Scope scope)
+{
+	const json::Value *proc = s.find("process");
+	if (proc) {
+		const json::Value *user = proc->find("user");
+		REQUIRE(user);
+		CHECK(user->find("uid")->asInt64() != 0); /* P1 */
+		if (const json::Value *add = user->find("additionalGids"))
+			for (const auto &g : add->items())
+				CHECK(g.asInt64() != 0);
+		const json::Value *nnp = proc->find("noNewPrivileges"); /* P4 */
+		REQUIRE(nnp);
+		CHECK(nnp->asBool());
+		const json::Value *caps = proc->find("capabilities"); /* P3 */
+		REQUIRE(caps);
+		REQUIRE(caps->isObject());
+		for (const auto &[set, list] : caps->members())
+			for (const auto &c : list.items())
+				CHECK(c.asString() == "CAP_NET_BIND_SERVICE");
+	}
+	if (scope != Scope::Spec)
+		return;
+	CHECK(s.find("root")->find("readonly")->asBool()); /* P2 */
+	const json::Value *linux = s.find("linux");
+	REQUIRE(linux);
+	const json::Value *res = linux->find("resources");
+	REQUIRE(res);
+	CHECK(res->find("memory")); /* P6 */
+	CHECK(res->find("pids"));
+	const json::Value *sec = linux->find("seccomp"); /* P7 */
+	REQUIRE(sec);
+	std::string def = sec->find("defaultAction")->asString();
+	CHECK(def != "SCMP_ACT_ALLOW");
+	CHECK(def != "SCMP_ACT_LOG");
+	bool userns = false; /* P5 */
+	for (const auto &ns : linux->find("namespaces")->items())
+		userns = userns || ns.find("type")->asString() == "user";
+	CHECK(userns);
+	CHECK(!anyCoversZero(linux->find("uidMappings")));
+	CHECK(!anyCoversZero(linux->find("gidMappings")));
+	CHECK(linux->find("maskedPaths")); /* P9 */
+	CHECK(linux->find("readonlyPaths"));
+}
+
+} // namespace
+
+TEST_CASE("restricted: every spec is denied or hardened to a fixed point", "[policy][property]")
+{
+	Policy p = shipped("restricted");
+	size_t hardened = 0;
+	for (auto &s : samples()) {
+		INFO(s.name);
+		test::FakeHost host = hostFor(s.doc, "/bundles/ctr1");
+		CallContext call{"ctr1", "/bundles/ctr1", "create"};
+		Decision d = p.evaluate(s.doc, s.scope, call, host);
+		if (d.verdict == Verdict::Deny) {
+			for (const auto &f : d.findings)
+				if (f.action == Action::Deny)
+					CHECK(!f.rule.empty());
+			continue;
+		}
+		hardened++;
+		checkGuarantees(d.result, s.scope);
+		/* idempotence, byte for byte */
+		Decision again = p.evaluate(d.result, s.scope, call, host);
+		CHECK(again.verdict == Verdict::Allow);
+		CHECK(again.findings.size() == 0);
+		CHECK(json::write(again.result) == json::write(d.result));
+		/* the patch is exact */
+		json::Value patched = s.doc;
+		json::applyPatch(patched, d.patch);
+		CHECK(json::write(patched) == json::write(d.result));
+	}
+	CHECK(hardened > 0);
+}
+
+TEST_CASE("restricted keeps what it does not touch", "[policy][property]")
+{
+	Policy p = shipped("restricted");
+	for (auto &s : samples()) {
+		if (s.scope != Scope::Spec)
+			continue;
+		INFO(s.name);
+		json::Value doc = s.doc;
+		json::Value vendor = json::parse(R"({"n": 18446744073709551615, "f": 1.50, "e": 1E400, "s": "a\u0000b"})", "v");
+		doc.set("org.example.vendor", vendor);
+		test::FakeHost host = hostFor(doc, "/bundles/ctr1");
+		Decision d = p.evaluate(doc, Scope::Spec, CallContext{"ctr1", "/bundles/ctr1", "create"}, host);
+		if (d.verdict == Verdict::Deny)
+			continue;
+		REQUIRE(d.result.find("org.example.vendor"));
+		CHECK(json::write(*d.result.find("org.example.vendor")) == json::write(vendor));
+		/* input keys keep their order */
+		std::vector<std::string> in, out;
+		for (const auto &m : doc.members())
+			in.push_back(m.first);
+		for (const auto &m : d.result.members())
+			out.push_back(m.first);
+		size_t j = 0;
+		for (const auto &k : out)
+			if (j < in.size() && k == in[j])
+				j++;
+		CHECK(j == in.size());
+	}
+}
+
+TEST_CASE("audit.json changes no spec", "[policy][property]")
+{
+	Policy p = shipped("audit");
+	for (auto &s : samples()) {
+		INFO(s.name);
+		test::FakeHost host = hostFor(s.doc, "/bundles/ctr1");
+		Decision d = p.evaluate(s.doc, s.scope, kCall, host);
+		CHECK(d.verdict == Verdict::Allow);
+		CHECK(json::write(d.result) == json::write(s.doc));
+	}
+}
+
+TEST_CASE("baseline lets the engines' default containers through", "[policy][property]")
+{
+	Policy p = shipped("baseline");
+	for (const char *name : {"docker-20.10-default.json", "podman-4.3-default.json",
+				 "docker-20.10-hardened.json"}) {
+		INFO(name);
+		json::Value doc = spec(name);
+		test::FakeHost host = hostFor(doc, "/bundles/ctr1");
+		std::string id = "ctr1";
+		/* the engines' per-container files name this container's ID */
+		if (const json::Value *mounts = doc.find("mounts"))
+			for (const auto &m : mounts->items()) {
+				std::string src = m.find("source")->asString();
+				for (const std::string pre :
+				     {"/var/lib/docker/containers/", "/overlay-containers/"})
+					if (auto at = src.find(pre); at != std::string::npos)
+						id = src.substr(at + pre.size(), 64);
+			}
+		Decision d = p.evaluate(doc, Scope::Spec, CallContext{id, "/bundles/ctr1", "create"}, host);
+		for (const auto &f : d.findings)
+			UNSCOPED_INFO(f.rule << " " << f.pointer << ": " << f.message);
+		CHECK(d.verdict != Verdict::Deny);
+	}
+	for (const char *name : {"docker-20.10-privileged.json", "docker-20.10-hostns-socket.json"}) {
+		INFO(name);
+		json::Value doc = spec(name);
+		Decision d = p.evaluate(doc, Scope::Spec, kCall, hostFor(doc, "/bundles/ctr1"));
+		CHECK(d.verdict == Verdict::Deny);
+	}
+}

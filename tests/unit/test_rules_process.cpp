@@ -246,6 +246,22 @@ TEST_CASE("malformed specs are denied, never thrown", "[rules]")
 			}
 		}
 	}
+	/* Not even an object. */
+	for (const char *text : {"[]", "5", "null", "\"spec\"", "{}"}) {
+		const json::Value doc = j(text);
+		for (const char *rule : kRules) {
+			INFO(rule << " on " << text);
+			for (Scope scope : {Scope::Spec, Scope::Process, Scope::Resources}) {
+				RuleResult r;
+				CHECK_NOTHROW(r = runRule(rule, doc, paramsFor(rule),
+				                          Action::Mutate, scope));
+				if (scope != Scope::Spec)
+					continue;
+				CHECK((count(r.findings, Action::Deny) > 0 ||
+				       (std::string_view(text) == "{}" && r.doc.isObject())));
+			}
+		}
+	}
 	/* Each family notices its own malformed field. */
 	const json::Value bad = j(docs[2]);
 	for (const char *rule :
@@ -406,6 +422,11 @@ TEST_CASE("P2.readonly-rootfs: what is mounted already wins", "[rules][P2]")
 	auto r = harden("P2.readonly-rootfs", spec("docker-20.10-hardened"));
 	CHECK(count(r.findings, Action::Mutate) == 2);
 	CHECK(!anyMessage(r.findings, "on /tmp "));
+	/* The tmpfs belongs to the (non-root) process user: runc keeps the image's
+	 * directory mode, often 0755. */
+	CHECK(at(r.doc, "/mounts/11/destination").asString() == "/run");
+	CHECK(at(r.doc, "/mounts/11/options") ==
+	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=1000", "gid=1000"])"));
 	/* containerd mounts /run. */
 	r = harden("P2.readonly-rootfs", spec("containerd-1.6-ctr-default"));
 	CHECK(!anyMessage(r.findings, "on /run "));
