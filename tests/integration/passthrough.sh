@@ -45,7 +45,7 @@ cat >"$T/config.json" <<EOF
 {
 	// written by tests/integration/passthrough.sh
 	"runtime": "$RUNC",
-	"policy": "$T/policy.json",
+	"policy": "${BULKHEAD_SOURCE_ROOT:-$(dirname "$0")/../..}/policies/restricted.json",
 	"audit": {"log": "$T/audit.jsonl"}
 }
 EOF
@@ -67,7 +67,7 @@ make_bundle()
 {
 	local b=$1
 	shift
-	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp"
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/run" "$b/rootfs/var/tmp"
 	cp "$BUSYBOX" "$b/rootfs/bin/busybox"
 	for app in $("$b/rootfs/bin/busybox" --list); do
 		[ "$app" = busybox ] || ln -sf busybox "$b/rootfs/bin/$app"
