@@ -62,7 +62,7 @@ not_ok()
 	for line in "$@"; do echo "#   $line"; done
 }
 
-# The bundle: busybox-static, a shell that stays up, no terminal.
+# make_bundle DIR ARGS-AS-JSON: busybox-static, those process args, no terminal.
 make_bundle()
 {
 	local b=$1
@@ -73,14 +73,14 @@ make_bundle()
 		[ "$app" = busybox ] || ln -sf busybox "$b/rootfs/bin/$app"
 	done
 	(cd "$b" && "$RUNC" spec) || exit 1
-	jq --args '.process.terminal = false | .process.args = $ARGS.positional' "$@" \
+	jq --argjson args "$1" '.process.terminal = false | .process.args = $args' \
 		<"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 }
 
 LONG=$T/long
-make_bundle "$LONG" sleep 1000
+make_bundle "$LONG" '["sleep", "1000"]'
 SHORT=$T/short
-make_bundle "$SHORT" sh -c 'echo hello from busybox; echo to stderr >&2; exit 7'
+make_bundle "$SHORT" '["sh", "-c", "echo hello from busybox; echo to stderr >&2; exit 7"]'
 
 # Run "runc ARGS" and "bulkhead ARGS"; out/err/rc of each in $T/{r,b}.*
 both()
