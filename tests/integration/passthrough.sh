@@ -45,7 +45,7 @@ cat >"$T/config.json" <<EOF
 {
 	// written by tests/integration/passthrough.sh
 	"runtime": "$RUNC",
-	"policy": "$T/policy.json",
+	"policy": "${BULKHEAD_SOURCE_ROOT:-$(dirname "$0")/../..}/policies/restricted.json",
 	"audit": {"log": "$T/audit.jsonl"}
 }
 EOF
@@ -62,25 +62,25 @@ not_ok()
 	for line in "$@"; do echo "#   $line"; done
 }
 
-# The bundle: busybox-static, a shell that stays up, no terminal.
+# make_bundle DIR ARGS-AS-JSON: busybox-static, those process args, no terminal.
 make_bundle()
 {
 	local b=$1
 	shift
-	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp"
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/run" "$b/rootfs/var/tmp"
 	cp "$BUSYBOX" "$b/rootfs/bin/busybox"
 	for app in $("$b/rootfs/bin/busybox" --list); do
 		[ "$app" = busybox ] || ln -sf busybox "$b/rootfs/bin/$app"
 	done
 	(cd "$b" && "$RUNC" spec) || exit 1
-	jq --args '.process.terminal = false | .process.args = $ARGS.positional' "$@" \
+	jq --argjson args "$1" '.process.terminal = false | .process.args = $args' \
 		<"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 }
 
 LONG=$T/long
-make_bundle "$LONG" sleep 1000
+make_bundle "$LONG" '["sleep", "1000"]'
 SHORT=$T/short
-make_bundle "$SHORT" sh -c 'echo hello from busybox; echo to stderr >&2; exit 7'
+make_bundle "$SHORT" '["sh", "-c", "echo hello from busybox; echo to stderr >&2; exit 7"]'
 
 # Run "runc ARGS" and "bulkhead ARGS"; out/err/rc of each in $T/{r,b}.*
 both()
