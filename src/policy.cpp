@@ -438,6 +438,17 @@ public:
 		return out;
 	}
 
+	/* Whether params set a parameter whose shape only the rule knows (Object,
+	 * List): the others are checked completely by their kind. */
+	static bool structured(const RuleDef &def, const json::Value &params)
+	{
+		for (const auto &p : def.params)
+			if ((p.kind == ParamKind::Object || p.kind == ParamKind::List) &&
+			    params.find(p.name))
+				return true;
+		return false;
+	}
+
 	/* Run the rule once with these parameters on the probe documents: a
 	 * parameter error it raises (Error{Policy}) becomes a load error here. */
 	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
@@ -615,7 +626,7 @@ public:
 				                 "or \"off\"");
 			auto idx = static_cast<size_t>(def - all.data());
 			c.rules[idx] = CompiledPolicy::Rule{def, action, params(*def, robj, true)};
-			if (action != Action::Off)
+			if (action != Action::Off && structured(*def, c.rules[idx]->params))
 				probe(*def, c.rules[idx]->params, robj);
 		}
 
@@ -686,7 +697,8 @@ public:
 					json::Value merged = c.rules[idx]->params;
 					for (const auto &[k, v] : x.rules.back().second.members())
 						merged.set(k, v);
-					probe(*def, merged, robj);
+					if (structured(*def, x.rules.back().second))
+						probe(*def, merged, robj);
 				}
 				c.overrides.push_back(std::move(x));
 			}
