@@ -118,7 +118,8 @@ bool validDate(std::string_view s)
 {
 	if (s.size() != 10 || s[4] != '-' || s[7] != '-')
 		return false;
-	for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+	static constexpr size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9};
+	for (size_t i : kDigits)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 	auto num = [&](size_t at, size_t len) {
