@@ -199,6 +199,8 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 	rec.set("policy", pol);
 	rec.set("mode", Value::string(d.mode == policy::Mode::Audit ? "audit" : "enforce"));
 	rec.set("verdict", Value::string(policy::verdictName(d.verdict)));
+	if (d.wouldBe != d.verdict)
+		rec.set("wouldBe", Value::string(policy::verdictName(d.wouldBe)));
 	Value findings = Value::array();
 	for (const auto &f : d.findings) {
 		Value o = Value::object();
@@ -227,6 +229,21 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 		ex.push(std::move(o));
 	}
 	rec.set("exemptions", std::move(ex));
+	if (!d.overrides.empty()) {
+		Value ov = Value::array();
+		for (const auto &o : d.overrides) {
+			Value x = Value::object();
+			x.set("name", str(o.name));
+			x.set("reason", str(o.reason));
+			x.set("expires", str(o.expires));
+			Value rules = Value::array();
+			for (const auto &rule : o.rules)
+				rules.push(str(rule));
+			x.set("rules", std::move(rules));
+			ov.push(std::move(x));
+		}
+		rec.set("overrides", std::move(ov));
+	}
 	if (!r.kept.empty())
 		rec.set("kept", str(r.kept));
 	if (!r.error.empty())

@@ -280,6 +280,8 @@ void flagFinding(Decision &d, const policy::Policy &pol, std::string_view rule, 
 	f.action = pol.mode() == policy::Mode::Audit ? Action::Audit : *act;
 	if (f.action == Action::Deny)
 		d.verdict = Verdict::Deny;
+	if (f.wouldBe == Action::Deny)
+		d.wouldBe = Verdict::Deny;
 	d.findings.push_back(std::move(f));
 }
 
@@ -748,6 +750,8 @@ void merge(Decision &into, Decision &&flags)
 		into.findings.push_back(std::move(f));
 	if (flags.verdict == Verdict::Deny)
 		into.verdict = Verdict::Deny;
+	if (flags.wouldBe == Verdict::Deny)
+		into.wouldBe = Verdict::Deny;
 }
 
 /* Annotations of the running container: into the evaluated document and the record. */
@@ -922,7 +926,23 @@ std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 		        ErrorKind::Runtime,
 		        "runtime \"" + cfg.runtime + "\": not an executable file" +
 		                (cfg.path.empty() ? "" : " (set \"runtime\" in " + cfg.path + ")"));
-	const policy::Policy pol = policy::Policy::load(cfg.policy, ::geteuid() == 0);
+	const policy::Policy pol = [&] {
+		try {
+			return policy::Policy::load(cfg.policy, ::geteuid() == 0);
+		} catch (const Error &e) {
+			/* no policy, no decision: an error record, best effort */
+			audit::Record r;
+			r.command = inv.commandName;
+			r.containerId = inv.containerId.value_or("");
+			r.subject = "policy " + cfg.policy;
+			r.error = e.what();
+			try {
+				audit::write(cfg.audit, r);
+			} catch (const Error &) {
+			}
+			throw;
+		}
+	}();
 	const RealHost host;
 	Ctx c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false, json::Value::object()};
 	c.rec.command = inv.commandName;

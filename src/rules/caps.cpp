@@ -50,20 +50,20 @@ void checkCaps(RuleRun &run)
 	const json::Pointer cp = pp / "capabilities";
 	json::Value *capsObj = util::object(process, "capabilities", cp);
 	if (!capsObj) {
-		run.fixable(cp,
-		            "no capabilities object: the process would keep every capability; set "
-		            "to " + (allowed.empty() ? std::string("none") : util::join(allowed)),
-		            kRemedy, [&] {
-			            json::Value c = json::Value::object();
-			            for (const char *set : {"bounding", "effective", "permitted"}) {
-				            json::Value list = json::Value::array();
-				            for (const auto &a : allowed)
-					            list.push(json::Value::string(a));
-				            c.set(set, std::move(list));
-			            }
-			            util::ensureObject(run.doc, "process")
-			                    .set("capabilities", std::move(c));
-		            });
+		util::fix(run, cp,
+		          "no capabilities object: the process would keep every capability",
+		          "set to " + (allowed.empty() ? std::string("none") : util::join(allowed)),
+		          kRemedy, [&] {
+			          json::Value c = json::Value::object();
+			          for (const char *set : {"bounding", "effective", "permitted"}) {
+				          json::Value list = json::Value::array();
+				          for (const auto &a : allowed)
+					          list.push(json::Value::string(a));
+				          c.set(set, std::move(list));
+			          }
+			          util::ensureObject(run.doc, "process")
+			                  .set("capabilities", std::move(c));
+		          });
 		return;
 	}
 
@@ -100,21 +100,19 @@ void checkCaps(RuleRun &run)
 				extra.push_back(item.asString());
 		if (extra.empty())
 			continue;
-		run.fixable(cp / set,
-		            std::string(set) + " set has " + util::join(extra) +
-		                    " beyond the allowed " +
-		                    (allowed.empty() ? std::string("none") : util::join(allowed)) +
-		                    "; dropped",
-		            kRemedy, [&] {
-			            auto &items = list->items();
-			            items.erase(std::remove_if(items.begin(), items.end(),
-			                                       [&](const json::Value &v) {
-				                                       return !contains(
-				                                               allowed,
-				                                               v.asString());
-			                                       }),
-			                        items.end());
-		            });
+		util::fix(run, cp / set,
+		          std::string(set) + " set has " + util::join(extra) +
+		                  " beyond the allowed " +
+		                  (allowed.empty() ? std::string("none") : util::join(allowed)),
+		          "dropped", kRemedy, [&] {
+			          auto &items = list->items();
+			          items.erase(std::remove_if(items.begin(), items.end(),
+			                                     [&](const json::Value &v) {
+				                                     return !contains(allowed,
+				                                                      v.asString());
+			                                     }),
+			                      items.end());
+		          });
 	}
 }
 

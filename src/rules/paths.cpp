@@ -60,15 +60,15 @@ void checkPaths(RuleRun &run, const char *key, const std::vector<std::string> &d
 			missing.push_back(w);
 	if (missing.empty())
 		return;
-	run.fixable(at, std::string(what) + " lack " + util::join(missing) + "; added", kRemedy,
-	            [&] {
-		            json::Value &l = util::ensureObject(run.doc, "linux");
-		            json::Value *a = util::child(&l, key);
-		            if (!a)
-			            a = &l.set(key, json::Value::array());
-		            for (const auto &m : missing)
-			            a->push(json::Value::string(m));
-	            });
+	util::fix(run, at, std::string(what) + " lack " + util::join(missing), "added", kRemedy,
+	          [&] {
+		          json::Value &l = util::ensureObject(run.doc, "linux");
+		          json::Value *a = util::child(&l, key);
+		          if (!a)
+			          a = &l.set(key, json::Value::array());
+		          for (const auto &m : missing)
+			          a->push(json::Value::string(m));
+	          });
 }
 
 } // namespace

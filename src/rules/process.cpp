@@ -33,15 +33,16 @@ void checkNoNewPrivileges(RuleRun &run)
 		util::malformed(at, "boolean expected at " + at.str());
 	if (nnp && nnp->asBool())
 		return;
-	run.fixable(at,
-	            "noNewPrivileges is not set: setuid binaries and file capabilities "
-	            "could raise privileges; set to true",
-	            "docker run/exec --security-opt no-new-privileges; k8s "
-	            "securityContext.allowPrivilegeEscalation: false",
-	            [&] {
-		            util::ensureObject(run.doc, "process")
-		                    .set("noNewPrivileges", json::Value::boolean(true));
-	            });
+	util::fix(run, at,
+	          "noNewPrivileges is not set: setuid binaries and file capabilities "
+	          "could raise privileges",
+	          "set to true",
+	          "docker run/exec --security-opt no-new-privileges; k8s "
+	          "securityContext.allowPrivilegeEscalation: false",
+	          [&] {
+		          util::ensureObject(run.doc, "process")
+		                  .set("noNewPrivileges", json::Value::boolean(true));
+	          });
 }
 
 void checkApparmor(RuleRun &run)

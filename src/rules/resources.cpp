@@ -78,7 +78,7 @@ void checkUnified(RuleRun &run, const Doc &d, const std::string &key, bool ok,
 		run.deny(at, msg, remedy);
 		return;
 	}
-	run.fixable(at, msg + "; removed", remedy, [&] {
+	util::fix(run, at, msg, "removed", remedy, [&] {
 		util::child(util::child(util::child(&run.doc, "linux"), "resources"), "unified")
 		        ->erase(key);
 	});
@@ -165,20 +165,19 @@ void checkMemory(RuleRun &run)
 	int64_t effective = limit.value_or(0);
 	if (effective == 0) {
 		effective = lim.def;
-		run.fixable(mp / "limit", "no memory limit; set to " + mib(lim.def), kMemRemedy,
-		            [&] {
-			            ensurePath(run.doc, {"linux", "resources", "memory"})
-			                    .set("limit", json::Value::number(lim.def));
-		            });
+		util::fix(run, mp / "limit", "no memory limit", "set to " + mib(lim.def),
+		          kMemRemedy, [&] {
+			          ensurePath(run.doc, {"linux", "resources", "memory"})
+			                  .set("limit", json::Value::number(lim.def));
+		          });
 	}
 	if (swap.value_or(0) != effective) {
-		run.fixable(mp / "swap",
-		            swap ? "swap limit differs from the memory limit; set equal (no swap)"
-		                 : "no swap limit; set equal to the memory limit (no swap)",
-		            kMemRemedy, [&] {
-			            ensurePath(run.doc, {"linux", "resources", "memory"})
-			                    .set("swap", json::Value::number(effective));
-		            });
+		util::fix(run, mp / "swap",
+		          swap ? "swap limit differs from the memory limit" : "no swap limit",
+		          "set equal to the memory limit (no swap)", kMemRemedy, [&] {
+			          ensurePath(run.doc, {"linux", "resources", "memory"})
+			                  .set("swap", json::Value::number(effective));
+		          });
 	}
 }
 
@@ -220,11 +219,11 @@ void checkPids(RuleRun &run)
 			run.deny(pp / "limit", "pids limit 0 (no limit)", kPidsRemedy);
 		return;
 	}
-	run.fixable(pp / "limit", "no pids limit; set to " + std::to_string(lim.def), kPidsRemedy,
-	            [&] {
-		            ensurePath(run.doc, {"linux", "resources", "pids"})
-		                    .set("limit", json::Value::number(lim.def));
-	            });
+	util::fix(run, pp / "limit", "no pids limit", "set to " + std::to_string(lim.def),
+	          kPidsRemedy, [&] {
+		          ensurePath(run.doc, {"linux", "resources", "pids"})
+		                  .set("limit", json::Value::number(lim.def));
+	          });
 }
 
 } // namespace

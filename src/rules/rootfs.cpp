@@ -91,11 +91,11 @@ void checkRootfs(RuleRun &run)
 	}
 
 	if (!ro || !ro->asBool()) {
-		run.fixable(rp / "readonly", "root filesystem is writable; made read-only", kRemedy,
-		            [&] {
-			            util::child(&run.doc, "root")
-			                    ->set("readonly", json::Value::boolean(true));
-		            });
+		util::fix(run, rp / "readonly", "root filesystem is writable", "made read-only",
+		          kRemedy, [&] {
+			          util::child(&run.doc, "root")
+			                  ->set("readonly", json::Value::boolean(true));
+		          });
 	}
 
 	const auto uid = processId(run.doc, "uid");
@@ -108,47 +108,44 @@ void checkRootfs(RuleRun &run)
 				covered = true;
 		if (covered)
 			continue;
-		run.fixable(
-		        mp,
-		        "no writable tmpfs on " + dir + " with a read-only rootfs; added (" + size +
-		                ", nosuid, nodev)",
-		        kRemedy, [&] {
-			        json::Value m = json::Value::object();
-			        m.set("destination", json::Value::string(dir));
-			        m.set("type", json::Value::string("tmpfs"));
-			        m.set("source", json::Value::string("tmpfs"));
-			        json::Value opts = json::Value::array();
-			        for (const char *o : {"nosuid", "nodev", "mode=1777"})
-				        opts.push(json::Value::string(o));
-			        opts.push(json::Value::string("size=" + size));
-			        /* runc keeps the mode of the image's directory (/run is
-			         * usually 0755): owning the tmpfs is what lets a non-root
-			         * process write there. */
-			        if (uid)
-				        opts.push(
-				                json::Value::string("uid=" + std::to_string(*uid)));
-			        if (gid)
-				        opts.push(
-				                json::Value::string("gid=" + std::to_string(*gid)));
-			        m.set("options", std::move(opts));
-			        json::Value *ms = util::child(&run.doc, "mounts");
-			        if (!ms)
-				        ms = &run.doc.set("mounts", json::Value::array());
-			        /* Before any mount below it, so the tmpfs never hides one. */
-			        auto &items = ms->items();
-			        size_t pos = items.size();
-			        for (size_t i = 0; i < items.size(); ++i) {
-				        const json::Value *d =
-				                util::child(&items[i], "destination");
-				        if (d && d->isString() &&
-				            util::isUnder(util::cleanPath(d->asString()), dir)) {
-					        pos = i;
-					        break;
-				        }
-			        }
-			        items.insert(items.begin() + static_cast<std::ptrdiff_t>(pos),
-			                     std::move(m));
-		        });
+		util::fix(run, mp, "no writable tmpfs on " + dir + " with a read-only rootfs",
+		          "added (" + size + ", nosuid, nodev)", kRemedy, [&] {
+			          json::Value m = json::Value::object();
+			          m.set("destination", json::Value::string(dir));
+			          m.set("type", json::Value::string("tmpfs"));
+			          m.set("source", json::Value::string("tmpfs"));
+			          json::Value opts = json::Value::array();
+			          for (const char *o : {"nosuid", "nodev", "mode=1777"})
+				          opts.push(json::Value::string(o));
+			          opts.push(json::Value::string("size=" + size));
+			          /* runc keeps the mode of the image's directory (/run is
+			           * usually 0755): owning the tmpfs is what lets a non-root
+			           * process write there. */
+			          if (uid)
+				          opts.push(json::Value::string("uid=" +
+				                                        std::to_string(*uid)));
+			          if (gid)
+				          opts.push(json::Value::string("gid=" +
+				                                        std::to_string(*gid)));
+			          m.set("options", std::move(opts));
+			          json::Value *ms = util::child(&run.doc, "mounts");
+			          if (!ms)
+				          ms = &run.doc.set("mounts", json::Value::array());
+			          /* Before any mount below it, so the tmpfs never hides one. */
+			          auto &items = ms->items();
+			          size_t pos = items.size();
+			          for (size_t i = 0; i < items.size(); ++i) {
+				          const json::Value *d =
+				                  util::child(&items[i], "destination");
+				          if (d && d->isString() &&
+				              util::isUnder(util::cleanPath(d->asString()), dir)) {
+					          pos = i;
+					          break;
+				          }
+			          }
+			          items.insert(items.begin() + static_cast<std::ptrdiff_t>(pos),
+			                       std::move(m));
+		          });
 		dests.push_back(dir);
 	}
 }

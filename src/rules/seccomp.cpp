@@ -210,12 +210,15 @@ void checkSeccomp(RuleRun &run)
 	if (!weak)
 		return;
 	if (!profile) {
-		run.deny(weak->at, weak->why + " (and the policy names no profile to use instead)",
+		run.deny(weak->at,
+		         run.action() == Action::Mutate
+		                 ? weak->why + " (and the policy names no profile to use instead)"
+		                 : weak->why,
 		         kRemedy);
 		return;
 	}
-	run.fixable(weak->at, weak->why + "; replaced with the policy's profile", kRemedy,
-	            [&] { util::ensureObject(run.doc, "linux").set("seccomp", *profile); });
+	util::fix(run, weak->at, weak->why, "replaced with the policy's profile", kRemedy,
+	          [&] { util::ensureObject(run.doc, "linux").set("seccomp", *profile); });
 }
 
 } // namespace

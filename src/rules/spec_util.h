@@ -102,6 +102,16 @@ inline const std::string &text(const json::Value &v, const json::Pointer &at)
 	return v.asString();
 }
 
+/* A fixable violation: the message says what was done only when it was done
+ * (action mutate); under deny and audit it states the problem. */
+template <typename F>
+void fix(RuleRun &run, const json::Pointer &at, const std::string &problem, const std::string &done,
+         std::string remedy, F &&apply)
+{
+	run.fixable(at, run.action() == Action::Mutate ? problem + "; " + done : problem,
+	            std::move(remedy), std::function<void()>(std::forward<F>(apply)));
+}
+
 /* Lexical clean-up of a path: "//", "." and ".." resolved, no trailing slash
  * ("/a/../b/" -> "/b"; ".." never climbs above "/"). */
 inline std::string cleanPath(std::string_view p)

@@ -161,9 +161,10 @@ void checkSysctl(RuleRun &run)
 		}
 	}
 
-	/* A spec that is refused anyway is not changed. */
-	if (ports && !denied && !hasPortKey && net == Ns::Private &&
-	    allowedKey(allowed, kPortKey)) {
+	/* A convenience, not a violation: only when the rule may mutate, and
+	 * never in a spec that is refused anyway. */
+	if (ports && run.action() == Action::Mutate && !denied && !hasPortKey &&
+	    net == Ns::Private && allowedKey(allowed, kPortKey)) {
 		run.fixable(sp / kPortKey,
 		            "a non-root process cannot bind ports below 1024; set "
 		            "net.ipv4.ip_unprivileged_port_start=0 in the container's network "

@@ -39,6 +39,30 @@ std::optional<int64_t> idField(json::Value *user, std::string_view key, const js
 	return n;
 }
 
+/* Whether the spec's own user namespace maps `id` inside the container;
+ * true when the spec has no mappings of this kind. */
+bool mapped(RuleRun &run, const char *key, int64_t id)
+{
+	const json::Pointer mp = json::Pointer() / "linux" / key;
+	json::Value *maps = util::array(util::child(&run.doc, "linux"), key, mp);
+	if (!maps || maps->items().empty())
+		return true;
+	for (size_t i = 0; i < maps->items().size(); ++i) {
+		json::Value &m = maps->items()[i];
+		util::expect(&m, json::Type::Object, mp / i);
+		json::Value *c = util::child(&m, "containerID");
+		json::Value *n = util::child(&m, "size");
+		if (!c || !n)
+			util::malformed(mp / i, "id mapping without containerID or size at " +
+			                                (mp / i).str());
+		int64_t start = util::integer(*c, mp / i / "containerID");
+		int64_t size = util::integer(*n, mp / i / "size");
+		if (id >= start && id - start < size)
+			return true;
+	}
+	return false;
+}
+
 void checkUser(RuleRun &run)
 {
 	const int64_t uid = idParam(run, "uid");
@@ -69,38 +93,59 @@ void checkUser(RuleRun &run)
 		}
 	}
 
-	/* uid absent means 0 to runc. */
-	if (curUid.value_or(0) == 0) {
-		run.fixable(up / "uid",
-		            strprintf("process runs as root (uid 0); set to %lld",
-		                      static_cast<long long>(uid)),
-		            kRemedy, [&] {
-			            json::Value &u = util::ensureObject(
-			                    util::ensureObject(run.doc, "process"), "user");
-			            u.set("uid", json::Value::number(uid));
-		            });
+	/* The ids bulkhead would switch to must exist in the spec's own user
+	 * namespace (rootless runc maps container id 0 only). */
+	const bool needUid = curUid.value_or(0) == 0;
+	const bool needGid = curGid.value_or(0) == 0 && (!rootGroup || needUid);
+	const char *const unmapped = "map a range of ids (podman --userns=auto, /etc/subuid for "
+	                             "rootless engines) or choose P1.user uid/gid inside it";
+	if (needUid && !mapped(run, "uidMappings", uid)) {
+		run.deny(
+		        up / "uid",
+		        strprintf("process runs as root (uid 0), and uid %lld is not mapped in the "
+		                  "spec's user namespace",
+		                  static_cast<long long>(uid)),
+		        unmapped);
+		return;
 	}
-	if (curGid.value_or(0) == 0 && (!rootGroup || curUid.value_or(0) == 0)) {
-		run.fixable(up / "gid",
-		            strprintf("process runs with group root (gid 0); set to %lld",
-		                      static_cast<long long>(gid)),
-		            kRemedy, [&] {
-			            json::Value &u = util::ensureObject(
-			                    util::ensureObject(run.doc, "process"), "user");
-			            u.set("gid", json::Value::number(gid));
-		            });
+	if (needGid && !mapped(run, "gidMappings", gid)) {
+		run.deny(up / "gid",
+		         strprintf(
+		                 "process runs with group root (gid 0), and gid %lld is not mapped "
+		                 "in the spec's user namespace",
+		                 static_cast<long long>(gid)),
+		         unmapped);
+		return;
+	}
+
+	/* uid absent means 0 to runc. */
+	if (needUid) {
+		util::fix(run, up / "uid", "process runs as root (uid 0)",
+		          strprintf("set to %lld", static_cast<long long>(uid)), kRemedy, [&] {
+			          json::Value &u = util::ensureObject(
+			                  util::ensureObject(run.doc, "process"), "user");
+			          u.set("uid", json::Value::number(uid));
+		          });
+	}
+	if (needGid) {
+		util::fix(run, up / "gid", "process runs with group root (gid 0)",
+		          strprintf("set to %lld", static_cast<long long>(gid)), kRemedy, [&] {
+			          json::Value &u = util::ensureObject(
+			                  util::ensureObject(run.doc, "process"), "user");
+			          u.set("gid", json::Value::number(gid));
+		          });
 	}
 	if (!rootGids.empty() && (!rootGroup || curUid.value_or(0) == 0)) {
-		run.fixable(up / "additionalGids",
-		            "additional group root (0) in additionalGids; removed", kRemedy, [&] {
-			            json::Value *u =
-			                    util::child(util::child(&run.doc, "process"), "user");
-			            json::Value *a = util::child(u, "additionalGids");
-			            auto &items = a->items();
-			            for (auto it = rootGids.rbegin(); it != rootGids.rend(); ++it)
-				            items.erase(items.begin() +
-				                        static_cast<std::ptrdiff_t>(*it));
-		            });
+		util::fix(run, up / "additionalGids", "additional group root (0) in additionalGids",
+		          "removed", kRemedy, [&] {
+			          json::Value *u =
+			                  util::child(util::child(&run.doc, "process"), "user");
+			          json::Value *a = util::child(u, "additionalGids");
+			          auto &items = a->items();
+			          for (auto it = rootGids.rbegin(); it != rootGids.rend(); ++it)
+				          items.erase(items.begin() +
+				                      static_cast<std::ptrdiff_t>(*it));
+		          });
 	}
 }
 

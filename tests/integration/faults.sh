@@ -140,6 +140,8 @@ fails_closed world-writable-policy "$T/p"
 mkfifo "$T/policy.fifo"
 config "$T/fake-runc" "$T/policy.fifo" "$LOG"
 fails_closed policy-fifo "$T/p"
+nerr=$(jq -r 'select(.verdict == "error" and (.subject | startswith("policy "))) | .error' "$LOG" 2>/dev/null | wc -l)
+check "policy failures are on record as error lines ($nerr)" '[ "$nerr" -ge 5 ]'
 
 echo "# missing runtime"
 config "$T/no-such-runc" "$GOOD_POLICY" "$LOG"

@@ -208,6 +208,11 @@ check "exec --process with uid 0 comes out non-root (uid=$u $(head -c 200 "$T/ex
 check "the engine's process file is untouched" 'cmp -s "$T/process.json" "$T/process.orig"'
 u=$("$BIN" exec "--process=$T/process.json" "$ID4" 2>/dev/null </dev/null)
 check "exec --process=FILE too (uid=$u)" '[ -n "$u" ] && [ "$u" != 0 ]'
+jq '.args = ["ls","/proc/self/fd"]' "$T/process.json" >"$T/fds.json"
+fds_bh=$("$BIN" exec --preserve-fds 0 --process "$T/fds.json" "$ID4" 2>/dev/null </dev/null | sort -n | tr '\n' ' ')
+fds_runc=$("$RUNC" exec --process "$T/fds.json" "$ID4" 2>/dev/null </dev/null | sort -n | tr '\n' ' ')
+check "exec --process: no bulkhead descriptor (the memfd) inside ($fds_bh / $fds_runc)" \
+	'[ -n "$fds_bh" ] && [ "$fds_bh" = "$fds_runc" ]'
 jq '.args = ["sh","-c","grep CapEff /proc/self/status"]' \
 	"$SRC/tests/data/docker-20.10-exec-u0-privileged-process.json" >"$T/priv.json"
 out=$("$BIN" exec --process "$T/priv.json" "$ID4" 2>/dev/null </dev/null)

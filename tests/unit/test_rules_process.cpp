@@ -386,6 +386,31 @@ TEST_CASE("P1.user: variants", "[rules][P1]")
 	}
 }
 
+TEST_CASE("P1.user: the new ids must exist in the spec's own user namespace", "[rules][P1]")
+{
+	/* Rootless runc maps container id 0 only: nobody cannot be switched to. */
+	auto r = harden("P1.user", spec("runc-spec-rootless"));
+	REQUIRE(r.findings.size() == 1);
+	CHECK(r.findings[0].action == Action::Deny);
+	CHECK(r.findings[0].pointer == "/process/user/uid");
+	/* Podman --uidmap 0:300000:65536 and dockerd --userns-remap map it. */
+	for (const char *s : {"podman-4.3-uidmap", "docker-20.10-userns-remap"}) {
+		INFO(s);
+		r = harden("P1.user", spec(s));
+		CHECK(count(r.findings, Action::Deny) == 0);
+		CHECK(at(r.doc, "/process/user/uid").numberText() == "65534");
+	}
+	/* A uid inside a second range; a gid outside every range. */
+	json::Value d = j(R"({"process": {"user": {"uid": 0, "gid": 0}}, "linux": {
+		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1},
+		                {"containerID": 1, "hostID": 100000, "size": 65536}],
+		"gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}})");
+	r = harden("P1.user", d);
+	REQUIRE(r.findings.size() == 1);
+	CHECK(r.findings[0].pointer == "/process/user/gid");
+	CHECK(count(r.findings, Action::Deny) == 1);
+}
+
 TEST_CASE("P1.user: docker exec -u 0 is hardened too", "[rules][P1]")
 {
 	auto r = harden("P1.user", processDoc(spec("docker-20.10-exec-u0-process")),
@@ -960,6 +985,24 @@ TEST_CASE("sysctl.safe: Docker's sysctls pass; a private netns gets unprivileged
 	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 0");
 }
 
+TEST_CASE("deny and audit actions: problems reported, no fix claimed or made", "[rules]")
+{
+	/* The unprivileged-port setting is a convenience, not a violation. */
+	for (Action act : {Action::Deny, Action::Audit})
+		CHECK(runRule("sysctl.safe", spec("runc-spec-default"), json::Value::object(), act)
+		              .findings.empty());
+	auto r = runRule("P3.capabilities", spec("docker-20.10-default"), json::Value::object(),
+	                 Action::Deny);
+	REQUIRE(r.findings.size() == 3);
+	CHECK(r.findings[0].message.find("dropped") == std::string::npos);
+	CHECK(r.doc == spec("docker-20.10-default"));
+	r = runRule("P7.seccomp", spec("docker-20.10-default"), seccompParams(), Action::Audit);
+	REQUIRE(r.findings.size() == 1);
+	CHECK(r.findings[0].action == Action::Audit);
+	CHECK(r.findings[0].message.find("replaced") == std::string::npos);
+	CHECK(r.doc == spec("docker-20.10-default"));
+}
+
 TEST_CASE("sysctl.safe: unsafe names and values are refused", "[rules][sysctl]")
 {
 	auto sys = [](const char *obj) {
@@ -1081,8 +1124,8 @@ TEST_CASE("the family together: fixed point, and the guarantees hold", "[rules]"
 {
 	const char *specs[] = {"docker-20.10-default",      "docker-20.10-hardened",
 	                       "docker-20.10-userns-remap", "runc-spec-default",
-	                       "runc-spec-rootless",        "podman-4.3-default",
-	                       "podman-4.3-uidmap",         "containerd-1.6-ctr-default"};
+	                       "podman-4.3-default",        "podman-4.3-uidmap",
+	                       "containerd-1.6-ctr-default"};
 	for (const char *s : specs) {
 		INFO(s);
 		auto once = runAll(spec(s));
@@ -1114,6 +1157,12 @@ TEST_CASE("the family together: fixed point, and the guarantees hold", "[rules]"
 		CHECK(at(d, "/linux/maskedPaths").items().size() >= 11);
 		CHECK(at(d, "/linux/readonlyPaths").items().size() >= 5);
 	}
+	/* Rootless runc is refused by P1 alone: nobody is not mapped there. */
+	auto rootless = runAll(spec("runc-spec-rootless"));
+	REQUIRE(count(rootless.findings, Action::Deny) == 1);
+	for (const auto &f : rootless.findings)
+		if (f.action == Action::Deny)
+			CHECK(f.rule == "P1.user");
 	/* The privileged spec is refused, and only by P0 for being privileged. */
 	auto priv = runAll(spec("docker-20.10-privileged"));
 	CHECK(count(priv.findings, Action::Deny) == 1);
