@@ -118,7 +118,8 @@ bool validDate(std::string_view s)
 {
 	if (s.size() != 10 || s[4] != '-' || s[7] != '-')
 		return false;
-	for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+	static constexpr size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9};
+	for (size_t i : kDigits)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 	auto num = [&](size_t at, size_t len) {
@@ -438,6 +439,17 @@ public:
 		return out;
 	}
 
+	/* Whether params set a parameter whose shape only the rule knows (Object,
+	 * List): the others are checked completely by their kind. */
+	static bool structured(const RuleDef &def, const json::Value &params)
+	{
+		for (const auto &p : def.params)
+			if ((p.kind == ParamKind::Object || p.kind == ParamKind::List) &&
+			    params.find(p.name))
+				return true;
+		return false;
+	}
+
 	/* Run the rule once with these parameters on the probe documents: a
 	 * parameter error it raises (Error{Policy}) becomes a load error here. */
 	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
@@ -615,7 +627,7 @@ public:
 				                 "or \"off\"");
 			auto idx = static_cast<size_t>(def - all.data());
 			c.rules[idx] = CompiledPolicy::Rule{def, action, params(*def, robj, true)};
-			if (action != Action::Off)
+			if (action != Action::Off && structured(*def, c.rules[idx]->params))
 				probe(*def, c.rules[idx]->params, robj);
 		}
 
@@ -686,7 +698,8 @@ public:
 					json::Value merged = c.rules[idx]->params;
 					for (const auto &[k, v] : x.rules.back().second.members())
 						merged.set(k, v);
-					probe(*def, merged, robj);
+					if (structured(*def, x.rules.back().second))
+						probe(*def, merged, robj);
 				}
 				c.overrides.push_back(std::move(x));
 			}
