@@ -57,11 +57,14 @@ demo()
 	ninja -C build install >/dev/null
 	# The default configuration: no /etc/bulkhead/config.json, so bulkhead
 	# uses runc from /usr/bin and the shipped restricted policy.
-	local bundle
 	bundle=$(mktemp -d /var/tmp/bulkhead-demo.XXXXXX)
 	chmod 755 "$bundle"
 	trap 'runc delete -f bulkhead-demo >/dev/null 2>&1 || true; rm -rf "$bundle"' EXIT
-	mkdir -p "$bundle/rootfs/bin"
+	# every mount point of the spec exists in the image: with the user
+	# namespace bulkhead adds, the mapped root could not create them
+	mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev" \
+		"$bundle/rootfs/tmp" "$bundle/rootfs/run" "$bundle/rootfs/var/tmp" "$bundle/rootfs/mnt"
+	chmod 1777 "$bundle/rootfs/tmp" "$bundle/rootfs/var/tmp"
 	cp /bin/busybox "$bundle/rootfs/bin/busybox"
 	for app in $("$bundle/rootfs/bin/busybox" --list); do
 		# the list names busybox itself, which must stay the binary

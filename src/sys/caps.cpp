@@ -3,6 +3,9 @@
 #include <sys/capability.h>
 
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace bulkhead::caps {
 
@@ -22,45 +25,61 @@ bool canonicalSpelling(std::string_view name) noexcept
 	return true;
 }
 
+/* libcap's table may be newer or older than the kernel; names come from
+ * libcap, so its table is the bound. Built once: the exec path asks often. */
+struct Table {
+	std::vector<std::string> names; /* index = capability number */
+	std::unordered_map<std::string, int> numbers;
+};
+
+const Table &table()
+{
+	static const Table t = [] {
+		Table r;
+		for (int c = 0; c < 64; ++c) {
+			std::unique_ptr<char, CapFree> n(cap_to_name(static_cast<cap_value_t>(c)));
+			std::string s = n ? n.get() : "";
+			if (s.substr(0, 4) != "cap_")
+				s.clear(); /* libcap prints unnamed numbers as digits */
+			for (char &ch : s)
+				if (ch >= 'a' && ch <= 'z')
+					ch = static_cast<char>(ch - 'a' + 'A');
+			r.names.push_back(s);
+		}
+		while (!r.names.empty() && r.names.back().empty())
+			r.names.pop_back();
+		for (size_t c = 0; c < r.names.size(); ++c)
+			if (!r.names[c].empty())
+				r.numbers.emplace(r.names[c], static_cast<int>(c));
+		return r;
+	}();
+	return t;
+}
+
 } // namespace
 
 int lastCap() noexcept
 {
-	/* libcap's own table may be newer or older than the kernel; names come
-	 * from libcap, so its table is the bound. */
-	int last = 0;
-	for (int c = 0; c < 64; ++c) {
-		std::unique_ptr<char, CapFree> n(cap_to_name(static_cast<cap_value_t>(c)));
-		if (n && std::string_view(n.get()).substr(0, 4) == "cap_")
-			last = c;
-	}
-	return last;
+	return static_cast<int>(table().names.size()) - 1;
 }
 
 std::string toName(int cap)
 {
-	if (cap < 0 || cap > lastCap())
+	const auto &names = table().names;
+	if (cap < 0 || static_cast<size_t>(cap) >= names.size())
 		return {};
-	std::unique_ptr<char, CapFree> n(cap_to_name(static_cast<cap_value_t>(cap)));
-	if (!n)
-		return {};
-	std::string s(n.get());
-	if (s.substr(0, 4) != "cap_")
-		return {}; /* libcap prints unnamed numbers as digits */
-	for (char &c : s)
-		if (c >= 'a' && c <= 'z')
-			c = static_cast<char>(c - 'a' + 'A');
-	return s;
+	return names[static_cast<size_t>(cap)];
 }
 
 std::optional<int> fromName(std::string_view name)
 {
 	if (!canonicalSpelling(name))
 		return std::nullopt;
-	for (int c = 0, last = lastCap(); c <= last; ++c)
-		if (toName(c) == name)
-			return c;
-	return std::nullopt;
+	const auto &numbers = table().numbers;
+	auto it = numbers.find(std::string(name));
+	if (it == numbers.end())
+		return std::nullopt;
+	return it->second;
 }
 
 } // namespace bulkhead::caps
