@@ -122,9 +122,7 @@ void checkSysctl(RuleRun &run)
 			if (k == kPortKey)
 				hasPortKey = true;
 			if (!allowedKey(allowed, k)) {
-				run.deny(at,
-				         "sysctl " + util::show(key) +
-				                 " is not in the policy's safe list",
+				run.deny(at, "sysctl " + key + " is not in the policy's safe list",
 				         kRemedy);
 				denied = true;
 				continue;
