@@ -3,7 +3,12 @@
 #include <climits>
 #include <cstdlib>
 #include <memory>
+#include <fcntl.h>
+#include <string>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/json.h"
 
 namespace bulkhead {
 
@@ -86,6 +91,31 @@ std::optional<std::string> RealHost::realpath(const std::string &path) const
 	if (!r)
 		return std::nullopt;
 	return std::string(r.get());
+}
+
+std::optional<std::string> RealHost::idMap(pid_t pid, bool gid) const
+{
+	if (pid <= 0)
+		return std::nullopt;
+	std::string path = "/proc/" + std::to_string(pid) + (gid ? "/gid_map" : "/uid_map");
+	try {
+		/* procfs reports size 0 for these files, so this reads through the
+		 * fd with a bound rather than trusting st_size. */
+		int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return std::nullopt;
+		std::string text;
+		try {
+			text = json::readFd(fd, path, 64 * 1024);
+		} catch (...) {
+			::close(fd);
+			return std::nullopt;
+		}
+		::close(fd);
+		return text;
+	} catch (...) {
+		return std::nullopt;
+	}
 }
 
 } // namespace bulkhead

@@ -60,6 +60,7 @@ public:
 	[[nodiscard]] std::optional<FileStat> stat(const std::string &path) const override;
 	[[nodiscard]] std::optional<FileStat> lstat(const std::string &path) const override;
 	[[nodiscard]] std::optional<std::string> realpath(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> idMap(pid_t pid, bool gid) const override;
 };
 
 } // namespace bulkhead
