@@ -94,6 +94,10 @@ test_all()
 	install_deps
 	local failed=0
 	build build -Dwerror=true
+	ninja -C build clang-format-check >/dev/null || {
+		echo "dev.sh: sources are not clang-formatted (run: ninja -C build clang-format)" >&2
+		failed=1
+	}
 	meson test -C build --print-errorlogs --num-processes 2 || failed=1
 	for page in man/*.[1-8]; do
 		if [ -n "$(groff -man -ww -z "$page" 2>&1)" ]; then

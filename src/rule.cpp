@@ -28,10 +28,11 @@ static std::string oneLine(std::string s)
 }
 
 void RuleRun::fixable(const json::Pointer &at, std::string message, std::string remedy,
-		      const std::function<void()> &fix)
+                      const std::function<void()> &fix)
 {
-	Finding f{std::string(rule_), at.str(), oneLine(std::move(message)), action_, action_,
-		  oneLine(std::move(remedy))};
+	Finding f{
+	        std::string(rule_),        at.str(), oneLine(std::move(message)), action_, action_,
+	        oneLine(std::move(remedy))};
 	if (action_ == Action::Mutate && fix)
 		fix();
 	out_.push_back(std::move(f));
@@ -41,7 +42,7 @@ void RuleRun::deny(const json::Pointer &at, std::string message, std::string rem
 {
 	Action a = action_ == Action::Audit ? Action::Audit : Action::Deny;
 	out_.push_back(Finding{std::string(rule_), at.str(), oneLine(std::move(message)), a,
-			       Action::Deny, oneLine(std::move(remedy))});
+	                       Action::Deny, oneLine(std::move(remedy))});
 }
 
 static const json::Value *param(const json::Value &params, std::string_view name)
@@ -53,8 +54,8 @@ static const json::Value *param(const json::Value &params, std::string_view name
 [[noreturn]] static void badParam(std::string_view rule, std::string_view name, const char *want)
 {
 	throw Error(ErrorKind::Policy, strprintf("rule %.*s: parameter \"%.*s\" must be %s",
-						 static_cast<int>(rule.size()), rule.data(),
-						 static_cast<int>(name.size()), name.data(), want));
+	                                         static_cast<int>(rule.size()), rule.data(),
+	                                         static_cast<int>(name.size()), name.data(), want));
 }
 
 bool RuleRun::paramBool(std::string_view name, bool def) const
@@ -89,7 +90,7 @@ std::string RuleRun::paramString(std::string_view name, std::string_view def) co
 }
 
 std::vector<std::string> RuleRun::paramList(std::string_view name,
-					    const std::vector<std::string> &def) const
+                                            const std::vector<std::string> &def) const
 {
 	const json::Value *v = param(params, name);
 	if (!v)

@@ -9,13 +9,16 @@
  *    "audit": {"log": "/var/log/bulkhead/audit.jsonl", "onError": "refuse"}} */
 namespace bulkhead {
 
-struct AuditConfig {
+struct AuditConfig
+{
 	std::string log = "/var/log/bulkhead/audit.jsonl";
-	bool failOpen = false;     /* "onError": "refuse" (default) | "continue" */
-	std::string keepDenied;    /* directory for content-addressed copies of refused specs, "" = off */
+	bool failOpen = false; /* "onError": "refuse" (default) | "continue" */
+	std::string
+	        keepDenied; /* directory for content-addressed copies of refused specs, "" = off */
 };
 
-struct Config {
+struct Config
+{
 	std::string path;    /* the file it came from, "" for the built-in default */
 	std::string runtime; /* absolute path of the real runtime */
 	std::string policy;  /* absolute path of the policy file */

@@ -1,22 +1,23 @@
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 /* Facts about the host that rules need, gathered behind an interface so that
  * rules stay pure functions of (spec, policy, host facts) and tests can fake it. */
 namespace bulkhead {
 
-struct FileId {
+struct FileId
+{
 	dev_t dev = 0;
 	ino_t ino = 0;
 	friend bool operator==(const FileId &, const FileId &) = default;
 };
 
-struct FileStat {
+struct FileStat
+{
 	FileId id;
 	mode_t mode = 0; /* st_mode: type and permission bits */
 	uid_t uid = 0;
@@ -41,7 +42,8 @@ public:
 	/* lstat(2). */
 	[[nodiscard]] virtual std::optional<FileStat> lstat(const std::string &path) const = 0;
 	/* realpath(3); nullopt on failure. Resolves /proc/PID/exe to the executable. */
-	[[nodiscard]] virtual std::optional<std::string> realpath(const std::string &path) const = 0;
+	[[nodiscard]] virtual std::optional<std::string>
+	realpath(const std::string &path) const = 0;
 	/* The text of /proc/PID/uid_map (gid: /proc/PID/gid_map), bounded; nullopt
 	 * when it cannot be read. Checks the mappings of a user namespace that a
 	 * spec joins by path (/proc/PID/ns/user). The default knows nothing. */

@@ -19,7 +19,7 @@ namespace bulkhead::policy {
 /* Parameter kinds, checked by `policy validate`. */
 enum class ParamKind {
 	Bool,
-	Int,        /* integer number */
+	Int, /* integer number */
 	String,
 	StringList,
 	CapList,     /* list of capability names, validated with caps::fromName */
@@ -27,10 +27,11 @@ enum class ParamKind {
 	Object,      /* free-form object, the rule checks it */
 	List,        /* free-form array, the rule checks it */
 	JsonFile,    /* path of a JSON file, relative to the policy file: the loader
-		      * reads and parses it and the rule sees the parsed document */
+	              * reads and parses it and the rule sees the parsed document */
 };
 
-struct ParamDef {
+struct ParamDef
+{
 	const char *name;
 	ParamKind kind;
 	const char *help; /* one line, for the man page */
@@ -40,15 +41,16 @@ class RuleRun
 {
 public:
 	RuleRun(json::Value &doc_, const json::Value &params_, Action action, Scope scope,
-		const CallContext &call_, const HostFacts &host_, std::string_view rule,
-		std::vector<Finding> &out) noexcept
-		: doc(doc_), params(params_), call(call_), host(host_), action_(action), scope_(scope),
-		  rule_(rule), out_(out)
+	        const CallContext &call_, const HostFacts &host_, std::string_view rule,
+	        std::vector<Finding> &out) noexcept
+	    : doc(doc_), params(params_), call(call_), host(host_), action_(action), scope_(scope),
+	      rule_(rule), out_(out)
 	{
 	}
 
-	json::Value &doc;           /* the working document; fixes modify it */
-	const json::Value &params;  /* this rule's object from the policy (never null: {} when absent) */
+	json::Value &doc; /* the working document; fixes modify it */
+	const json::Value
+	        &params; /* this rule's object from the policy (never null: {} when absent) */
 	const CallContext &call;
 	const HostFacts &host;
 
@@ -60,7 +62,7 @@ public:
 	 * is recorded as mutated. Deny: recorded as denied, fix() not run. Audit:
 	 * recorded, fix() not run. */
 	void fixable(const json::Pointer &at, std::string message, std::string remedy,
-		     const std::function<void()> &fix);
+	             const std::function<void()> &fix);
 	/* A violation no mutation can fix: denied under Mutate and Deny, recorded under Audit. */
 	void deny(const json::Pointer &at, std::string message, std::string remedy);
 
@@ -70,7 +72,7 @@ public:
 	[[nodiscard]] int64_t paramInt(std::string_view name, int64_t def) const;
 	[[nodiscard]] std::string paramString(std::string_view name, std::string_view def) const;
 	[[nodiscard]] std::vector<std::string> paramList(std::string_view name,
-							 const std::vector<std::string> &def) const;
+	                                                 const std::vector<std::string> &def) const;
 
 private:
 	Action action_;
@@ -81,7 +83,8 @@ private:
 
 using RuleFn = void (*)(RuleRun &);
 
-struct RuleDef {
+struct RuleDef
+{
 	const char *name;    /* "P10.engine-socket" */
 	const char *summary; /* one line, for the man page and `policy explain` */
 	std::vector<Scope> scopes;

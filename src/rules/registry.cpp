@@ -27,26 +27,26 @@ const std::vector<RuleDef> &allRules()
 	static const std::vector<RuleDef> rules = [] {
 		std::vector<RuleDef> all;
 		for (auto family : {
-			     &privilegedRules,
-			     &userRules,
-			     &rootfsRules,
-			     &capsRules,
-			     &processRules,
-			     &resourcesRules,
-			     &seccompRules,
-			     &sysctlRules,
-			     &pathsRules,
-			     &namespacesRules,
-			     &mountsRules,
-			     &devicesRules,
-			     &hooksRules,
-			     &annotationsRules,
-			     &sandboxRules,
-			     &usernsRules,
+		             &privilegedRules,
+		             &userRules,
+		             &rootfsRules,
+		             &capsRules,
+		             &processRules,
+		             &resourcesRules,
+		             &seccompRules,
+		             &sysctlRules,
+		             &pathsRules,
+		             &namespacesRules,
+		             &mountsRules,
+		             &devicesRules,
+		             &hooksRules,
+		             &annotationsRules,
+		             &sandboxRules,
+		             &usernsRules,
 		     }) {
 			auto part = family();
 			all.insert(all.end(), std::make_move_iterator(part.begin()),
-				   std::make_move_iterator(part.end()));
+			           std::make_move_iterator(part.end()));
 		}
 		return all;
 	}();

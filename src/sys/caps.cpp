@@ -1,17 +1,18 @@
 #include "bulkhead/caps.h"
 
-#include <sys/capability.h>
-
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include <sys/capability.h>
+
 namespace bulkhead::caps {
 
 namespace {
 
-struct CapFree {
+struct CapFree
+{
 	void operator()(char *p) const noexcept { cap_free(p); }
 };
 
@@ -27,7 +28,8 @@ bool canonicalSpelling(std::string_view name) noexcept
 
 /* libcap's table may be newer or older than the kernel; names come from
  * libcap, so its table is the bound. Built once: the exec path asks often. */
-struct Table {
+struct Table
+{
 	std::vector<std::string> names; /* index = capability number */
 	std::unordered_map<std::string, int> numbers;
 };

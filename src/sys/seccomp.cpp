@@ -1,8 +1,8 @@
 #include "bulkhead/seccomp.h"
 
-#include <seccomp.h>
-
 #include <string>
+
+#include <seccomp.h>
 
 namespace bulkhead::seccomp {
 

@@ -17,7 +17,8 @@ static int replay(const std::filesystem::path &p)
 		std::fprintf(stderr, "replay: cannot open %s\n", p.c_str());
 		return 1;
 	}
-	std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	std::vector<char> buf((std::istreambuf_iterator<char>(in)),
+	                      std::istreambuf_iterator<char>());
 	LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t *>(buf.data()), buf.size());
 	return 0;
 }

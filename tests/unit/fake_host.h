@@ -12,10 +12,10 @@ namespace bulkhead::test {
 class FakeHost final : public HostFacts
 {
 public:
-	std::map<std::string, FileId> pid1Ns;  /* "net" -> id; absent = unreadable */
+	std::map<std::string, FileId> pid1Ns; /* "net" -> id; absent = unreadable */
 	std::map<std::string, FileId> selfNs;
-	std::map<std::string, FileStat> files; /* path (after links) -> stat */
-	std::map<std::string, std::string> links; /* path -> what it resolves to */
+	std::map<std::string, FileStat> files;                /* path (after links) -> stat */
+	std::map<std::string, std::string> links;             /* path -> what it resolves to */
 	std::map<std::pair<pid_t, bool>, std::string> idMaps; /* (pid, gid?) -> map text */
 
 	[[nodiscard]] std::optional<FileId> pid1Namespace(std::string_view type) const override
@@ -54,7 +54,7 @@ public:
 
 	/* Convenience: add a file (mode includes the type bits, e.g. S_IFSOCK | 0660). */
 	FakeHost &file(const std::string &path, dev_t dev, ino_t ino, mode_t mode, uid_t uid = 0,
-		       gid_t gid = 0)
+	               gid_t gid = 0)
 	{
 		files[path] = FileStat{FileId{dev, ino}, mode, uid, gid, 1};
 		return *this;

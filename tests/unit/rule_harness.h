@@ -1,5 +1,7 @@
 #pragma once
 
+#include "fake_host.h"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -7,21 +9,21 @@
 #include "bulkhead/json.h"
 #include "bulkhead/rule.h"
 
-#include "fake_host.h"
-
 /* Run one rule on a document, the way the policy engine does. */
 namespace bulkhead::test {
 
-struct RuleResult {
+struct RuleResult
+{
 	json::Value doc;
 	std::vector<policy::Finding> findings;
 };
 
 inline RuleResult runRule(std::string_view name, const json::Value &doc,
-			  const json::Value &params = json::Value::object(),
-			  policy::Action action = policy::Action::Mutate,
-			  policy::Scope scope = policy::Scope::Spec, const HostFacts &host = typicalHost(),
-			  const policy::CallContext &call = {"ctr1", "/bundles/ctr1", "create"})
+                          const json::Value &params = json::Value::object(),
+                          policy::Action action = policy::Action::Mutate,
+                          policy::Scope scope = policy::Scope::Spec,
+                          const HostFacts &host = typicalHost(),
+                          const policy::CallContext &call = {"ctr1", "/bundles/ctr1", "create"})
 {
 	const policy::RuleDef *def = policy::findRule(name);
 	if (!def)
