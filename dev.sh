@@ -107,7 +107,7 @@ test_all()
 		fi
 	done
 	# Sanitizers over the parsers, the rules and the fuzz seeds.
-	build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+	build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --suite fuzz --print-errorlogs --num-processes 2 \
 		|| failed=1
