@@ -57,7 +57,17 @@ v=$("${PM[@]}" exec -u 0 life id -u 2>&1) || fail "podman exec -u 0 failed: $v"
 [ "$v" != 0 ] || fail "podman exec -u 0 runs as root"
 ok "podman exec -u 0: uid $v"
 "${PM[@]}" stop -t 1 life >/dev/null || fail "podman stop"
-"${PM[@]}" rm life >/dev/null || fail "podman rm"
+# podman's own cleanup of the container's shm mount can lag behind stop:
+# "unlinkat .../userdata/shm: device or resource busy" is podman's, retried.
+removed=no
+for _ in 1 2 3 4 5; do
+	if "${PM[@]}" rm life >/dev/null 2>"$T/rm.err" || ! "${PM[@]}" container exists life; then
+		removed=yes
+		break
+	fi
+	sleep 1
+done
+[ $removed = yes ] || fail "podman rm: $(cat "$T/rm.err")"
 ok "podman stop/rm"
 
 if v=$("${PM[@]}" run --rm --network host "${USERNS[@]}" $IMG true 2>&1); then
