@@ -18,6 +18,7 @@ DOCKER=(docker -H "unix://$T/docker.sock")
 cleanup()
 {
 	"${DOCKER[@]}" rm -f $("${DOCKER[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
+	"${DOCKER[@]}" network rm bulkhead-test-net >/dev/null 2>&1
 	stop_pid "$T/docker.pid"
 	# dockerd's containerd follows it; its shims exit with their containers.
 	unmount_under "$T"
@@ -58,6 +59,22 @@ import_busybox
 
 out=$(run bulkhead-busybox:test sh -c "$INSIDE_SCRIPT" 2>&1) || fail "docker run failed: $out"
 check_inside "$out" "docker run"
+
+# Docker's default container shape: a bridge network, so dockerd adds its
+# prestart hook (/proc/<dockerd pid>/exe libnetwork-setkey ...). restricted
+# allowlists it by what the path resolves to, pins its environment, and the
+# hook still gives the container its address.
+"${DOCKER[@]}" network create -d bridge --subnet 10.213.0.0/24 \
+	-o com.docker.network.bridge.enable_ip_masquerade=false bulkhead-test-net >/dev/null ||
+	fail "docker network create failed"
+out=$(run --network bulkhead-test-net bulkhead-busybox:test sh -c 'id -u; ip -4 addr show eth0' 2>&1) ||
+	fail "docker run on a bridge network (libnetwork hook) failed: $out"
+echo "$out" | grep -q 'inet 10\.213\.0\.' || fail "no address from the libnetwork hook: $out"
+[ "$(echo "$out" | head -n 1)" != 0 ] || fail "bridge-network container runs as root"
+tail -n 1 "$T/audit.jsonl" | jq -e '.verdict == "mutate" and ([.findings[] | select(.rule == "P12.hooks" and .action == "mutate")] | length > 0)' >/dev/null ||
+	fail "the libnetwork hook was not recognised and pinned: $(tail -n 1 "$T/audit.jsonl" | head -c 600)"
+ok "Docker's libnetwork hook allowlisted by resolved path, environment pinned, network up"
+"${DOCKER[@]}" network rm bulkhead-test-net >/dev/null || fail "docker network rm"
 
 "${DOCKER[@]}" run -d --name life --runtime bulkhead bulkhead-busybox:test sleep 300 >/dev/null ||
 	fail "docker run -d failed"
