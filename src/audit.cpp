@@ -216,34 +216,25 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 	}
 	rec.set("findings", std::move(findings));
 	rec.set("patch", d.patch.isArray() ? d.patch : Value::array());
-	Value ex = Value::array();
-	for (const auto &e : d.exemptions) {
-		Value o = Value::object();
-		o.set("name", str(e.name));
-		o.set("reason", str(e.reason));
-		o.set("expires", str(e.expires));
-		Value rules = Value::array();
-		for (const auto &rule : e.rules)
-			rules.push(str(rule));
-		o.set("rules", std::move(rules));
-		ex.push(std::move(o));
-	}
-	rec.set("exemptions", std::move(ex));
-	if (!d.overrides.empty()) {
-		Value ov = Value::array();
-		for (const auto &o : d.overrides) {
-			Value x = Value::object();
-			x.set("name", str(o.name));
-			x.set("reason", str(o.reason));
-			x.set("expires", str(o.expires));
+	/* exemptions and overrides are recorded alike */
+	auto uses = [](const auto &list) {
+		Value a = Value::array();
+		for (const auto &e : list) {
+			Value o = Value::object();
+			o.set("name", str(e.name));
+			o.set("reason", str(e.reason));
+			o.set("expires", str(e.expires));
 			Value rules = Value::array();
-			for (const auto &rule : o.rules)
+			for (const auto &rule : e.rules)
 				rules.push(str(rule));
-			x.set("rules", std::move(rules));
-			ov.push(std::move(x));
+			o.set("rules", std::move(rules));
+			a.push(std::move(o));
 		}
-		rec.set("overrides", std::move(ov));
-	}
+		return a;
+	};
+	rec.set("exemptions", uses(d.exemptions));
+	if (!d.overrides.empty())
+		rec.set("overrides", uses(d.overrides));
 	if (!r.kept.empty())
 		rec.set("kept", str(r.kept));
 	if (!r.error.empty())

@@ -99,15 +99,25 @@ void appendHex(std::string &out, const char *prefix, unsigned v, int digits)
 		out += hex[(v >> (4 * k)) & 0xfu];
 }
 
-/* A JSON string body: control characters escaped, invalid UTF-8 as U+FFFD. */
-std::string jsonEscape(const std::string &s)
+/* The two quoting styles of a refusal line differ only in how they spell a
+ * byte they cannot print as is. */
+enum class Quote {
+	Json, /* a JSON string body: controls as \uXXXX, invalid UTF-8 as U+FFFD */
+	Go,   /* Go's %q (logrus's text format): controls, DEL, invalid bytes as \xXX */
+};
+
+std::string escape(const std::string &s, Quote style)
 {
+	const bool go = style == Quote::Go;
 	std::string out;
 	for (size_t i = 0; i < s.size();) {
 		const auto c = static_cast<unsigned char>(s[i]);
 		size_t len = utf8Length(s, i);
 		if (len == 0) {
-			out += "\\ufffd";
+			if (go)
+				appendHex(out, "\\x", c, 2);
+			else
+				out += "\\ufffd";
 			i++;
 			continue;
 		}
@@ -133,58 +143,15 @@ std::string jsonEscape(const std::string &s)
 			out += "\\t";
 			break;
 		default:
-			if (c < 0x20)
+			if (go && (c < 0x20 || c == 0x7f))
+				appendHex(out, "\\x", c, 2);
+			else if (!go && c < 0x20)
 				appendHex(out, "\\u", c, 4);
 			else
 				out += static_cast<char>(c);
 		}
 		i++;
 	}
-	return out;
-}
-
-/* Go's %q, which logrus's text format uses for values that need quoting. */
-std::string goQuote(const std::string &s)
-{
-	std::string out = "\"";
-	for (size_t i = 0; i < s.size();) {
-		const auto c = static_cast<unsigned char>(s[i]);
-		size_t len = utf8Length(s, i);
-		if (len == 0) {
-			appendHex(out, "\\x", c, 2);
-			i++;
-			continue;
-		}
-		if (len > 1) {
-			out.append(s, i, len);
-			i += len;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			out += "\\\"";
-			break;
-		case '\\':
-			out += "\\\\";
-			break;
-		case '\n':
-			out += "\\n";
-			break;
-		case '\r':
-			out += "\\r";
-			break;
-		case '\t':
-			out += "\\t";
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				appendHex(out, "\\x", c, 2);
-			else
-				out += static_cast<char>(c);
-		}
-		i++;
-	}
-	out += '"';
 	return out;
 }
 
@@ -271,11 +238,12 @@ void Logger::error(const std::string &msg) const noexcept
 			const std::string time = rfc3339Now();
 			std::string line;
 			if (json_)
-				line = "{\"level\":\"error\",\"msg\":\"" + jsonEscape(text) +
-				       "\",\"time\":\"" + time + "\"}\n";
+				line = "{\"level\":\"error\",\"msg\":\"" +
+				       escape(text, Quote::Json) + "\",\"time\":\"" + time +
+				       "\"}\n";
 			else
-				line = "time=\"" + time + "\" level=error msg=" + goQuote(text) +
-				       "\n";
+				line = "time=\"" + time + "\" level=error msg=\"" +
+				       escape(text, Quote::Go) + "\"" + "\n";
 			writeAll(fd_, line);
 		}
 		std::string err = text;

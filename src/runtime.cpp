@@ -763,18 +763,24 @@ void loadAnnotations(Ctx &c)
 	c.rec.engine = audit::engineHints(holder);
 }
 
+/* exec / update with inline flags only: the argv goes through as it came once
+ * the flags are allowed. */
+std::vector<std::string> flagsOnly(Ctx &c, const Decision &flags)
+{
+	c.rec.subject = "flags";
+	if (flags.verdict == Verdict::Deny)
+		refuse(c, flags, "");
+	record(c, flags, false);
+	return c.inv.argv;
+}
+
 std::vector<std::string> hardenExec(Ctx &c)
 {
 	loadAnnotations(c);
 	Decision flags = checkExecFlags(c);
 	const cli::FlagUse *proc = c.inv.flag("process");
-	if (proc == nullptr) {
-		c.rec.subject = "flags";
-		if (flags.verdict == Verdict::Deny)
-			refuse(c, flags, "");
-		record(c, flags, false);
-		return c.inv.argv;
-	}
+	if (proc == nullptr)
+		return flagsOnly(c, flags);
 	if (!proc->value || proc->value->empty())
 		throw Error(ErrorKind::Usage, "exec: --process needs a file");
 	const std::string &file = *proc->value;
@@ -867,13 +873,8 @@ std::vector<std::string> checkUpdate(Ctx &c)
 	loadAnnotations(c);
 	Decision flags = checkUpdateFlags(c);
 	const cli::FlagUse *res = c.inv.flag("resources");
-	if (res == nullptr) {
-		c.rec.subject = "flags";
-		if (flags.verdict == Verdict::Deny)
-			refuse(c, flags, "");
-		record(c, flags, false);
-		return c.inv.argv;
-	}
+	if (res == nullptr)
+		return flagsOnly(c, flags);
 	if (!res->value || res->value->empty())
 		throw Error(ErrorKind::Usage, "update: --resources needs a file or -");
 	const bool fromStdin = *res->value == "-";
