@@ -26,8 +26,8 @@ const char kUsage[] =
         "\n"
         "USAGE:\n"
         "   bulkhead [global options] command [command options] [arguments...]\n"
-        "   bulkhead policy harden --policy FILE [CONFIG|-]\n"
-        "   bulkhead policy check --policy FILE [--format text|json] CONFIG...\n"
+        "   bulkhead policy harden --policy FILE [--id ID] [CONFIG|-]\n"
+        "   bulkhead policy check --policy FILE [--format text|json] [--id ID] CONFIG...\n"
         "   bulkhead policy validate FILE\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
@@ -59,7 +59,8 @@ const char kUsage[] =
         "ENVIRONMENT:\n"
         "   BULKHEAD_CONFIG        machine configuration (default /etc/bulkhead/config.json)\n"
         "\n"
-        "See bulkhead(8), bulkhead-config(5), bulkhead-policy(5).\n";
+        "See bulkhead(8), bulkhead-config(5), bulkhead-policy(5),\n"
+        "bulkhead-audit(5).\n";
 
 [[noreturn]] void execRuntime(const std::string &runtime, const std::vector<std::string> &argv)
 {
