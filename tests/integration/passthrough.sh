@@ -91,10 +91,12 @@ both()
 	echo $? >"$T/b.rc"
 }
 
-# Times in runc's log lines and JSON, and the two container IDs, normalised.
+# Times in runc's log lines and JSON, the two container IDs, and ps(1)'s CPU
+# percentage column (C, it moves between two calls), normalised.
 norm()
 {
 	sed -E -e 's/time="[^"]*"/time="T"/g' -e "s/${PFX}-[ab]/ID/g" \
+		-e 's/^([a-z0-9_]+ +[0-9]+ +[0-9]+ +)[0-9]+ /\1C /' \
 		-e 's/"created": ?"[^"]*"/"created":"T"/g' -e 's/"pid": ?[0-9]+/"pid":P/g' "$1"
 }
 
