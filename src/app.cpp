@@ -48,7 +48,8 @@ const char kUsage[] =
         "   policy harden          print the hardened spec (exit 0, 3 denied, 2 bad input)\n"
         "   policy check           verdict, findings and patch for each spec\n"
         "   policy validate        check a policy file\n"
-        "   help                   this text\n"
+        "   help                   this text; help policy: the policy verbs;\n"
+        "                          help CMD: the runtime's help for CMD\n"
         "\n"
         "GLOBAL OPTIONS (runc's):\n"
         "   --debug, --log FILE, --log-format text|json, --root DIR, --criu PATH,\n"
@@ -144,6 +145,9 @@ int run(const Logger &, const std::vector<std::string> &argv)
 {
 	const cli::Invocation inv = cli::parse(argv);
 	if (inv.help) {
+		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
+		    argv[inv.commandIndex + 1] == "policy")
+			return offline::policyMain({"--help"});
 		writeStdout(kUsage);
 		return 0;
 	}

@@ -563,8 +563,15 @@ Invocation parse(const std::vector<std::string> &argv)
 	inv.commandIndex = ci;
 	inv.commandName = argv[ci];
 	inv.command = commandFor(inv.commandName);
-	if (inv.command == Command::Help)
-		inv.help = true;
+	if (inv.command == Command::Help) {
+		/* "help TOPIC": bulkhead answers for itself and its own verbs; any
+		 * other topic is the runtime's ("runc help create", or runc's own
+		 * "No help topic" error). */
+		const Command topic =
+		        ci + 1 < argv.size() ? commandFor(argv[ci + 1]) : Command::Help;
+		inv.help = topic == Command::Help || topic == Command::Policy ||
+		           topic == Command::Audit;
+	}
 	if (inv.help || inv.version) /* runc prints its usage or version, runs nothing */
 		return inv;
 	const CommandSpec *spec = findCommand(inv.commandName);

@@ -75,7 +75,8 @@ struct Invocation
 	 * no command, whatever follows. */
 	bool version = false;
 	/* --help / -h among the globals (runc shows its usage and runs nothing), the
-	 * "help" command, or no command at all. */
+	 * "help" command alone or about bulkhead's own verbs ("help policy"), or no
+	 * command at all. "help CMD" for the runtime's commands passes through. */
 	bool help = false;
 	/* -h / --help given to the command itself: runc prints that command's help
 	 * and runs nothing, so even a hardened command can pass straight through. */

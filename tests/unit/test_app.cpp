@@ -236,8 +236,13 @@ TEST_CASE("help, --help and no command print bulkhead's usage on stdout", "[app]
 		CHECK_THAT(o.out, Catch::Contains("policy check"));
 		CHECK(o.err.empty());
 	}
-	/* A command's own --help is the runtime's to answer. */
+	/* A command's own --help, and help about a runtime command, are the
+	 * runtime's to answer; help about bulkhead's policy verbs is bulkhead's. */
 	CHECK(runChild(d.path, d.config(rt), {"runc", "create", "--help"}).out == "ran\n");
+	CHECK(runChild(d.path, d.config(rt), {"runc", "help", "create"}).out == "ran\n");
+	Outcome hp = runChild(d.path, d.config(rt), {"bulkhead", "help", "policy"});
+	CHECK(hp.status == 0);
+	CHECK_THAT(hp.out, Catch::StartsWith("usage: bulkhead policy harden"));
 }
 
 TEST_CASE("the man page lists every option of the command-line tables", "[app][man]")

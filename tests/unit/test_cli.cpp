@@ -422,6 +422,13 @@ TEST_CASE("--version, --help, help, and no command", "[cli]")
 	CHECK(P({"-h"}).help);
 	CHECK(P({"help"}).help);
 	CHECK(P({"h"}).help);
+	/* help about bulkhead's own verbs is bulkhead's; about runc's, runc's. */
+	CHECK(P({"help", "policy"}).help);
+	CHECK(P({"help", "help"}).help);
+	auto hc = P({"help", "create"});
+	CHECK_FALSE(hc.help);
+	CHECK(hc.command == Command::Help);
+	CHECK_FALSE(P({"h", "nosuchtopic"}).help);
 	CHECK(P({"--debug"}).help);
 	/* runc prints its version and runs nothing: no refusal for what follows. */
 	auto v = P({"--version", "create", "--foo"});
