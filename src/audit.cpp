@@ -1,6 +1,7 @@
 #include "bulkhead/audit.h"
 
 #include "bulkhead_build.h"
+#include "sys/fd.h"
 
 #include <cerrno>
 #include <cstring>
@@ -21,23 +22,7 @@ namespace bulkhead::audit {
 
 namespace {
 
-/* A file descriptor closed on scope exit. */
-class Fd
-{
-public:
-	explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	[[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-	int fd_;
-};
+using sys::Fd;
 
 /* Replace the bytes of s that are not part of well-formed UTF-8 by '?'. */
 std::string cleanUtf8(std::string_view s)

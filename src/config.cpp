@@ -3,6 +3,7 @@
 #include "bulkhead/config.h"
 
 #include "bulkhead_build.h"
+#include "sys/fd.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -22,23 +23,7 @@ constexpr const char *kDefaultPath = "/etc/bulkhead/config.json";
 constexpr size_t kMaxConfigBytes = 1u << 20;
 const char *const kRuntimeDirs[] = {"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"};
 
-/* Closes an fd on scope exit. */
-class Fd
-{
-public:
-	explicit Fd(int fd) noexcept : fd_(fd) {}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	[[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-	int fd_;
-};
+using sys::Fd;
 
 void checkStat(const struct stat &st, const std::string &path, ErrorKind kind, bool checkOwner)
 {

@@ -1,5 +1,7 @@
 /* The JSON tree: Value's methods, equality, number helpers, bounded file
  * reading. Parsing and writing live in src/sys/json.cpp (they need yajl). */
+#include "sys/fd.h"
+
 #include <cerrno>
 #include <charconv>
 #include <fcntl.h>
@@ -39,23 +41,7 @@ namespace {
 	            strprintf("expected %s, got %s", typeName(want), typeName(got))};
 }
 
-/* RAII fd, local to this file. */
-class Fd
-{
-public:
-	explicit Fd(int fd) noexcept : fd_(fd) {}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	[[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-	int fd_;
-};
+using sys::Fd;
 
 /* Read fd to EOF, refusing more than maxBytes. name is used in messages. */
 std::string readBounded(int fd, std::string_view name, size_t maxBytes)

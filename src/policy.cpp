@@ -1,5 +1,7 @@
 #include "bulkhead/policy.h"
 
+#include "sys/fd.h"
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -37,23 +39,7 @@ constexpr std::string_view kMatchAnnotations[] = {
         "io.container.manager",
 };
 
-/* A file descriptor closed on scope exit. */
-class Fd
-{
-public:
-	explicit Fd(int fd) noexcept : fd_(fd) {}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	[[nodiscard]] int get() const noexcept { return fd_; }
-
-private:
-	int fd_;
-};
+using sys::Fd;
 
 /* Read a policy (or a file it names) without blocking on a FIFO or device, with a
  * bound, refusing what root must not trust when checkOwner and running as root. */

@@ -9,6 +9,8 @@
  * runtime runs leaves the spec untouched and throws. */
 #include "bulkhead/runtime.h"
 
+#include "sys/fd.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -44,28 +46,7 @@ constexpr size_t kSpecMax = 64u << 20; /* config.json */
 constexpr size_t kSmallMax = 4u << 20; /* an exec process or update resources */
 constexpr size_t kMessageMax = 4000;   /* a refusal stays well under 8 KiB */
 
-class Fd
-{
-public:
-	explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-	}
-	[[nodiscard]] int get() const noexcept { return fd_; }
-	int release() noexcept
-	{
-		int fd = fd_;
-		fd_ = -1;
-		return fd;
-	}
-
-private:
-	int fd_;
-};
+using sys::Fd;
 
 /* A temporary file in a directory, unlinked unless committed. */
 class TempFile
