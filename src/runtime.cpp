@@ -530,8 +530,10 @@ std::vector<std::string> hardenBundle(Ctx &c)
 		return c.inv.argv;
 	}
 
-	/* Mutate: write the hardened copy completely beside the original, record the
-	 * decision, then rename it over config.json. */
+	/* Mutate: write the hardened copy completely beside the original as an
+	 * unnamed file (O_TMPFILE), record the decision, then name it and rename it
+	 * over config.json. Killed before the naming, bulkhead leaves nothing in
+	 * the bundle; a file system without O_TMPFILE gets a named temporary file. */
 	const std::string out = json::write(d.result, true);
 	unsigned char rnd[6] = {};
 	if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd))
@@ -539,12 +541,21 @@ std::vector<std::string> hardenBundle(Ctx &c)
 	std::string tmpName = ".config.json.bulkhead-";
 	for (unsigned char b : rnd)
 		tmpName += strprintf("%02x", b);
-	Fd tmp(::openat(dir.get(), tmpName.c_str(),
-	                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600));
-	if (tmp.get() < 0)
-		throwErrno(path + ": cannot create the hardened copy in " + bundle);
-	TempFile guard(dir.get(), tmpName);
 	const std::string tmpPath = bundle + "/" + tmpName;
+	Fd tmp(::openat(dir.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+	const bool unnamed = tmp.get() >= 0;
+	if (!unnamed) {
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			throwErrno(path + ": cannot create the hardened copy in " + bundle);
+		tmp = Fd(::openat(dir.get(), tmpName.c_str(),
+		                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		                  0600));
+		if (tmp.get() < 0)
+			throwErrno(path + ": cannot create the hardened copy in " + bundle);
+	}
+	std::optional<TempFile> guard;
+	if (!unnamed)
+		guard.emplace(dir.get(), tmpName);
 	if ((st.st_uid != ::geteuid() || st.st_gid != ::getegid()) &&
 	    ::fchown(tmp.get(), st.st_uid, st.st_gid) != 0)
 		throwErrno(tmpPath + ": chown");
@@ -553,8 +564,6 @@ std::vector<std::string> hardenBundle(Ctx &c)
 	writeAll(tmp.get(), out, tmpPath + ": write");
 	if (::fsync(tmp.get()) != 0)
 		throwErrno(tmpPath + ": fsync");
-	if (::close(tmp.release()) != 0)
-		throwErrno(tmpPath + ": close");
 
 	record(c, d, false);
 
@@ -572,9 +581,21 @@ std::vector<std::string> hardenBundle(Ctx &c)
 	if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
 		throw Error(ErrorKind::Io,
 		            path + ": replaced while bulkhead was reading it (refused)");
+	if (unnamed) {
+		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd does not. */
+		if (::linkat(tmp.get(), "", dir.get(), tmpName.c_str(), AT_EMPTY_PATH) != 0) {
+			const std::string self = strprintf("/proc/self/fd/%d", tmp.get());
+			if (::linkat(AT_FDCWD, self.c_str(), dir.get(), tmpName.c_str(),
+			             AT_SYMLINK_FOLLOW) != 0)
+				throwErrno(tmpPath + ": link");
+		}
+		guard.emplace(dir.get(), tmpName);
+	}
+	if (::close(tmp.release()) != 0)
+		throwErrno(tmpPath + ": close");
 	if (::renameat(dir.get(), tmpName.c_str(), dir.get(), "config.json") != 0)
 		throwErrno(path + ": rename");
-	guard.commit();
+	guard->commit();
 	if (::fsync(dir.get()) != 0)
 		throwErrno(bundle + ": fsync");
 	return c.inv.argv;

@@ -124,6 +124,26 @@ check "config.json always original ($seen_orig) or hardened ($seen_hard), never 
 check "the kills landed on both sides of the rename" '[ "$seen_orig" -gt 0 ] && [ "$seen_hard" -gt 0 ]'
 check "audit lines stay complete after the kills" 'jq -e . "$AUDIT" >/dev/null 2>&1'
 
+echo "# 3. killed after the decision is recorded, before the rename"
+# The hardened copy is an unnamed file until just before the rename: a kill
+# in between leaves the original and nothing else in the bundle.
+rm -f "$C"/.config.json.bulkhead-*
+cp "$T/original.json" "$C/config.json"
+n0=$(wc -l <"$AUDIT")
+BULKHEAD_TEST_PAUSE_US=5000000 "$BIN" create --bundle "$C" crash-late </dev/null >/dev/null 2>&1 &
+p=$!
+for _ in $(seq 200); do
+	[ "$(wc -l <"$AUDIT")" -gt "$n0" ] && break
+	sleep 0.05
+done
+kill -9 "$p" 2>/dev/null
+wait "$p" 2>/dev/null
+check "the decision was recorded before the kill" '[ "$(wc -l <"$AUDIT")" -gt "$n0" ]'
+check "config.json is still the original" \
+	'[ "$(sha256sum <"$C/config.json" | cut -d" " -f1)" = "$ORIG" ]'
+check "no temporary file left in the bundle" \
+	'[ -z "$(find "$C" -name ".config.json.bulkhead-*")" ]'
+
 if [ "$FAILS" -ne 0 ]; then
 	echo "concurrency: $FAILS check(s) failed" >&2
 	exit 1
