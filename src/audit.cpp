@@ -276,6 +276,16 @@ void append(const std::string &path, std::string_view line)
 		}
 		done += static_cast<size_t>(n);
 	}
+	/* On disk before the runtime runs: an auditor must not lose the record of
+	 * a container that started. A new log's directory entry too. */
+	if (::fdatasync(fd.get()) != 0)
+		fail("fdatasync");
+	if (created) {
+		Fd dir(::open(path.substr(0, slash == 0 ? 1 : slash).c_str(),
+		              O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (dir.get() < 0 || ::fsync(dir.get()) != 0)
+			fail("fsync of its directory");
+	}
 	/* the lock goes with the descriptor */
 }
 
