@@ -1,4 +1,5 @@
 #include "bulkhead_build.h"
+#include "fixtures.h"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -18,46 +19,19 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::slurp;
 
 namespace {
 
-struct TempDir
+/* A scratch directory that can also hold a machine configuration. */
+struct TempDir : test::TempDir
 {
-	std::string path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/bulkhead-test-app.XXXXXX";
-		REQUIRE(mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir()
-	{
-		std::string cmd = "rm -rf '" + path + "'";
-		int rc = std::system(cmd.c_str());
-		(void)rc;
-	}
-	std::string write(const std::string &name, const std::string &text,
-	                  mode_t mode = 0644) const
-	{
-		std::string p = path + "/" + name;
-		std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-		REQUIRE(chmod(p.c_str(), mode) == 0);
-		return p;
-	}
 	/* A machine configuration naming RUNTIME. */
 	std::string config(const std::string &runtime) const
 	{
 		return write("config.json", "{\"runtime\": \"" + runtime + "\"}");
 	}
 };
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
 
 struct Outcome
 {

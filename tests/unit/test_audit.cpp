@@ -1,3 +1,5 @@
+#include "fixtures.h"
+
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -16,29 +18,11 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::slurp;
+using test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir
-{
-	std::string path;
-	TempDir()
-	{
-		char t[] = "/tmp/bulkhead-audit-XXXXXX";
-		REQUIRE(::mkdtemp(t) != nullptr);
-		path = t;
-	}
-	~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
 
 std::vector<std::string> lines(const std::string &text)
 {

@@ -1,4 +1,5 @@
 #include "bulkhead_build.h"
+#include "fixtures.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -13,33 +14,10 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::slurp;
+using test::TempDir;
 
 namespace {
-
-struct TempDir
-{
-	std::string path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/bulkhead-test-config.XXXXXX";
-		REQUIRE(mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir()
-	{
-		std::string cmd = "rm -rf '" + path + "'";
-		int rc = std::system(cmd.c_str());
-		(void)rc;
-	}
-	std::string write(const std::string &name, const std::string &text,
-	                  mode_t mode = 0644) const
-	{
-		std::string p = path + "/" + name;
-		std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-		REQUIRE(chmod(p.c_str(), mode) == 0);
-		return p;
-	}
-};
 
 std::string configError(const std::string &path, bool checkOwner = true)
 {

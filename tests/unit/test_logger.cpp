@@ -1,3 +1,5 @@
+#include "fixtures.h"
+
 #include <cstdlib>
 #include <ctime>
 #include <fcntl.h>
@@ -15,33 +17,10 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::slurp;
+using test::TempDir;
 
 namespace {
-
-struct TempDir
-{
-	std::string path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/bulkhead-test-logger.XXXXXX";
-		REQUIRE(mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir()
-	{
-		std::string cmd = "rm -rf '" + path + "'";
-		int rc = std::system(cmd.c_str());
-		(void)rc;
-	}
-};
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
 
 /* Runs f with fd 2 redirected to a file; returns what was written there. */
 template <typename F> std::string captureStderr(const std::string &file, F f)

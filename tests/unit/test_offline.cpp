@@ -1,3 +1,5 @@
+#include "fixtures.h"
+
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -17,13 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env(const char *name)
-{
-	const char *v = std::getenv(name);
-	if (!v)
-		FAIL(std::string(name) + " is not set (run through meson test)");
-	return v;
-}
+using test::env;
 
 std::string data()
 {

@@ -1,4 +1,5 @@
 #include "fake_host.h"
+#include "fixtures.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,13 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env(const char *name)
-{
-	const char *v = std::getenv(name);
-	if (!v)
-		FAIL(std::string(name) + " is not set (run through meson test)");
-	return v;
-}
+using test::env;
 
 std::string dataDir()
 {

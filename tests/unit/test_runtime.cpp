@@ -1,3 +1,5 @@
+#include "fixtures.h"
+
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
@@ -40,15 +43,6 @@ std::string dataFile(const std::string &name)
 {
 	const char *d = std::getenv("BULKHEAD_TEST_DATA");
 	return std::string(d != nullptr ? d : "tests/data") + "/" + name;
-}
-
-std::string slurp(const std::string &path)
-{
-	std::ifstream in(path, std::ios::binary);
-	REQUIRE(in.good());
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
 }
 
 void spit(const std::string &path, const std::string &text)
