@@ -6,13 +6,9 @@
 # Root only; exit 77 = skipped (says why).
 set -u
 
-skip() { echo "concurrency: skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-BIN=${BULKHEAD_BIN:-}
-SRC=${BULKHEAD_SOURCE_ROOT:-}
-[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
-[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] || skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
-command -v jq >/dev/null || skip "jq not installed"
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bulkhead
 SPEC="$SRC/tests/data/runc-spec-default.json"
 [ -f "$SPEC" ] || skip "no $SPEC"
 
@@ -21,12 +17,6 @@ T=$(mktemp -d /tmp/bulkhead-conc.XXXXXX) || exit 1
 chmod 0755 "$T"
 trap 'rm -rf "$T"' EXIT
 
-FAILS=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION 'SHELL CONDITION'
-	if eval "$2"; then ok "$1"; else bad "$1"; fi
-}
 
 # The fake runtime: records that it ran, succeeds.
 cat >"$T/fake-runc" <<'EOF'
@@ -144,8 +134,4 @@ check "config.json is still the original" \
 check "no temporary file left in the bundle" \
 	'[ -z "$(find "$C" -name ".config.json.bulkhead-*")" ]'
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "concurrency: $FAILS check(s) failed" >&2
-	exit 1
-fi
-echo "concurrency: all checks passed"
+finish concurrency

@@ -6,13 +6,9 @@
 # Root only; exit 77 = skipped (says why).
 set -u
 
-skip() { echo "faults: skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-BIN=${BULKHEAD_BIN:-}
-SRC=${BULKHEAD_SOURCE_ROOT:-}
-[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
-[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] || skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
-command -v jq >/dev/null || skip "jq not installed"
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bulkhead
 SPEC="$SRC/tests/data/runc-spec-default.json"
 [ -f "$SPEC" ] || skip "no $SPEC"
 
@@ -26,12 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-FAILS=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION 'SHELL CONDITION'
-	if eval "$2"; then ok "$1"; else bad "$1"; fi
-}
 
 # The fake runtime leaves a mark when it runs: a failed call must not run it.
 cat >"$T/fake-runc" <<EOF
@@ -168,8 +158,4 @@ config "$T/fake-runc" "$GOOD_POLICY" "$T/not-a-dir/audit.jsonl"
 mkbundle "$T/a"
 fails_closed audit-unwritable "$T/a"
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "faults: $FAILS check(s) failed" >&2
-	exit 1
-fi
-echo "faults: all checks passed"
+finish faults

@@ -24,6 +24,40 @@ need_root()
 	[ "$(id -u)" = 0 ] || skip "needs root (starts real containers)"
 }
 
+# need_bulkhead: BIN and SRC from meson test's environment, and jq.
+need_bulkhead()
+{
+	BIN=${BULKHEAD_BIN:-}
+	SRC=${BULKHEAD_SOURCE_ROOT:-}
+	[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
+	[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] ||
+		skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
+	command -v jq >/dev/null || skip "jq is not installed"
+}
+
+# Counted checks: a failed check is reported and counted and the test goes
+# on; `finish NAME` ends the test, failing if any check failed.
+FAILS=0
+bad()
+{
+	echo "not ok - $*"
+	FAILS=$((FAILS + 1))
+}
+
+check() # check DESCRIPTION 'SHELL CONDITION' (evaluated here)
+{
+	if eval "$2"; then ok "$1"; else bad "$1"; fi
+}
+
+finish()
+{
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$1: $FAILS check(s) failed" >&2
+		exit 1
+	fi
+	echo "$1: all checks passed"
+}
+
 # make_rootfs DIR: a busybox-static root filesystem (the applet links point at
 # /bin/busybox; `busybox --list` names busybox itself, which must stay a file).
 make_rootfs()

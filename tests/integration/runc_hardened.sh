@@ -6,15 +6,11 @@
 # Root only; exit 77 = skipped (says why).
 set -u
 
-skip() { echo "runc_hardened: skipped: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root"
-BIN=${BULKHEAD_BIN:-}
-SRC=${BULKHEAD_SOURCE_ROOT:-}
-[ -n "$BIN" ] && [ -x "$BIN" ] || skip "BULKHEAD_BIN is not an executable"
-[ -n "$SRC" ] && [ -f "$SRC/policies/restricted.json" ] || skip "BULKHEAD_SOURCE_ROOT has no policies/restricted.json"
+. "$(dirname "$0")/lib.sh"
+need_root
+need_bulkhead
 RUNC=$(command -v runc) || skip "runc not installed"
 BUSYBOX=$(command -v busybox) || skip "busybox not installed"
-command -v jq >/dev/null || skip "jq not installed"
 file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' || skip "busybox is not static (install busybox-static)"
 
@@ -28,12 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-FAILS=0
-ok() { echo "ok - $*"; }
-bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION 'SHELL CONDITION' (evaluated here)
-	if eval "$2"; then ok "$1"; else bad "$1"; fi
-}
 
 cat >"$T/bulkhead.json" <<EOF
 {"runtime": "$RUNC",
@@ -260,8 +250,4 @@ check "records name the policy and its sha256" \
 	'! jq "select(.verdict != \"error\") | (.policy.name | length > 0) and (.policy.sha256 | length == 64)" "$AUDIT" | grep -q false'
 check "refused specs kept for auditors" 'ls "$T/kept"/*.json >/dev/null 2>&1'
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "runc_hardened: $FAILS check(s) failed" >&2
-	exit 1
-fi
-echo "runc_hardened: all checks passed"
+finish runc_hardened
