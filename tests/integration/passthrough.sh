@@ -2,7 +2,10 @@
 # bulkhead in place of runc, on a real busybox-static container: every command
 # that bulkhead passes through must behave exactly as runc does (exit code,
 # stdout, stderr, modulo container IDs and times); a refusal must write one
-# runc-format line to --log, exit 1 and run nothing.
+# runc-format line to --log, exit 1 and run nothing. Two containers made by
+# runc, one driven by runc and one by bulkhead: state, list, ps, events, exec
+# (plain, -d, --env, --cwd, exit status), update (--pids-limit, -r FILE: a
+# request within the policy goes through as given), pause, resume, kill, delete.
 #
 # Needs root, runc, busybox-static and jq. BULKHEAD_BIN names the binary.
 # Exit 77 (skipped) when something needed is missing.
@@ -199,6 +202,25 @@ lifecycle "start" start @ID@
 wait_status "$PFX-a" running && wait_status "$PFX-b" running ||
 	not_ok "both containers running" "a: $(status_of "$PFX-a") b: $(status_of "$PFX-b")"
 lifecycle "state (running)" state @ID@
+lifecycle "exec" exec @ID@ sh -c 'echo hello; id -u'
+lifecycle "exec: the command's exit status" exec @ID@ sh -c 'exit 3'
+lifecycle "exec --env --cwd" exec --env FOO=bar --cwd /tmp @ID@ sh -c 'echo "$FOO"; pwd'
+lifecycle "exec -d" exec -d @ID@ sleep 1
+lifecycle "exec in a missing container" exec "$PFX-none" true
+echo '{"pids": {"limit": 300}}' >"$T/res.json"
+lifecycle "update --pids-limit" update --pids-limit 200 @ID@
+pids_limit() { "$RUNC" --root "$ROOT" events --stats "$1" | jq -r .data.pids.limit; }
+if [ "$(pids_limit "$PFX-a")" = 200 ] && [ "$(pids_limit "$PFX-b")" = 200 ]; then
+	ok "update --pids-limit: both containers at 200"
+else
+	not_ok "update --pids-limit" "runc's: $(pids_limit "$PFX-a")" "bulkhead's: $(pids_limit "$PFX-b")"
+fi
+lifecycle "update -r FILE" update -r "$T/res.json" @ID@
+if [ "$(pids_limit "$PFX-a")" = 300 ] && [ "$(pids_limit "$PFX-b")" = 300 ]; then
+	ok "update -r FILE: both containers at 300"
+else
+	not_ok "update -r FILE" "runc's: $(pids_limit "$PFX-a")" "bulkhead's: $(pids_limit "$PFX-b")"
+fi
 both ps "$PFX-a"
 same "ps"
 both ps -f json "$PFX-a"
