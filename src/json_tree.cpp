@@ -436,7 +436,9 @@ std::string lineCol(std::string_view text, size_t offset)
 	return strprintf("%zu:%zu", line, offset - lineStart + 1);
 }
 
-std::string readFile(const std::string &path, size_t maxBytes, bool noFollow)
+namespace {
+
+std::string readPath(const std::string &path, size_t maxBytes, bool noFollow, bool pipes)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 	if (noFollow)
@@ -452,12 +454,27 @@ std::string readFile(const std::string &path, size_t maxBytes, bool noFollow)
 	};
 	if (::fstat(fd.get(), &st) < 0)
 		throwErrno(path + ": fstat");
+	if (pipes && S_ISFIFO(st.st_mode))
+		return readBounded(fd.get(), path, maxBytes);
 	if (!S_ISREG(st.st_mode))
-		throw Error{ErrorKind::Io, path + ": not a regular file"};
+		throw Error{ErrorKind::Io, path + (pipes ? ": neither a regular file nor a pipe"
+		                                         : ": not a regular file")};
 	if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > maxBytes)
 		throw Error{ErrorKind::Io, strprintf("%s: larger than the limit of %zu bytes",
 		                                     path.c_str(), maxBytes)};
 	return readBounded(fd.get(), path, maxBytes);
+}
+
+} // namespace
+
+std::string readFile(const std::string &path, size_t maxBytes, bool noFollow)
+{
+	return readPath(path, maxBytes, noFollow, false);
+}
+
+std::string readFileOrPipe(const std::string &path, size_t maxBytes)
+{
+	return readPath(path, maxBytes, false, true);
 }
 
 std::string readFd(int fd, std::string_view name, size_t maxBytes)

@@ -787,7 +787,7 @@ std::vector<std::string> hardenExec(Ctx &c)
 		throw Error(ErrorKind::Usage, "exec: --process needs a file");
 	const std::string &file = *proc->value;
 	c.rec.subject = "--process " + file;
-	const std::string text = json::readFile(file, kSmallMax);
+	const std::string text = json::readFileOrPipe(file, kSmallMax);
 	Value doc = Value::object();
 	doc.set("process", json::parse(text, file));
 	if (!c.annotations.members().empty())
@@ -882,7 +882,7 @@ std::vector<std::string> checkUpdate(Ctx &c)
 	const bool fromStdin = *res->value == "-";
 	c.rec.subject = "--resources " + *res->value;
 	const std::string text = fromStdin ? json::readFd(0, "stdin", kSmallMax)
-	                                   : json::readFile(*res->value, kSmallMax);
+	                                   : json::readFileOrPipe(*res->value, kSmallMax);
 	const std::string name = fromStdin ? std::string("stdin") : *res->value;
 	Value linux = Value::object();
 	linux.set("resources", json::parse(text, name));

@@ -98,6 +98,10 @@ Value parse(std::string_view text, std::string_view name, const ParseOptions &op
  * files are read) and, when noFollow, refusing a symlink as the last component.
  * Throws Error{Io} naming the path. */
 std::string readFile(const std::string &path, size_t maxBytes, bool noFollow = false);
+/* As readFile, but a pipe or FIFO is read too, to its end, as runc reads an
+ * engine's --process or --resources file (`runc exec -p <(...)`, /dev/fd/N):
+ * with the same bound, and never a device. A FIFO nobody writes reads empty. */
+std::string readFileOrPipe(const std::string &path, size_t maxBytes);
 /* Read all of an fd (stdin, a pipe) with a bound; throws past maxBytes. */
 std::string readFd(int fd, std::string_view name, size_t maxBytes);
 

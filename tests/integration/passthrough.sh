@@ -4,8 +4,9 @@
 # stdout, stderr, modulo container IDs and times); a refusal must write one
 # runc-format line to --log, exit 1 and run nothing. Two containers made by
 # runc, one driven by runc and one by bulkhead: state, list, ps, events, exec
-# (plain, -d, --env, --cwd, exit status), update (--pids-limit, -r FILE: a
-# request within the policy goes through as given), pause, resume, kill, delete.
+# (plain, -d, --env, --cwd, exit status, -p <(...)), update (--pids-limit,
+# -r FILE, -r <(...): a request within the policy goes through as given),
+# pause, resume, kill, delete.
 #
 # Needs root, runc, busybox-static and jq. BULKHEAD_BIN names the binary.
 # Exit 77 (skipped) when something needed is missing.
@@ -207,6 +208,13 @@ lifecycle "exec: the command's exit status" exec @ID@ sh -c 'exit 3'
 lifecycle "exec --env --cwd" exec --env FOO=bar --cwd /tmp @ID@ sh -c 'echo "$FOO"; pwd'
 lifecycle "exec -d" exec -d @ID@ sleep 1
 lifecycle "exec in a missing container" exec "$PFX-none" true
+# --process from a pipe, as runc's own tests pass it: -p <(...) (/dev/fd/N)
+echo '{"args": ["echo", "from a pipe"], "cwd": "/", "env": ["PATH=/bin"]}' >"$T/proc.json"
+"$RUNC" --root "$ROOT" exec -p <(cat "$T/proc.json") "$PFX-a" >"$T/r.out" 2>"$T/r.err" </dev/null
+echo $? >"$T/r.rc"
+"$BIN" --root "$ROOT" exec -p <(cat "$T/proc.json") "$PFX-b" >"$T/b.out" 2>"$T/b.err" </dev/null
+echo $? >"$T/b.rc"
+same "exec --process <(...)"
 echo '{"pids": {"limit": 300}}' >"$T/res.json"
 lifecycle "update --pids-limit" update --pids-limit 200 @ID@
 pids_limit() { "$RUNC" --root "$ROOT" events --stats "$1" | jq -r .data.pids.limit; }
@@ -220,6 +228,16 @@ if [ "$(pids_limit "$PFX-a")" = 300 ] && [ "$(pids_limit "$PFX-b")" = 300 ]; the
 	ok "update -r FILE: both containers at 300"
 else
 	not_ok "update -r FILE" "runc's: $(pids_limit "$PFX-a")" "bulkhead's: $(pids_limit "$PFX-b")"
+fi
+"$RUNC" --root "$ROOT" update -r <(echo '{"pids": {"limit": 400}}') "$PFX-a" >"$T/r.out" 2>"$T/r.err" </dev/null
+echo $? >"$T/r.rc"
+"$BIN" --root "$ROOT" update -r <(echo '{"pids": {"limit": 400}}') "$PFX-b" >"$T/b.out" 2>"$T/b.err" </dev/null
+echo $? >"$T/b.rc"
+same "update -r <(...)"
+if [ "$(pids_limit "$PFX-a")" = 400 ] && [ "$(pids_limit "$PFX-b")" = 400 ]; then
+	ok "update -r <(...): both containers at 400"
+else
+	not_ok "update -r <(...)" "runc's: $(pids_limit "$PFX-a")" "bulkhead's: $(pids_limit "$PFX-b")"
 fi
 both ps "$PFX-a"
 same "ps"

@@ -542,6 +542,43 @@ TEST_CASE("readFile refuses what is not a regular file", "[json][io][hostile]")
 	CHECK(readFile((dirLink / "t.json").string(), 100, true) == "[]");
 }
 
+TEST_CASE("readFileOrPipe also reads a pipe or FIFO to its end, never a device",
+          "[json][io][hostile]")
+{
+	TempDir d;
+	auto p = d.write("a.json", "{}");
+	CHECK(readFileOrPipe(p.string(), 10) == "{}");
+	int fds[2];
+	REQUIRE(::pipe(fds) == 0);
+	REQUIRE(::write(fds[1], "[1,2]", 5) == 5);
+	::close(fds[1]);
+	/* what `runc exec -p <(...)` hands over */
+	const std::string devfd = "/dev/fd/" + std::to_string(fds[0]);
+	CHECK(readFileOrPipe(devfd, 100) == "[1,2]");
+	::close(fds[0]);
+	REQUIRE(::pipe(fds) == 0);
+	const std::string big(200, ' ');
+	REQUIRE(::write(fds[1], big.data(), big.size()) == 200);
+	::close(fds[1]);
+	try {
+		(void)readFileOrPipe("/dev/fd/" + std::to_string(fds[0]), 100);
+		FAIL("no throw");
+	} catch (const Error &e) {
+		CHECK(contains(e.what(), "larger than the limit of 100 bytes"));
+	}
+	::close(fds[0]);
+	/* A FIFO nobody writes to reads empty at once. */
+	auto fifo = d.path / "fifo";
+	REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+	CHECK(readFileOrPipe(fifo.string(), 100).empty());
+	try {
+		(void)readFileOrPipe("/dev/zero", 100);
+		FAIL("no throw");
+	} catch (const Error &e) {
+		CHECK(std::string(e.what()) == "/dev/zero: neither a regular file nor a pipe");
+	}
+}
+
 TEST_CASE("parseFile names the file in errors", "[json][io]")
 {
 	TempDir d;

@@ -428,6 +428,17 @@ TEST_CASE("exec --process: the hardened copy comes from a memfd", "[runtime]")
 	check({"bulkhead", "--root", "/r", "exec", "--process=" + proc, "c10"}, 4, "--process=");
 	check({"bulkhead", "exec", "-p", proc, "c10"}, 3, "");
 	CHECK(slurp(proc) == original);
+	{
+		/* runc exec -p <(...): a pipe is read once, so runc gets the memfd */
+		int fds[2];
+		REQUIRE(::pipe(fds) == 0);
+		REQUIRE(::write(fds[1], original.data(), original.size()) ==
+		        static_cast<ssize_t>(original.size()));
+		::close(fds[1]);
+		check({"bulkhead", "exec", "-p", "/dev/fd/" + std::to_string(fds[0]), "c10"}, 3,
+		      "");
+		::close(fds[0]);
+	}
 
 	SECTION("the memfd lies above --preserve-fds")
 	{
