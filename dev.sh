@@ -85,7 +85,9 @@ demo()
 	echo "== bulkhead run bulkhead-demo (policy: /etc/bulkhead/policies/restricted.json)"
 	(cd "$bundle" && /usr/local/sbin/bulkhead run bulkhead-demo </dev/null)
 	echo "== what bulkhead changed (last audit record, /var/log/bulkhead/audit.jsonl)"
-	tail -n 1 /var/log/bulkhead/audit.jsonl | jq -c '{verdict, findings: [.findings[] | .rule] }' 2>/dev/null || true
+	tail -n 1 /var/log/bulkhead/audit.jsonl |
+		jq -r '"verdict: \(.verdict)", (.findings[] | "  \(.rule)  \(.pointer)  \(.message)")' \
+			2>/dev/null || true
 }
 
 test_all()
