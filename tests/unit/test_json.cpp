@@ -1,3 +1,5 @@
+#include "fixtures.h"
+
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -52,23 +54,7 @@ bool contains(const std::string &s, std::string_view part)
 }
 
 /* A scratch directory removed at the end of the test. */
-struct TempDir
-{
-	fs::path path;
-	TempDir()
-	{
-		char tmpl[] = "/tmp/bulkhead-json-XXXXXX";
-		REQUIRE(::mkdtemp(tmpl) != nullptr);
-		path = tmpl;
-	}
-	~TempDir() { fs::remove_all(path); }
-	fs::path write(const std::string &name, const std::string &content) const
-	{
-		fs::path p = path / name;
-		std::ofstream(p, std::ios::binary) << content;
-		return p;
-	}
-};
+using test::TempDir;
 
 std::string ioError(const std::string &path, size_t max, bool noFollow = false)
 {
@@ -513,11 +499,11 @@ TEST_CASE("readFile reads regular files with a bound", "[json][io]")
 {
 	TempDir d;
 	auto p = d.write("a.json", "{\"a\":1}");
-	CHECK(readFile(p.string(), 100) == "{\"a\":1}");
-	CHECK(readFile(p.string(), 7) == "{\"a\":1}");
-	CHECK(ioError(p.string(), 6) == p.string() + ": larger than the limit of 6 bytes");
-	CHECK(parseFile(p.string()).find("a")->numberText() == "1");
-	CHECK(contains(ioError((d.path / "missing").string(), 10), "No such file"));
+	CHECK(readFile(p, 100) == "{\"a\":1}");
+	CHECK(readFile(p, 7) == "{\"a\":1}");
+	CHECK(ioError(p, 6) == p + ": larger than the limit of 6 bytes");
+	CHECK(parseFile(p).find("a")->numberText() == "1");
+	CHECK(contains(ioError(d.path + "/missing", 10), "No such file"));
 }
 
 TEST_CASE("readFile refuses what is not a regular file", "[json][io][hostile]")
@@ -525,18 +511,18 @@ TEST_CASE("readFile refuses what is not a regular file", "[json][io][hostile]")
 	TempDir d;
 	CHECK(ioError("/dev/zero", 100) == "/dev/zero: not a regular file");
 	CHECK(ioError("/dev/null", 100) == "/dev/null: not a regular file");
-	CHECK(ioError(d.path.string(), 100) == d.path.string() + ": not a regular file");
-	auto fifo = d.path / "fifo";
+	CHECK(ioError(d.path, 100) == d.path + ": not a regular file");
+	fs::path fifo = fs::path(d.path) / "fifo";
 	REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
 	/* Must return at once (O_NONBLOCK), not wait for a writer. */
 	CHECK(ioError(fifo.string(), 100) == fifo.string() + ": not a regular file");
 	auto target = d.write("t.json", "[]");
-	auto link = d.path / "link.json";
+	fs::path link = fs::path(d.path) / "link.json";
 	fs::create_symlink(target, link);
 	CHECK(readFile(link.string(), 100) == "[]");
 	CHECK(ioError(link.string(), 100, true) ==
 	      link.string() + ": is a symbolic link (refused)");
-	auto dirLink = d.path / "dirlink";
+	fs::path dirLink = fs::path(d.path) / "dirlink";
 	fs::create_symlink(d.path, dirLink);
 	/* Only the last component is checked. */
 	CHECK(readFile((dirLink / "t.json").string(), 100, true) == "[]");
@@ -547,7 +533,7 @@ TEST_CASE("readFileOrPipe also reads a pipe or FIFO to its end, never a device",
 {
 	TempDir d;
 	auto p = d.write("a.json", "{}");
-	CHECK(readFileOrPipe(p.string(), 10) == "{}");
+	CHECK(readFileOrPipe(p, 10) == "{}");
 	int fds[2];
 	REQUIRE(::pipe(fds) == 0);
 	REQUIRE(::write(fds[1], "[1,2]", 5) == 5);
@@ -568,7 +554,7 @@ TEST_CASE("readFileOrPipe also reads a pipe or FIFO to its end, never a device",
 	}
 	::close(fds[0]);
 	/* A FIFO nobody writes to reads empty at once. */
-	auto fifo = d.path / "fifo";
+	fs::path fifo = fs::path(d.path) / "fifo";
 	REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
 	CHECK(readFileOrPipe(fifo.string(), 100).empty());
 	try {
@@ -584,16 +570,16 @@ TEST_CASE("parseFile names the file in errors", "[json][io]")
 	TempDir d;
 	auto p = d.write("bad.json", "{\n  \"a\": 1,\n  \"a\": 2\n}\n");
 	try {
-		(void)parseFile(p.string());
+		(void)parseFile(p);
 		FAIL("no throw");
 	} catch (const Error &e) {
 		CHECK(e.kind() == ErrorKind::Json);
-		CHECK(std::string(e.what()) == p.string() + ":3:3: duplicate key \"a\"");
+		CHECK(std::string(e.what()) == p + ":3:3: duplicate key \"a\"");
 	}
 	auto big = d.write("big.json", "[" + std::string(100, ' ') + "]");
 	ParseOptions o;
 	o.maxBytes = 50;
-	CHECK_THROWS_AS(parseFile(big.string(), o), Error);
+	CHECK_THROWS_AS(parseFile(big, o), Error);
 }
 
 TEST_CASE("readFd reads a pipe with a bound", "[json][io]")
