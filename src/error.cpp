@@ -31,4 +31,12 @@ void throwErrno(const std::string &what)
 	throw Error(ErrorKind::Io, what + ": " + std::strerror(e));
 }
 
+std::string singleLine(std::string s)
+{
+	for (char &c : s)
+		if (c == '\n' || c == '\r')
+			c = ' ';
+	return s;
+}
+
 } // namespace bulkhead

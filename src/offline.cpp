@@ -166,14 +166,6 @@ Input readInput(const std::string &operand)
 	return in;
 }
 
-std::string oneLine(std::string s)
-{
-	for (char &c : s)
-		if (c == '\n' || c == '\r')
-			c = ' ';
-	return s;
-}
-
 struct Colour
 {
 	bool on;
@@ -230,16 +222,16 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 	for (const auto &f : d.findings) {
 		out += "  " + c.action(f.action, 6) + " " + f.rule + " " +
 		       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
-		       oneLine(f.message);
+		       singleLine(f.message);
 		if (!f.remedy.empty())
-			out += "; fix: " + oneLine(f.remedy);
+			out += "; fix: " + singleLine(f.remedy);
 		out += "\n";
 	}
 	for (const auto &e : d.exemptions) {
 		out += "  exempt " + e.name + " (";
 		for (size_t i = 0; i < e.rules.size(); i++)
 			out += (i ? ", " : "") + e.rules[i];
-		out += "): " + oneLine(e.reason);
+		out += "): " + singleLine(e.reason);
 		if (!e.expires.empty())
 			out += ", until " + e.expires;
 		out += "\n";
@@ -250,14 +242,14 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 			out += (i ? ", " : "") + o.rules[i];
 		out += ")";
 		if (!o.reason.empty())
-			out += ": " + oneLine(o.reason);
+			out += ": " + singleLine(o.reason);
 		out += "\n";
 	}
 	if (d.patch.isArray() && !d.patch.items().empty()) {
 		out += strprintf("  patch (%zu operation%s):\n", d.patch.items().size(),
 		                 d.patch.items().size() == 1 ? "" : "s");
 		for (const auto &op : d.patch.items())
-			out += "    " + oneLine(patchLine(op)) + "\n";
+			out += "    " + singleLine(patchLine(op)) + "\n";
 	}
 	return out;
 }
@@ -275,9 +267,9 @@ int harden(const Options &o, std::string &out, std::string &err)
 				continue;
 			err += "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
 			       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
-			       oneLine(f.message);
+			       singleLine(f.message);
 			if (!f.remedy.empty())
-				err += "; fix: " + oneLine(f.remedy);
+				err += "; fix: " + singleLine(f.remedy);
 			err += "\n";
 		}
 		return kExitDenied;
@@ -301,7 +293,7 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 		} catch (const Error &e) {
 			rc = kExitBad;
 			std::string name = operand == "-" ? "<stdin>" : operand;
-			err += "bulkhead: " + oneLine(e.what()) + "\n";
+			err += "bulkhead: " + singleLine(e.what()) + "\n";
 			if (o.format == "json") {
 				json::Value r = json::Value::object();
 				r.set("file", json::Value::string(name));
@@ -309,7 +301,7 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 				results.push(std::move(r));
 			} else {
 				out += (first ? "" : "\n") + name + ": " + c.wrap("error", "1;31") +
-				       ": " + oneLine(e.what()) + "\n";
+				       ": " + singleLine(e.what()) + "\n";
 				first = false;
 			}
 			continue;
@@ -356,7 +348,7 @@ int validate(const Options &o, std::string &out, std::string &err)
 			       (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
 			       ", sha256:" + p.sha256() + "\n";
 		} catch (const Error &e) {
-			err += oneLine(e.what()) + "\n";
+			err += singleLine(e.what()) + "\n";
 			rc = kExitBad;
 		}
 	}
@@ -395,7 +387,7 @@ int policyMain(const std::vector<std::string> &args, std::string &out, std::stri
 	} catch (const std::bad_alloc &) {
 		err += "bulkhead: out of memory\n";
 	} catch (const std::exception &e) {
-		err += "bulkhead: " + oneLine(e.what()) + "\n";
+		err += "bulkhead: " + singleLine(e.what()) + "\n";
 	}
 	out.clear();
 	return kExitBad;

@@ -9,6 +9,7 @@
  * runtime runs leaves the spec untouched and throws. */
 #include "bulkhead/runtime.h"
 
+#include "rules/paths_util.h"
 #include "sys/fd.h"
 
 #include <algorithm>
@@ -106,14 +107,6 @@ std::string currentDir()
 	return buf;
 }
 
-std::string oneLine(std::string s)
-{
-	for (char &c : s)
-		if (c == '\n' || c == '\r')
-			c = ' ';
-	return s;
-}
-
 /* "<rule>: <message> (<remedy>); ..." for the denied findings, one line. */
 std::string denyMessage(const Decision &d)
 {
@@ -130,7 +123,7 @@ std::string denyMessage(const Decision &d)
 	}
 	if (out.empty())
 		out = "policy " + d.policyName + " refused the call";
-	out = oneLine(std::move(out));
+	out = singleLine(std::move(out));
 	if (out.size() > kMessageMax) {
 		out.resize(kMessageMax);
 		out += "; ...";
@@ -168,7 +161,7 @@ std::string record(Ctx &c, const Decision &d, bool refused)
 	std::string msg = denyMessage(d);
 	std::string auditErr = record(c, d, true);
 	if (!auditErr.empty())
-		msg += " [audit record not written: " + oneLine(auditErr).substr(0, 300) + "]";
+		msg += " [audit record not written: " + singleLine(auditErr).substr(0, 300) + "]";
 	throw Error(ErrorKind::Denied, msg);
 }
 
@@ -653,32 +646,6 @@ void checkGidsFlag(Decision &d, const policy::Policy &pol, const std::string &v)
 	}
 }
 
-/* A lexically normalised absolute path ("/a/../proc//x" -> "/proc/x"). */
-std::string normalise(std::string_view p)
-{
-	std::vector<std::string_view> parts;
-	size_t i = 0;
-	while (i < p.size()) {
-		size_t j = p.find('/', i);
-		if (j == std::string_view::npos)
-			j = p.size();
-		std::string_view part = p.substr(i, j - i);
-		if (part == "..") {
-			if (!parts.empty())
-				parts.pop_back();
-		} else if (!part.empty() && part != ".") {
-			parts.push_back(part);
-		}
-		i = j + 1;
-	}
-	std::string out;
-	for (auto part : parts) {
-		out += '/';
-		out += part;
-	}
-	return out.empty() ? "/" : out;
-}
-
 Decision checkExecFlags(const Ctx &c)
 {
 	const policy::Policy &pol = c.pol;
@@ -736,7 +703,7 @@ Decision checkExecFlags(const Ctx &c)
 		if (!f->value || f->value->empty())
 			continue;
 		const std::string &cwd = *f->value;
-		std::string n = normalise(cwd);
+		const std::string n = policy::paths::normalize(cwd);
 		if (cwd[0] != '/' || n == "/proc" || n.starts_with("/proc/"))
 			flagFinding(d, pol, "process.cwd", "/process/cwd",
 			            "exec --cwd " + cwd + ": relative or under /proc",
@@ -776,6 +743,34 @@ std::vector<std::string> flagsOnly(Ctx &c, const Decision &flags)
 	return c.inv.argv;
 }
 
+/* The decision on an exec --process or update --resources document: the
+ * container's annotations beside it, the inline-flag findings folded in, a
+ * denial refused (with TEXT, the document as read, kept for auditors). */
+Decision judge(Ctx &c, Value doc, policy::Scope scope, Decision flags, const std::string &text)
+{
+	if (!c.annotations.members().empty())
+		doc.set("annotations", c.annotations);
+	policy::CallContext call{c.id, "", c.inv.commandName};
+	Decision d = c.pol.evaluate(doc, scope, call, c.host);
+	merge(d, std::move(flags));
+	if (d.verdict == Verdict::Deny)
+		refuse(c, d, text);
+	return d;
+}
+
+/* Record D and hand OUT to the runtime in a sealed memfd above the descriptors
+ * it passes on, named in argv in place of FLAG's file. */
+std::vector<std::string> handOver(Ctx &c, const Decision &d, const cli::FlagUse &flag,
+                                  const std::string &out, const char *memfdName)
+{
+	Fd mfd(makeMemfd(out, memfdName, minInheritFd(c.inv)));
+	record(c, d, false);
+	std::vector<std::string> argv = c.inv.argv;
+	replaceValue(argv, flag, strprintf("/proc/self/fd/%d", mfd.get()));
+	mfd.release(); /* inherited by the runtime */
+	return argv;
+}
+
 std::vector<std::string> hardenExec(Ctx &c)
 {
 	loadAnnotations(c);
@@ -790,22 +785,11 @@ std::vector<std::string> hardenExec(Ctx &c)
 	const std::string text = json::readFileOrPipe(file, kSmallMax);
 	Value doc = Value::object();
 	doc.set("process", json::parse(text, file));
-	if (!c.annotations.members().empty())
-		doc.set("annotations", c.annotations);
-	policy::CallContext call{c.id, "", c.inv.commandName};
-	Decision d = c.pol.evaluate(doc, policy::Scope::Process, call, c.host);
-	merge(d, std::move(flags));
-	if (d.verdict == Verdict::Deny)
-		refuse(c, d, text);
+	const Decision d = judge(c, std::move(doc), policy::Scope::Process, std::move(flags), text);
 	const Value *p = d.result.find("process");
 	if (p == nullptr)
 		throw Error(ErrorKind::Internal, "exec: the hardened document has no process");
-	Fd mfd(makeMemfd(json::write(*p, true), "bulkhead-process", minInheritFd(c.inv)));
-	record(c, d, false);
-	std::vector<std::string> argv = c.inv.argv;
-	replaceValue(argv, *proc, strprintf("/proc/self/fd/%d", mfd.get()));
-	mfd.release(); /* inherited by the runtime */
-	return argv;
+	return handOver(c, d, *proc, json::write(*p, true), "bulkhead-process");
 }
 
 /* ---- update ---- */
@@ -888,31 +872,21 @@ std::vector<std::string> checkUpdate(Ctx &c)
 	linux.set("resources", json::parse(text, name));
 	Value doc = Value::object();
 	doc.set("linux", std::move(linux));
-	if (!c.annotations.members().empty())
-		doc.set("annotations", c.annotations);
-	policy::CallContext call{c.id, "", c.inv.commandName};
-	Decision d = c.pol.evaluate(doc, policy::Scope::Resources, call, c.host);
-	merge(d, std::move(flags));
-	if (d.verdict == Verdict::Deny)
-		refuse(c, d, text);
+	const Decision d =
+	        judge(c, std::move(doc), policy::Scope::Resources, std::move(flags), text);
 	const Value *l = d.result.find("linux");
 	const Value *r = l != nullptr ? l->find("resources") : nullptr;
 	if (r == nullptr)
 		throw Error(ErrorKind::Internal, "update: the checked document has no resources");
 	const std::string out = json::write(*r, true);
-	std::vector<std::string> argv = c.inv.argv;
 	if (fromStdin) {
 		Fd mfd(makeMemfd(out, "bulkhead-resources", 0));
 		record(c, d, false);
 		if (::dup2(mfd.get(), 0) < 0)
 			throwErrno("update: stdin");
-		return argv;
+		return c.inv.argv;
 	}
-	Fd mfd(makeMemfd(out, "bulkhead-resources", minInheritFd(c.inv)));
-	record(c, d, false);
-	replaceValue(argv, *res, strprintf("/proc/self/fd/%d", mfd.get()));
-	mfd.release();
-	return argv;
+	return handOver(c, d, *res, out, "bulkhead-resources");
 }
 
 } // namespace

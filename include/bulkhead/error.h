@@ -42,6 +42,10 @@ private:
 /* printf into a std::string (gcc 12 has no std::format). */
 std::string strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* S with each newline and carriage return turned into a space: a message that
+ * must stay on one line (a refusal, a report line). */
+std::string singleLine(std::string s);
+
 /* Error{Io, "what: strerror(errno)"} from the current errno. */
 [[noreturn]] void throwErrno(const std::string &what);
 
