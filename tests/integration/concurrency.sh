@@ -13,8 +13,7 @@ SPEC="$SRC/tests/data/runc-spec-default.json"
 [ -f "$SPEC" ] || skip "no $SPEC"
 
 umask 022
-T=$(mktemp -d /tmp/bulkhead-conc.XXXXXX) || exit 1
-chmod 0755 "$T"
+T=$(make_tmp conc) || exit 1
 trap 'rm -rf "$T"' EXIT
 
 

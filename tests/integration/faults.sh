@@ -13,8 +13,7 @@ SPEC="$SRC/tests/data/runc-spec-default.json"
 [ -f "$SPEC" ] || skip "no $SPEC"
 
 umask 022
-T=$(mktemp -d /tmp/bulkhead-faults.XXXXXX) || exit 1
-chmod 0755 "$T"
+T=$(make_tmp faults) || exit 1
 MOUNTS=""
 cleanup() {
 	for m in $MOUNTS; do umount -l "$m" 2>/dev/null; done

@@ -15,8 +15,7 @@ file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' || skip "busybox is not static (install busybox-static)"
 
 umask 022
-T=$(mktemp -d /tmp/bulkhead-runc.XXXXXX) || exit 1
-chmod 0755 "$T" # the user namespace's root must traverse to the rootfs
+T=$(make_tmp runc) || exit 1 # the user namespace's root must traverse to the rootfs
 IDS=""
 cleanup() {
 	for id in $IDS; do "$RUNC" delete -f "$id" >/dev/null 2>&1; done

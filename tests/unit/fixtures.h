@@ -9,6 +9,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <system_error>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -49,6 +50,17 @@ struct TempDir
 		return p;
 	}
 };
+
+/* TEXT split at newlines (no trailing empty line). */
+inline std::vector<std::string> lines(const std::string &text)
+{
+	std::vector<std::string> out;
+	std::stringstream ss(text);
+	std::string l;
+	while (std::getline(ss, l))
+		out.push_back(l);
+	return out;
+}
 
 /* The whole file, or "" when it cannot be read. */
 inline std::string slurp(const std::string &path)

@@ -18,21 +18,12 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::lines;
 using test::slurp;
 using test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> lines(const std::string &text)
-{
-	std::vector<std::string> out;
-	std::stringstream ss(text);
-	std::string l;
-	while (std::getline(ss, l))
-		out.push_back(l);
-	return out;
-}
 
 mode_t modeOf(const std::string &path)
 {

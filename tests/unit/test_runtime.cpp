@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 using namespace bulkhead;
+using test::lines;
 using test::slurp;
 namespace fs = std::filesystem;
 
@@ -49,16 +50,6 @@ void spit(const std::string &path, const std::string &text)
 {
 	std::ofstream out(path, std::ios::binary | std::ios::trunc);
 	out << text;
-}
-
-std::vector<std::string> lines(const std::string &text)
-{
-	std::vector<std::string> out;
-	std::stringstream ss(text);
-	std::string l;
-	while (std::getline(ss, l))
-		out.push_back(l);
-	return out;
 }
 
 /* A temporary directory with a policy, a config and a bundle. */
