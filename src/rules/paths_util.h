@@ -1,5 +1,7 @@
 #pragma once
 
+#include "spec_util.h"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,12 +17,9 @@
  * option semantics and the per-container engine paths. No rule logic here. */
 namespace bulkhead::policy::paths {
 
-/* A spec value the rules cannot read: the rule turns it into a deny finding. */
-struct Malformed
-{
-	json::Pointer at;
-	std::string what;
-};
+/* One dialect for every rule file: the Malformed and guarded() of spec_util.h. */
+using util::guarded;
+using util::Malformed;
 
 /* Lexical normalisation of an absolute path: "//" and "." collapse, ".." pops
  * (never above "/"), no trailing slash except for "/". A relative input is
@@ -108,22 +107,6 @@ bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineI
 const std::vector<std::string> &defaultContainerPaths();
 const std::vector<std::string> &defaultAllowPrefixes();
 const std::vector<std::string> &defaultSensitivePaths();
-
-/* Run a rule body; a Malformed or a json::Error becomes a deny finding. */
-template <typename F> void guarded(RuleRun &rr, F &&body)
-{
-	try {
-		body();
-	} catch (const Malformed &m) {
-		rr.deny(m.at, "malformed spec: " + m.what,
-		        "fix the engine or the spec that produced it");
-	} catch (const Error &e) {
-		if (e.kind() != ErrorKind::Json)
-			throw;
-		rr.deny(json::Pointer(), std::string("malformed spec: ") + e.what(),
-		        "fix the engine or the spec that produced it");
-	}
-}
 
 /* Remedies shared by several rules. */
 extern const char *const kUsernsRemedy;
