@@ -11,6 +11,7 @@
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
 #include "bulkhead/policy.h"
+#include "bulkhead/spec.h"
 
 namespace bulkhead::offline {
 
@@ -19,8 +20,9 @@ namespace {
 constexpr size_t kMaxSpecBytes = 64u << 20;
 
 constexpr const char *kUsage =
-        "usage: bulkhead policy harden --policy FILE [--id ID] [CONFIG|-]\n"
-        "       bulkhead policy check --policy FILE [--format text|json] [--id ID] CONFIG...\n"
+        "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [CONFIG|-]\n"
+        "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND] [--id ID]\n"
+        "                             CONFIG...\n"
         "       bulkhead policy validate FILE...\n"
         "\n"
         "  harden    print the hardened spec (exit 0), or the reasons it is refused (exit 3)\n"
@@ -30,11 +32,17 @@ constexpr const char *kUsage =
         "\n"
         "  --policy FILE   the policy file (see bulkhead-policy(5))\n"
         "  --format FMT    text (default) or json\n"
+        "  --kind KIND     what CONFIG is: spec (config.json, the default), process (an\n"
+        "                  exec --process file) or resources (an update -r document);\n"
+        "                  harden prints the hardened document of that kind\n"
         "  --id ID         judge the spec as container ID (per-container engine files,\n"
         "                  exemptions matched on containerId)\n"
         "\n"
         "Relative mount sources resolve against the directory holding CONFIG (the\n"
         "current directory for -, standard input).\n"
+        "Documents are read as runc reads them (Go's encoding/json): a key that Go would\n"
+        "match to a field without regard to case (\"Process\", \"hoo\\u212aS\") and a value\n"
+        "of the wrong type are refused as bad input, naming the place.\n"
         "Exit status: 0 allowed (maybe mutated), 3 denied, 2 bad input or bad policy.\n";
 
 enum : int { kExitOk = 0, kExitBad = 2, kExitDenied = 3 };
@@ -45,6 +53,7 @@ struct Options
 	std::string policy;
 	std::string format = "text";
 	std::string id;
+	policy::Scope kind = policy::Scope::Spec;
 	bool help = false;
 	std::vector<std::string> operands;
 };
@@ -68,7 +77,7 @@ Options parseArgs(const std::vector<std::string> &args)
 	if (o.verb != "harden" && o.verb != "check" && o.verb != "validate")
 		usageError("policy: unknown verb \"" + o.verb + "\": harden, check or validate");
 	bool optionsDone = false;
-	bool seenPolicy = false, seenFormat = false, seenId = false;
+	bool seenPolicy = false, seenFormat = false, seenId = false, seenKind = false;
 	for (; i < args.size(); i++) {
 		const std::string &a = args[i];
 		if (optionsDone || a == "-" || a.empty() || a[0] != '-') {
@@ -110,7 +119,19 @@ Options parseArgs(const std::vector<std::string> &args)
 			o.format = takeValue(seenFormat);
 		else if (name == "--id" && o.verb != "validate")
 			o.id = takeValue(seenId);
-		else
+		else if (name == "--kind" && o.verb != "validate") {
+			const std::string k = takeValue(seenKind);
+			if (k == "spec")
+				o.kind = policy::Scope::Spec;
+			else if (k == "process")
+				o.kind = policy::Scope::Process;
+			else if (k == "resources")
+				o.kind = policy::Scope::Resources;
+			else
+				usageError("policy " + o.verb +
+				           ": --kind must be spec, process or resources, not \"" +
+				           k + "\"");
+		} else
 			usageError("policy " + o.verb + ": unknown option " + name);
 	}
 	if (o.verb == "validate") {
@@ -145,7 +166,7 @@ struct Input
 	std::string bundle;
 };
 
-Input readInput(const std::string &operand)
+Input readInput(const std::string &operand, policy::Scope kind)
 {
 	Input in;
 	std::string text;
@@ -160,9 +181,7 @@ Input readInput(const std::string &operand)
 		in.bundle =
 		        fs::absolute(fs::path(operand)).lexically_normal().parent_path().string();
 	}
-	json::ParseOptions opts;
-	opts.allowComments = false; /* runc (Go's encoding/json) reads no comments either */
-	in.doc = json::parse(text, in.name, opts);
+	in.doc = spec::read(text, in.name, kind);
 	return in;
 }
 
@@ -257,10 +276,10 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 int harden(const Options &o, std::string &out, std::string &err)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
-	Input in = readInput(o.operands[0]);
+	Input in = readInput(o.operands[0], o.kind);
 	RealHost host;
-	policy::Decision d = p.evaluate(in.doc, policy::Scope::Spec,
-	                                policy::CallContext{o.id, in.bundle, "policy"}, host);
+	policy::Decision d =
+	        p.evaluate(in.doc, o.kind, policy::CallContext{o.id, in.bundle, "policy"}, host);
 	if (d.verdict == policy::Verdict::Deny) {
 		for (const auto &f : d.findings) {
 			if (f.action != policy::Action::Deny)
@@ -274,7 +293,18 @@ int harden(const Options &o, std::string &out, std::string &err)
 		}
 		return kExitDenied;
 	}
-	out = json::write(d.result, true);
+	/* the document of the kind that was read, as runc will read it */
+	const json::Value *result = &d.result;
+	if (o.kind == policy::Scope::Process)
+		result = json::get(d.result, json::Pointer() / "process");
+	else if (o.kind == policy::Scope::Resources)
+		result = json::get(d.result, json::Pointer() / "linux" / "resources");
+	if (result == nullptr)
+		throw Error(ErrorKind::Internal,
+		            "policy harden: the hardened document lost its " +
+		                    std::string(o.kind == policy::Scope::Process ? "process"
+		                                                                 : "resources"));
+	out = json::write(*result, true);
 	return kExitOk;
 }
 
@@ -289,7 +319,7 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 	for (const auto &operand : o.operands) {
 		std::optional<Input> in;
 		try {
-			in = readInput(operand);
+			in = readInput(operand, o.kind);
 		} catch (const Error &e) {
 			rc = kExitBad;
 			std::string name = operand == "-" ? "<stdin>" : operand;
@@ -306,9 +336,8 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 			}
 			continue;
 		}
-		policy::Decision d =
-		        p.evaluate(in->doc, policy::Scope::Spec,
-		                   policy::CallContext{o.id, in->bundle, "policy"}, host);
+		policy::Decision d = p.evaluate(
+		        in->doc, o.kind, policy::CallContext{o.id, in->bundle, "policy"}, host);
 		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
 			rc = kExitDenied;
 		if (o.format == "json") {

@@ -19,6 +19,7 @@
 #include "bulkhead/rule.h"
 #include "bulkhead/seccomp.h"
 #include "bulkhead/sha256.h"
+#include "bulkhead/spec.h"
 
 namespace bulkhead::policy {
 
@@ -777,25 +778,6 @@ bool matches(const CompiledPolicy::Match &m, const json::Value &doc, const CallC
 	return true;
 }
 
-/* What the rules of a scope need to be able to read at all. */
-std::optional<std::string> shapeProblem(const json::Value &doc, Scope scope)
-{
-	if (!doc.isObject())
-		return std::string("the document is a JSON ") + json::typeName(doc.type()) +
-		       ", not an object";
-	if (scope == Scope::Process) {
-		const json::Value *p = doc.find("process");
-		if (!p || !p->isObject())
-			return std::string("the process is missing or not an object");
-	} else if (scope == Scope::Resources) {
-		const json::Value *l = doc.find("linux");
-		const json::Value *r = l && l->isObject() ? l->find("resources") : nullptr;
-		if (!r || !r->isObject())
-			return std::string("linux.resources is missing or not an object");
-	}
-	return std::nullopt;
-}
-
 bool inScope(const RuleDef &def, Scope scope)
 {
 	for (Scope s : def.scopes)
@@ -814,13 +796,11 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 	d.policyName = name_;
 	d.policySha256 = sha256_;
 	const bool audit = mode_ == Mode::Audit;
-	const Action refuse = audit ? Action::Audit : Action::Deny;
+	/* The rules read only what runc reads, in the types Go gives it. */
+	spec::check(doc, scope);
 	json::Value work = doc;
 
-	if (auto problem = shapeProblem(doc, scope)) {
-		d.findings.push_back(Finding{"spec", "", *problem, refuse, Action::Deny,
-		                             "hand the runtime a well-formed OCI document"});
-	} else {
+	{
 		const CompiledPolicy &c = *compiled_;
 		const std::string now = today();
 		std::vector<const CompiledPolicy::Exemption *> exempt;

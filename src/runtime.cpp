@@ -32,6 +32,7 @@
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
 #include "bulkhead/policy.h"
+#include "bulkhead/spec.h"
 
 namespace bulkhead::runtime {
 
@@ -511,7 +512,7 @@ std::vector<std::string> hardenBundle(Ctx &c)
 	if (!S_ISREG(st.st_mode))
 		throw Error(ErrorKind::Io, path + ": not a regular file (refused)");
 	const std::string text = json::readFd(file.get(), path, kSpecMax);
-	const Value spec = json::parse(text, path);
+	const Value spec = spec::read(text, path, policy::Scope::Spec);
 	c.rec.engine = audit::engineHints(spec);
 
 	policy::CallContext call{c.id, bundle, c.inv.commandName};
@@ -783,8 +784,7 @@ std::vector<std::string> hardenExec(Ctx &c)
 	const std::string &file = *proc->value;
 	c.rec.subject = "--process " + file;
 	const std::string text = json::readFileOrPipe(file, kSmallMax);
-	Value doc = Value::object();
-	doc.set("process", json::parse(text, file));
+	Value doc = spec::read(text, file, policy::Scope::Process);
 	const Decision d = judge(c, std::move(doc), policy::Scope::Process, std::move(flags), text);
 	const Value *p = d.result.find("process");
 	if (p == nullptr)
@@ -868,10 +868,7 @@ std::vector<std::string> checkUpdate(Ctx &c)
 	const std::string text = fromStdin ? json::readFd(0, "stdin", kSmallMax)
 	                                   : json::readFileOrPipe(*res->value, kSmallMax);
 	const std::string name = fromStdin ? std::string("stdin") : *res->value;
-	Value linux = Value::object();
-	linux.set("resources", json::parse(text, name));
-	Value doc = Value::object();
-	doc.set("linux", std::move(linux));
+	Value doc = spec::read(text, name, policy::Scope::Resources);
 	const Decision d =
 	        judge(c, std::move(doc), policy::Scope::Resources, std::move(flags), text);
 	const Value *l = d.result.find("linux");

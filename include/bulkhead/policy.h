@@ -98,9 +98,11 @@ public:
 	[[nodiscard]] const std::string &sha256() const noexcept { return sha256_; }
 	[[nodiscard]] Mode mode() const noexcept { return mode_; }
 
-	/* Evaluate a document of the given scope. Never throws for a bad spec: a spec
-	 * the rules cannot read (wrong types, NUL in paths) is a Deny finding. Throws
-	 * only on internal errors. When a Spec is mutated, the policy's name and
+	/* Evaluate a document of the given scope. The document is first read as
+	 * runc reads it (spec::check): one that runc would read differently (a key
+	 * that folds to a field name) or not at all (a wrong type) throws
+	 * Error{Json} and is not judged. A value the rules still refuse to read
+	 * (NUL in a path) is a Deny finding. When a Spec is mutated, the policy's name and
 	 * sha256 are stamped into annotations["io.bulkhead.policy"]; harden(harden(x))
 	 * == harden(x) byte for byte. */
 	[[nodiscard]] Decision evaluate(const json::Value &doc, Scope scope,

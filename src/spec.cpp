@@ -1,0 +1,666 @@
+/* The reader of the documents runc decodes (see include/bulkhead/spec.h): a
+ * description of the runtime-spec structs with each field's Go type, and one
+ * walk of a parsed document against it.
+ *
+ * The field set is that of the runtime-spec runc 1.1 vendors plus the fields
+ * later runtimes read (mount idmaps, ioPriority, scheduler, timeOffsets, ...):
+ * refusing an alias of a field one runtime does not know costs nothing, since
+ * engines write canonical names only. Windows, Solaris, VM and z/OS sections
+ * are decoded by runc but never acted on: they are checked as "any value". */
+#include "bulkhead/spec.h"
+
+#include <cstdint>
+#include <iterator>
+#include <string>
+
+#include "bulkhead/error.h"
+
+namespace bulkhead::spec {
+
+namespace {
+
+enum class Kind : unsigned char {
+	Bool,
+	String,
+	Int32,
+	Int64, /* also Go's int on 64-bit Linux */
+	Uint16,
+	Uint32,
+	Uint64, /* also Go's uint */
+	Any,    /* interface{} or a section runc never reads */
+	Struct,
+	Slice,
+	Map, /* map[string]T: the keys are data */
+};
+
+struct StructDef;
+
+struct Type
+{
+	Kind kind;
+	const char *goName;
+	const Type *elem = nullptr;        /* Slice, Map */
+	const StructDef *def = nullptr;    /* Struct */
+};
+
+struct Field
+{
+	std::string_view name;
+	const Type *type;
+};
+
+struct StructDef
+{
+	const Field *fields;
+	size_t count;
+};
+
+template <size_t N> constexpr StructDef fieldsOf(const Field (&f)[N])
+{
+	return StructDef{f, N};
+}
+
+constexpr Type kBool{Kind::Bool, "bool"};
+constexpr Type kString{Kind::String, "string"};
+constexpr Type kInt32{Kind::Int32, "int32"};
+constexpr Type kInt64{Kind::Int64, "int64"};
+constexpr Type kInt{Kind::Int64, "int"};
+constexpr Type kUint16{Kind::Uint16, "uint16"};
+constexpr Type kUint32{Kind::Uint32, "uint32"};
+constexpr Type kUint64{Kind::Uint64, "uint64"};
+constexpr Type kUint{Kind::Uint64, "uint"};
+constexpr Type kAny{Kind::Any, "any value"};
+constexpr Type kStrings{Kind::Slice, "[]string", &kString};
+constexpr Type kUint32s{Kind::Slice, "[]uint32", &kUint32};
+constexpr Type kStringMap{Kind::Map, "map[string]string", &kString};
+
+/* ---- process ---- */
+
+constexpr Field kBoxFields[] = {{"height", &kUint}, {"width", &kUint}};
+constexpr StructDef kBox = fieldsOf(kBoxFields);
+constexpr Type kBoxT{Kind::Struct, "Box", nullptr, &kBox};
+
+constexpr Field kUserFields[] = {
+        {"uid", &kUint32},           {"gid", &kUint32},       {"umask", &kUint32},
+        {"additionalGids", &kUint32s}, {"username", &kString},
+};
+constexpr StructDef kUser = fieldsOf(kUserFields);
+constexpr Type kUserT{Kind::Struct, "User", nullptr, &kUser};
+
+constexpr Field kCapsFields[] = {
+        {"bounding", &kStrings},  {"effective", &kStrings}, {"inheritable", &kStrings},
+        {"permitted", &kStrings}, {"ambient", &kStrings},
+};
+constexpr StructDef kCaps = fieldsOf(kCapsFields);
+constexpr Type kCapsT{Kind::Struct, "LinuxCapabilities", nullptr, &kCaps};
+
+constexpr Field kRlimitFields[] = {{"type", &kString}, {"hard", &kUint64}, {"soft", &kUint64}};
+constexpr StructDef kRlimit = fieldsOf(kRlimitFields);
+constexpr Type kRlimitT{Kind::Struct, "POSIXRlimit", nullptr, &kRlimit};
+constexpr Type kRlimits{Kind::Slice, "[]POSIXRlimit", &kRlimitT};
+
+constexpr Field kIoPrioFields[] = {{"class", &kString}, {"priority", &kInt}};
+constexpr StructDef kIoPrio = fieldsOf(kIoPrioFields);
+constexpr Type kIoPrioT{Kind::Struct, "LinuxIOPriority", nullptr, &kIoPrio};
+
+constexpr Field kSchedFields[] = {
+        {"policy", &kString},   {"nice", &kInt32},      {"priority", &kInt32},
+        {"flags", &kStrings},   {"runtime", &kUint64},  {"deadline", &kUint64},
+        {"period", &kUint64},
+};
+constexpr StructDef kSched = fieldsOf(kSchedFields);
+constexpr Type kSchedT{Kind::Struct, "Scheduler", nullptr, &kSched};
+
+constexpr Field kAffinityFields[] = {{"initial", &kString}, {"final", &kString}};
+constexpr StructDef kAffinity = fieldsOf(kAffinityFields);
+constexpr Type kAffinityT{Kind::Struct, "CPUAffinity", nullptr, &kAffinity};
+
+constexpr Field kProcessFields[] = {
+        {"terminal", &kBool},
+        {"consoleSize", &kBoxT},
+        {"user", &kUserT},
+        {"args", &kStrings},
+        {"commandLine", &kString},
+        {"env", &kStrings},
+        {"cwd", &kString},
+        {"capabilities", &kCapsT},
+        {"rlimits", &kRlimits},
+        {"noNewPrivileges", &kBool},
+        {"apparmorProfile", &kString},
+        {"oomScoreAdj", &kInt},
+        {"selinuxLabel", &kString},
+        {"ioPriority", &kIoPrioT},
+        {"scheduler", &kSchedT},
+        {"execCPUAffinity", &kAffinityT},
+};
+constexpr StructDef kProcess = fieldsOf(kProcessFields);
+constexpr Type kProcessT{Kind::Struct, "Process", nullptr, &kProcess};
+
+/* ---- root, mounts, hooks ---- */
+
+constexpr Field kRootFields[] = {{"path", &kString}, {"readonly", &kBool}};
+constexpr StructDef kRoot = fieldsOf(kRootFields);
+constexpr Type kRootT{Kind::Struct, "Root", nullptr, &kRoot};
+
+constexpr Field kIdMapFields[] = {
+        {"containerID", &kUint32}, {"hostID", &kUint32}, {"size", &kUint32}};
+constexpr StructDef kIdMap = fieldsOf(kIdMapFields);
+constexpr Type kIdMapT{Kind::Struct, "LinuxIDMapping", nullptr, &kIdMap};
+constexpr Type kIdMaps{Kind::Slice, "[]LinuxIDMapping", &kIdMapT};
+
+constexpr Field kMountFields[] = {
+        {"destination", &kString}, {"type", &kString},       {"source", &kString},
+        {"options", &kStrings},    {"uidMappings", &kIdMaps}, {"gidMappings", &kIdMaps},
+};
+constexpr StructDef kMount = fieldsOf(kMountFields);
+constexpr Type kMountT{Kind::Struct, "Mount", nullptr, &kMount};
+constexpr Type kMounts{Kind::Slice, "[]Mount", &kMountT};
+
+constexpr Field kHookFields[] = {
+        {"path", &kString}, {"args", &kStrings}, {"env", &kStrings}, {"timeout", &kInt}};
+constexpr StructDef kHook = fieldsOf(kHookFields);
+constexpr Type kHookT{Kind::Struct, "Hook", nullptr, &kHook};
+constexpr Type kHookList{Kind::Slice, "[]Hook", &kHookT};
+
+constexpr Field kHooksFields[] = {
+        {"prestart", &kHookList},        {"createRuntime", &kHookList},
+        {"createContainer", &kHookList}, {"startContainer", &kHookList},
+        {"poststart", &kHookList},       {"poststop", &kHookList},
+};
+constexpr StructDef kHooks = fieldsOf(kHooksFields);
+constexpr Type kHooksT{Kind::Struct, "Hooks", nullptr, &kHooks};
+
+/* ---- linux.resources ---- */
+
+constexpr Field kDevCgroupFields[] = {
+        {"allow", &kBool},  {"type", &kString},   {"major", &kInt64},
+        {"minor", &kInt64}, {"access", &kString},
+};
+constexpr StructDef kDevCgroup = fieldsOf(kDevCgroupFields);
+constexpr Type kDevCgroupT{Kind::Struct, "LinuxDeviceCgroup", nullptr, &kDevCgroup};
+constexpr Type kDevCgroups{Kind::Slice, "[]LinuxDeviceCgroup", &kDevCgroupT};
+
+constexpr Field kMemoryFields[] = {
+        {"limit", &kInt64},        {"reservation", &kInt64},   {"swap", &kInt64},
+        {"kernel", &kInt64},       {"kernelTCP", &kInt64},     {"swappiness", &kUint64},
+        {"disableOOMKiller", &kBool}, {"useHierarchy", &kBool}, {"checkBeforeUpdate", &kBool},
+};
+constexpr StructDef kMemory = fieldsOf(kMemoryFields);
+constexpr Type kMemoryT{Kind::Struct, "LinuxMemory", nullptr, &kMemory};
+
+constexpr Field kCpuFields[] = {
+        {"shares", &kUint64},         {"quota", &kInt64},  {"burst", &kUint64},
+        {"period", &kUint64},         {"realtimeRuntime", &kInt64},
+        {"realtimePeriod", &kUint64}, {"cpus", &kString},  {"mems", &kString},
+        {"idle", &kInt64},
+};
+constexpr StructDef kCpu = fieldsOf(kCpuFields);
+constexpr Type kCpuT{Kind::Struct, "LinuxCPU", nullptr, &kCpu};
+
+constexpr Field kPidsFields[] = {{"limit", &kInt64}};
+constexpr StructDef kPids = fieldsOf(kPidsFields);
+constexpr Type kPidsT{Kind::Struct, "LinuxPids", nullptr, &kPids};
+
+/* LinuxWeightDevice and LinuxThrottleDevice embed LinuxBlockIODevice: Go
+ * promotes its major and minor. */
+constexpr Field kWeightDevFields[] = {
+        {"major", &kInt64}, {"minor", &kInt64}, {"weight", &kUint16}, {"leafWeight", &kUint16}};
+constexpr StructDef kWeightDev = fieldsOf(kWeightDevFields);
+constexpr Type kWeightDevT{Kind::Struct, "LinuxWeightDevice", nullptr, &kWeightDev};
+constexpr Type kWeightDevs{Kind::Slice, "[]LinuxWeightDevice", &kWeightDevT};
+
+constexpr Field kThrottleFields[] = {{"major", &kInt64}, {"minor", &kInt64}, {"rate", &kUint64}};
+constexpr StructDef kThrottle = fieldsOf(kThrottleFields);
+constexpr Type kThrottleT{Kind::Struct, "LinuxThrottleDevice", nullptr, &kThrottle};
+constexpr Type kThrottles{Kind::Slice, "[]LinuxThrottleDevice", &kThrottleT};
+
+constexpr Field kBlkioFields[] = {
+        {"weight", &kUint16},
+        {"leafWeight", &kUint16},
+        {"weightDevice", &kWeightDevs},
+        {"throttleReadBpsDevice", &kThrottles},
+        {"throttleWriteBpsDevice", &kThrottles},
+        {"throttleReadIOPSDevice", &kThrottles},
+        {"throttleWriteIOPSDevice", &kThrottles},
+};
+constexpr StructDef kBlkio = fieldsOf(kBlkioFields);
+constexpr Type kBlkioT{Kind::Struct, "LinuxBlockIO", nullptr, &kBlkio};
+
+constexpr Field kHugeFields[] = {{"pageSize", &kString}, {"limit", &kUint64}};
+constexpr StructDef kHuge = fieldsOf(kHugeFields);
+constexpr Type kHugeT{Kind::Struct, "LinuxHugepageLimit", nullptr, &kHuge};
+constexpr Type kHuges{Kind::Slice, "[]LinuxHugepageLimit", &kHugeT};
+
+constexpr Field kPrioFields[] = {{"name", &kString}, {"priority", &kUint32}};
+constexpr StructDef kPrio = fieldsOf(kPrioFields);
+constexpr Type kPrioT{Kind::Struct, "LinuxInterfacePriority", nullptr, &kPrio};
+constexpr Type kPrios{Kind::Slice, "[]LinuxInterfacePriority", &kPrioT};
+
+constexpr Field kNetworkFields[] = {{"classID", &kUint32}, {"priorities", &kPrios}};
+constexpr StructDef kNetwork = fieldsOf(kNetworkFields);
+constexpr Type kNetworkT{Kind::Struct, "LinuxNetwork", nullptr, &kNetwork};
+
+constexpr Field kRdmaFields[] = {{"hcaHandles", &kUint32}, {"hcaObjects", &kUint32}};
+constexpr StructDef kRdma = fieldsOf(kRdmaFields);
+constexpr Type kRdmaT{Kind::Struct, "LinuxRdma", nullptr, &kRdma};
+constexpr Type kRdmaMap{Kind::Map, "map[string]LinuxRdma", &kRdmaT};
+
+constexpr Field kResourcesFields[] = {
+        {"devices", &kDevCgroups}, {"memory", &kMemoryT},     {"cpu", &kCpuT},
+        {"pids", &kPidsT},         {"blockIO", &kBlkioT},     {"hugepageLimits", &kHuges},
+        {"network", &kNetworkT},   {"rdma", &kRdmaMap},       {"unified", &kStringMap},
+};
+constexpr StructDef kResources = fieldsOf(kResourcesFields);
+constexpr Type kResourcesT{Kind::Struct, "LinuxResources", nullptr, &kResources};
+
+/* ---- linux ---- */
+
+constexpr Field kNamespaceFields[] = {{"type", &kString}, {"path", &kString}};
+constexpr StructDef kNamespace = fieldsOf(kNamespaceFields);
+constexpr Type kNamespaceT{Kind::Struct, "LinuxNamespace", nullptr, &kNamespace};
+constexpr Type kNamespaces{Kind::Slice, "[]LinuxNamespace", &kNamespaceT};
+
+constexpr Field kDeviceFields[] = {
+        {"path", &kString},      {"type", &kString}, {"major", &kInt64}, {"minor", &kInt64},
+        {"fileMode", &kUint32}, {"uid", &kUint32},  {"gid", &kUint32},
+};
+constexpr StructDef kDevice = fieldsOf(kDeviceFields);
+constexpr Type kDeviceT{Kind::Struct, "LinuxDevice", nullptr, &kDevice};
+constexpr Type kDevices{Kind::Slice, "[]LinuxDevice", &kDeviceT};
+
+constexpr Field kSeccompArgFields[] = {
+        {"index", &kUint}, {"value", &kUint64}, {"valueTwo", &kUint64}, {"op", &kString}};
+constexpr StructDef kSeccompArg = fieldsOf(kSeccompArgFields);
+constexpr Type kSeccompArgT{Kind::Struct, "LinuxSeccompArg", nullptr, &kSeccompArg};
+constexpr Type kSeccompArgs{Kind::Slice, "[]LinuxSeccompArg", &kSeccompArgT};
+
+constexpr Field kSyscallFields[] = {
+        {"names", &kStrings}, {"action", &kString}, {"errnoRet", &kUint}, {"args", &kSeccompArgs}};
+constexpr StructDef kSyscall = fieldsOf(kSyscallFields);
+constexpr Type kSyscallT{Kind::Struct, "LinuxSyscall", nullptr, &kSyscall};
+constexpr Type kSyscalls{Kind::Slice, "[]LinuxSyscall", &kSyscallT};
+
+constexpr Field kSeccompFields[] = {
+        {"defaultAction", &kString},    {"defaultErrnoRet", &kUint},
+        {"architectures", &kStrings},   {"flags", &kStrings},
+        {"listenerPath", &kString},     {"listenerMetadata", &kString},
+        {"syscalls", &kSyscalls},
+};
+constexpr StructDef kSeccomp = fieldsOf(kSeccompFields);
+constexpr Type kSeccompT{Kind::Struct, "LinuxSeccomp", nullptr, &kSeccomp};
+
+constexpr Field kRdtFields[] = {
+        {"closID", &kString},   {"l3CacheSchema", &kString}, {"memBwSchema", &kString},
+        {"schemata", &kStrings}, {"enableCMT", &kBool},       {"enableMBM", &kBool},
+        {"enableMonitoring", &kBool},
+};
+constexpr StructDef kRdt = fieldsOf(kRdtFields);
+constexpr Type kRdtT{Kind::Struct, "LinuxIntelRdt", nullptr, &kRdt};
+
+constexpr Field kPersonalityFields[] = {{"domain", &kString}, {"flags", &kStrings}};
+constexpr StructDef kPersonality = fieldsOf(kPersonalityFields);
+constexpr Type kPersonalityT{Kind::Struct, "LinuxPersonality", nullptr, &kPersonality};
+
+constexpr Field kTimeOffsetFields[] = {{"secs", &kInt64}, {"nanosecs", &kUint32}};
+constexpr StructDef kTimeOffset = fieldsOf(kTimeOffsetFields);
+constexpr Type kTimeOffsetT{Kind::Struct, "LinuxTimeOffset", nullptr, &kTimeOffset};
+constexpr Type kTimeOffsets{Kind::Map, "map[string]LinuxTimeOffset", &kTimeOffsetT};
+
+constexpr Field kMemPolicyFields[] = {
+        {"mode", &kString}, {"nodes", &kString}, {"flags", &kStrings}};
+constexpr StructDef kMemPolicy = fieldsOf(kMemPolicyFields);
+constexpr Type kMemPolicyT{Kind::Struct, "LinuxMemoryPolicy", nullptr, &kMemPolicy};
+
+constexpr Field kNetDeviceFields[] = {{"name", &kString}};
+constexpr StructDef kNetDevice = fieldsOf(kNetDeviceFields);
+constexpr Type kNetDeviceT{Kind::Struct, "LinuxNetDevice", nullptr, &kNetDevice};
+constexpr Type kNetDevices{Kind::Map, "map[string]LinuxNetDevice", &kNetDeviceT};
+
+constexpr Field kLinuxFields[] = {
+        {"uidMappings", &kIdMaps},     {"gidMappings", &kIdMaps},
+        {"sysctl", &kStringMap},       {"resources", &kResourcesT},
+        {"cgroupsPath", &kString},     {"namespaces", &kNamespaces},
+        {"devices", &kDevices},        {"seccomp", &kSeccompT},
+        {"rootfsPropagation", &kString}, {"maskedPaths", &kStrings},
+        {"readonlyPaths", &kStrings},  {"mountLabel", &kString},
+        {"intelRdt", &kRdtT},          {"personality", &kPersonalityT},
+        {"timeOffsets", &kTimeOffsets}, {"memoryPolicy", &kMemPolicyT},
+        {"netDevices", &kNetDevices},
+};
+constexpr StructDef kLinux = fieldsOf(kLinuxFields);
+constexpr Type kLinuxT{Kind::Struct, "Linux", nullptr, &kLinux};
+
+/* ---- the spec ---- */
+
+constexpr Field kSpecFields[] = {
+        {"ociVersion", &kString}, {"process", &kProcessT}, {"root", &kRootT},
+        {"hostname", &kString},   {"domainname", &kString}, {"mounts", &kMounts},
+        {"hooks", &kHooksT},      {"annotations", &kStringMap}, {"linux", &kLinuxT},
+        {"solaris", &kAny},       {"windows", &kAny},       {"vm", &kAny},
+        {"zos", &kAny},
+};
+constexpr StructDef kSpec = fieldsOf(kSpecFields);
+
+/* The place being read, as a chain on the stack: a JSON Pointer is built only
+ * for a message. */
+struct Path
+{
+	const Path *parent;
+	std::string_view key;
+	size_t index;
+	bool isIndex;
+
+	[[nodiscard]] json::Pointer pointer() const
+	{
+		json::Pointer p = parent ? parent->pointer() : json::Pointer();
+		if (!parent && key.empty() && !isIndex)
+			return p;
+		return isIndex ? p / index : p / key;
+	}
+};
+
+/* Go's strconv.ParseInt / ParseUint on a JSON number's text, then the
+ * field's range. */
+bool integerFits(std::string_view text, Kind kind) noexcept
+{
+	const bool neg = !text.empty() && text.front() == '-';
+	const bool isSigned = kind == Kind::Int32 || kind == Kind::Int64;
+	if (neg && !isSigned)
+		return false;
+	std::string_view digits = neg ? text.substr(1) : text;
+	if (digits.empty() || digits.size() > 20 || (digits.size() > 1 && digits.front() == '0'))
+		return false;
+	uint64_t v = 0;
+	for (char c : digits) {
+		if (c < '0' || c > '9')
+			return false; /* a fraction or an exponent: Go refuses it for an integer */
+		const auto d = static_cast<uint64_t>(c - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	switch (kind) {
+	case Kind::Int32:
+		return neg ? v <= 2147483648u : v <= 2147483647u;
+	case Kind::Int64:
+		return neg ? v <= 9223372036854775808u : v <= 9223372036854775807u;
+	case Kind::Uint16:
+		return v <= 65535u;
+	case Kind::Uint32:
+		return v <= 4294967295u;
+	case Kind::Uint64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+class Reader
+{
+public:
+	Reader(std::string_view name, std::string_view text) noexcept : name_(name), text_(text) {}
+
+	void value(const json::Value &v, const Type &t, const Path &at) const
+	{
+		switch (t.kind) {
+		case Kind::Any:
+			return;
+		case Kind::Bool:
+			if (!v.isBool())
+				mistyped(v, t, at);
+			return;
+		case Kind::String:
+			if (!v.isString())
+				mistyped(v, t, at);
+			return;
+		case Kind::Int32:
+		case Kind::Int64:
+		case Kind::Uint16:
+		case Kind::Uint32:
+		case Kind::Uint64:
+			if (!v.isNumber() || !integerFits(v.numberText(), t.kind))
+				mistyped(v, t, at);
+			return;
+		case Kind::Struct:
+			if (!v.isObject())
+				mistyped(v, t, at);
+			object(v, *t.def, at);
+			return;
+		case Kind::Slice:
+			if (!v.isArray())
+				mistyped(v, t, at);
+			for (size_t i = 0; i < v.items().size(); i++) {
+				const Path item{&at, {}, i, true};
+				element(v.items()[i], *t.elem, item, "an array");
+			}
+			return;
+		case Kind::Map:
+			if (!v.isObject())
+				mistyped(v, t, at);
+			for (const auto &[key, val] : v.members()) {
+				const Path item{&at, key, 0, false};
+				element(val, *t.elem, item, "a map");
+			}
+			return;
+		}
+	}
+
+	void object(const json::Value &obj, const StructDef &def, const Path &at) const
+	{
+		for (const auto &[key, val] : obj.members()) {
+			const Field *field = nullptr;
+			for (size_t i = 0; i < def.count && !field; i++)
+				if (def.fields[i].name == key)
+					field = &def.fields[i];
+			const Path here{&at, key, 0, false};
+			if (!field) {
+				for (size_t i = 0; i < def.count; i++)
+					if (goFoldEquals(key, def.fields[i].name))
+						fail(val, here,
+						     "key \"" + printable(key) + "\" is read by runc as \"" +
+						             std::string(def.fields[i].name) +
+						             "\" (Go matches keys without regard to case); "
+						             "an engine writes the exact name");
+				continue; /* unknown to runc too: kept, never acted on */
+			}
+			if (val.isNull())
+				continue; /* Go: null leaves the field as it is, i.e. absent */
+			value(val, *field->type, here);
+		}
+	}
+
+	[[noreturn]] void fail(const json::Value &v, const Path &at, const std::string &what) const
+	{
+		std::string where;
+		if (!name_.empty()) {
+			where = std::string(name_) + ":";
+			if (!text_.empty() && v.offset() < text_.size())
+				where += json::lineCol(text_, v.offset()) + ":";
+			where += " ";
+		}
+		const std::string ptr = at.pointer().str();
+		throw Error(ErrorKind::Json, where + (ptr.empty() ? "/" : ptr) + ": " + what);
+	}
+
+private:
+	std::string_view name_;
+	std::string_view text_;
+
+	void element(const json::Value &v, const Type &t, const Path &at, const char *within) const
+	{
+		if (v.isNull())
+			fail(v, at,
+			     std::string("null in ") + within + " of " + t.goName +
+			             " (Go would read it as a zero value)");
+		value(v, t, at);
+	}
+
+	[[noreturn]] void mistyped(const json::Value &v, const Type &t, const Path &at) const
+	{
+		std::string got = json::typeName(v.type());
+		if (v.isNumber())
+			got += " " + printable(v.numberText().substr(0, 40));
+		fail(v, at,
+		     std::string(t.goName) + " expected, got " + got + " (runc cannot read it)");
+	}
+
+	/* A key as the message shows it: control bytes, quotes and every
+	 * non-ASCII rune escaped (\u212a, not a glyph that looks like K). */
+	static std::string printable(std::string_view s)
+	{
+		std::string out;
+		size_t i = 0;
+		for (; i < s.size() && out.size() < 80; i++) {
+			auto u = static_cast<unsigned char>(s[i]);
+			if (u >= 0x80) {
+				/* the parser has checked the UTF-8: decode one rune */
+				const size_t n = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : 2;
+				uint32_t r = u & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
+				for (size_t k = 1; k < n && i + k < s.size(); k++)
+					r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3fu);
+				out += strprintf("\\u%04x", r);
+				i += n - 1;
+			} else if (u < 0x20 || u == 0x7f || u == '"' || u == '\\') {
+				out += strprintf("\\u%04x", u);
+			} else {
+				out += static_cast<char>(u);
+			}
+		}
+		return i < s.size() ? out + "..." : out;
+	}
+};
+
+const json::Value &member(const json::Value &obj, std::string_view key, const Reader &r,
+                          const Path &at, const char *what)
+{
+	const json::Value *v = obj.find(key);
+	if (!v || !v->isObject())
+		r.fail(v ? *v : obj, Path{&at, key, 0, false},
+		       std::string(what) + " expected, got " +
+		               (v ? json::typeName(v->type()) : "nothing"));
+	return *v;
+}
+
+void describeType(const Type &t, const std::string &path, std::string &out);
+
+void describeStruct(const StructDef &def, const std::string &path, std::string &out)
+{
+	for (size_t i = 0; i < def.count; i++)
+		describeType(*def.fields[i].type, path + "/" + std::string(def.fields[i].name), out);
+}
+
+void describeType(const Type &t, const std::string &path, std::string &out)
+{
+	out += path + " " + t.goName + "\n";
+	if (t.kind == Kind::Struct)
+		describeStruct(*t.def, path, out);
+	else if (t.kind == Kind::Slice)
+		describeType(*t.elem, path + "/[]", out);
+	else if (t.kind == Kind::Map)
+		describeType(*t.elem, path + "/{}", out);
+}
+
+} // namespace
+
+std::string describe()
+{
+	std::string out;
+	describeStruct(kSpec, "", out);
+	return out;
+}
+
+bool goFoldEquals(std::string_view key, std::string_view name) noexcept
+{
+	size_t i = 0, j = 0;
+	auto lower = [](unsigned char c) {
+		return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+	};
+	while (i < key.size() && j < name.size()) {
+		const auto k = static_cast<unsigned char>(key[i]);
+		const auto n = lower(static_cast<unsigned char>(name[j]));
+		if (k < 0x80) {
+			if (lower(k) != n)
+				return false;
+			i++;
+		} else if (key.substr(i, 3) == "\xe2\x84\xaa") { /* U+212A KELVIN SIGN */
+			if (n != 'k')
+				return false;
+			i += 3;
+		} else if (key.substr(i, 2) == "\xc5\xbf") { /* U+017F LATIN SMALL LETTER LONG S */
+			if (n != 's')
+				return false;
+			i += 2;
+		} else {
+			return false; /* no other rune folds into ASCII */
+		}
+		j++;
+	}
+	return i == key.size() && j == name.size();
+}
+
+void check(const json::Value &doc, policy::Scope scope, std::string_view name,
+           std::string_view text)
+{
+	const Reader r(name, text);
+	const Path root{nullptr, {}, 0, false};
+	if (!doc.isObject())
+		r.fail(doc, root,
+		       std::string("a JSON object expected, got ") + json::typeName(doc.type()));
+	switch (scope) {
+	case policy::Scope::Spec:
+		r.object(doc, kSpec, root);
+		return;
+	case policy::Scope::Process: {
+		const Path at{&root, "process", 0, false};
+		r.object(member(doc, "process", r, root, "a process object"), kProcess, at);
+		break;
+	}
+	case policy::Scope::Resources: {
+		const Path linux{&root, "linux", 0, false};
+		const Path at{&linux, "resources", 0, false};
+		const json::Value &l = member(doc, "linux", r, root, "an object");
+		r.object(member(l, "resources", r, linux, "a resources object"), kResources, at);
+		break;
+	}
+	}
+	if (const json::Value *ann = doc.find("annotations"); ann && !ann->isNull())
+		r.value(*ann, kStringMap, Path{&root, "annotations", 0, false});
+}
+
+json::Value read(std::string_view text, std::string_view name, policy::Scope scope)
+{
+	json::ParseOptions opts;
+	opts.allowComments = false; /* Go's encoding/json reads none */
+	json::Value parsed = json::parse(text, name, opts);
+	json::Value doc;
+	if (scope == policy::Scope::Spec) {
+		doc = std::move(parsed);
+	} else {
+		/* the bare document, read where the rules will see it */
+		const Reader r(name, text);
+		const Path root{nullptr, {}, 0, false};
+		if (!parsed.isObject())
+			r.fail(parsed, root,
+			       std::string(scope == policy::Scope::Process ? "a process"
+			                                                   : "a resources") +
+			               " object expected, got " + json::typeName(parsed.type()));
+		doc = json::Value::object();
+		if (scope == policy::Scope::Process) {
+			doc.set("process", std::move(parsed));
+		} else {
+			json::Value linux = json::Value::object();
+			linux.set("resources", std::move(parsed));
+			doc.set("linux", std::move(linux));
+		}
+		/* pointers into the bare document, as the user wrote it */
+		const json::Value &bare = scope == policy::Scope::Process
+		                                  ? *doc.find("process")
+		                                  : *doc.find("linux")->find("resources");
+		r.object(bare, scope == policy::Scope::Process ? kProcess : kResources, root);
+		return doc;
+	}
+	check(doc, scope, name, text);
+	return doc;
+}
+
+} // namespace bulkhead::spec
