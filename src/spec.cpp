@@ -39,8 +39,8 @@ struct Type
 {
 	Kind kind;
 	const char *goName;
-	const Type *elem = nullptr;        /* Slice, Map */
-	const StructDef *def = nullptr;    /* Struct */
+	const Type *elem = nullptr;     /* Slice, Map */
+	const StructDef *def = nullptr; /* Struct */
 };
 
 struct Field
@@ -81,8 +81,9 @@ constexpr StructDef kBox = fieldsOf(kBoxFields);
 constexpr Type kBoxT{Kind::Struct, "Box", nullptr, &kBox};
 
 constexpr Field kUserFields[] = {
-        {"uid", &kUint32},           {"gid", &kUint32},       {"umask", &kUint32},
-        {"additionalGids", &kUint32s}, {"username", &kString},
+        {"uid", &kUint32},      {"gid", &kUint32},
+        {"umask", &kUint32},    {"additionalGids", &kUint32s},
+        {"username", &kString},
 };
 constexpr StructDef kUser = fieldsOf(kUserFields);
 constexpr Type kUserT{Kind::Struct, "User", nullptr, &kUser};
@@ -104,9 +105,8 @@ constexpr StructDef kIoPrio = fieldsOf(kIoPrioFields);
 constexpr Type kIoPrioT{Kind::Struct, "LinuxIOPriority", nullptr, &kIoPrio};
 
 constexpr Field kSchedFields[] = {
-        {"policy", &kString},   {"nice", &kInt32},      {"priority", &kInt32},
-        {"flags", &kStrings},   {"runtime", &kUint64},  {"deadline", &kUint64},
-        {"period", &kUint64},
+        {"policy", &kString},  {"nice", &kInt32},      {"priority", &kInt32}, {"flags", &kStrings},
+        {"runtime", &kUint64}, {"deadline", &kUint64}, {"period", &kUint64},
 };
 constexpr StructDef kSched = fieldsOf(kSchedFields);
 constexpr Type kSchedT{Kind::Struct, "Scheduler", nullptr, &kSched};
@@ -149,7 +149,7 @@ constexpr Type kIdMapT{Kind::Struct, "LinuxIDMapping", nullptr, &kIdMap};
 constexpr Type kIdMaps{Kind::Slice, "[]LinuxIDMapping", &kIdMapT};
 
 constexpr Field kMountFields[] = {
-        {"destination", &kString}, {"type", &kString},       {"source", &kString},
+        {"destination", &kString}, {"type", &kString},        {"source", &kString},
         {"options", &kStrings},    {"uidMappings", &kIdMaps}, {"gidMappings", &kIdMaps},
 };
 constexpr StructDef kMount = fieldsOf(kMountFields);
@@ -181,18 +181,17 @@ constexpr Type kDevCgroupT{Kind::Struct, "LinuxDeviceCgroup", nullptr, &kDevCgro
 constexpr Type kDevCgroups{Kind::Slice, "[]LinuxDeviceCgroup", &kDevCgroupT};
 
 constexpr Field kMemoryFields[] = {
-        {"limit", &kInt64},        {"reservation", &kInt64},   {"swap", &kInt64},
-        {"kernel", &kInt64},       {"kernelTCP", &kInt64},     {"swappiness", &kUint64},
+        {"limit", &kInt64},           {"reservation", &kInt64}, {"swap", &kInt64},
+        {"kernel", &kInt64},          {"kernelTCP", &kInt64},   {"swappiness", &kUint64},
         {"disableOOMKiller", &kBool}, {"useHierarchy", &kBool}, {"checkBeforeUpdate", &kBool},
 };
 constexpr StructDef kMemory = fieldsOf(kMemoryFields);
 constexpr Type kMemoryT{Kind::Struct, "LinuxMemory", nullptr, &kMemory};
 
 constexpr Field kCpuFields[] = {
-        {"shares", &kUint64},         {"quota", &kInt64},  {"burst", &kUint64},
-        {"period", &kUint64},         {"realtimeRuntime", &kInt64},
-        {"realtimePeriod", &kUint64}, {"cpus", &kString},  {"mems", &kString},
-        {"idle", &kInt64},
+        {"shares", &kUint64}, {"quota", &kInt64},           {"burst", &kUint64},
+        {"period", &kUint64}, {"realtimeRuntime", &kInt64}, {"realtimePeriod", &kUint64},
+        {"cpus", &kString},   {"mems", &kString},           {"idle", &kInt64},
 };
 constexpr StructDef kCpu = fieldsOf(kCpuFields);
 constexpr Type kCpuT{Kind::Struct, "LinuxCPU", nullptr, &kCpu};
@@ -246,9 +245,9 @@ constexpr Type kRdmaT{Kind::Struct, "LinuxRdma", nullptr, &kRdma};
 constexpr Type kRdmaMap{Kind::Map, "map[string]LinuxRdma", &kRdmaT};
 
 constexpr Field kResourcesFields[] = {
-        {"devices", &kDevCgroups}, {"memory", &kMemoryT},     {"cpu", &kCpuT},
-        {"pids", &kPidsT},         {"blockIO", &kBlkioT},     {"hugepageLimits", &kHuges},
-        {"network", &kNetworkT},   {"rdma", &kRdmaMap},       {"unified", &kStringMap},
+        {"devices", &kDevCgroups}, {"memory", &kMemoryT}, {"cpu", &kCpuT},
+        {"pids", &kPidsT},         {"blockIO", &kBlkioT}, {"hugepageLimits", &kHuges},
+        {"network", &kNetworkT},   {"rdma", &kRdmaMap},   {"unified", &kStringMap},
 };
 constexpr StructDef kResources = fieldsOf(kResourcesFields);
 constexpr Type kResourcesT{Kind::Struct, "LinuxResources", nullptr, &kResources};
@@ -261,7 +260,7 @@ constexpr Type kNamespaceT{Kind::Struct, "LinuxNamespace", nullptr, &kNamespace}
 constexpr Type kNamespaces{Kind::Slice, "[]LinuxNamespace", &kNamespaceT};
 
 constexpr Field kDeviceFields[] = {
-        {"path", &kString},      {"type", &kString}, {"major", &kInt64}, {"minor", &kInt64},
+        {"path", &kString},     {"type", &kString}, {"major", &kInt64}, {"minor", &kInt64},
         {"fileMode", &kUint32}, {"uid", &kUint32},  {"gid", &kUint32},
 };
 constexpr StructDef kDevice = fieldsOf(kDeviceFields);
@@ -281,17 +280,16 @@ constexpr Type kSyscallT{Kind::Struct, "LinuxSyscall", nullptr, &kSyscall};
 constexpr Type kSyscalls{Kind::Slice, "[]LinuxSyscall", &kSyscallT};
 
 constexpr Field kSeccompFields[] = {
-        {"defaultAction", &kString},    {"defaultErrnoRet", &kUint},
-        {"architectures", &kStrings},   {"flags", &kStrings},
-        {"listenerPath", &kString},     {"listenerMetadata", &kString},
+        {"defaultAction", &kString}, {"defaultErrnoRet", &kUint}, {"architectures", &kStrings},
+        {"flags", &kStrings},        {"listenerPath", &kString},  {"listenerMetadata", &kString},
         {"syscalls", &kSyscalls},
 };
 constexpr StructDef kSeccomp = fieldsOf(kSeccompFields);
 constexpr Type kSeccompT{Kind::Struct, "LinuxSeccomp", nullptr, &kSeccomp};
 
 constexpr Field kRdtFields[] = {
-        {"closID", &kString},   {"l3CacheSchema", &kString}, {"memBwSchema", &kString},
-        {"schemata", &kStrings}, {"enableCMT", &kBool},       {"enableMBM", &kBool},
+        {"closID", &kString},         {"l3CacheSchema", &kString}, {"memBwSchema", &kString},
+        {"schemata", &kStrings},      {"enableCMT", &kBool},       {"enableMBM", &kBool},
         {"enableMonitoring", &kBool},
 };
 constexpr StructDef kRdt = fieldsOf(kRdtFields);
@@ -317,14 +315,22 @@ constexpr Type kNetDeviceT{Kind::Struct, "LinuxNetDevice", nullptr, &kNetDevice}
 constexpr Type kNetDevices{Kind::Map, "map[string]LinuxNetDevice", &kNetDeviceT};
 
 constexpr Field kLinuxFields[] = {
-        {"uidMappings", &kIdMaps},     {"gidMappings", &kIdMaps},
-        {"sysctl", &kStringMap},       {"resources", &kResourcesT},
-        {"cgroupsPath", &kString},     {"namespaces", &kNamespaces},
-        {"devices", &kDevices},        {"seccomp", &kSeccompT},
-        {"rootfsPropagation", &kString}, {"maskedPaths", &kStrings},
-        {"readonlyPaths", &kStrings},  {"mountLabel", &kString},
-        {"intelRdt", &kRdtT},          {"personality", &kPersonalityT},
-        {"timeOffsets", &kTimeOffsets}, {"memoryPolicy", &kMemPolicyT},
+        {"uidMappings", &kIdMaps},
+        {"gidMappings", &kIdMaps},
+        {"sysctl", &kStringMap},
+        {"resources", &kResourcesT},
+        {"cgroupsPath", &kString},
+        {"namespaces", &kNamespaces},
+        {"devices", &kDevices},
+        {"seccomp", &kSeccompT},
+        {"rootfsPropagation", &kString},
+        {"maskedPaths", &kStrings},
+        {"readonlyPaths", &kStrings},
+        {"mountLabel", &kString},
+        {"intelRdt", &kRdtT},
+        {"personality", &kPersonalityT},
+        {"timeOffsets", &kTimeOffsets},
+        {"memoryPolicy", &kMemPolicyT},
         {"netDevices", &kNetDevices},
 };
 constexpr StructDef kLinux = fieldsOf(kLinuxFields);
@@ -333,10 +339,10 @@ constexpr Type kLinuxT{Kind::Struct, "Linux", nullptr, &kLinux};
 /* ---- the spec ---- */
 
 constexpr Field kSpecFields[] = {
-        {"ociVersion", &kString}, {"process", &kProcessT}, {"root", &kRootT},
-        {"hostname", &kString},   {"domainname", &kString}, {"mounts", &kMounts},
+        {"ociVersion", &kString}, {"process", &kProcessT},      {"root", &kRootT},
+        {"hostname", &kString},   {"domainname", &kString},     {"mounts", &kMounts},
         {"hooks", &kHooksT},      {"annotations", &kStringMap}, {"linux", &kLinuxT},
-        {"solaris", &kAny},       {"windows", &kAny},       {"vm", &kAny},
+        {"solaris", &kAny},       {"windows", &kAny},           {"vm", &kAny},
         {"zos", &kAny},
 };
 constexpr StructDef kSpec = fieldsOf(kSpecFields);
@@ -457,9 +463,11 @@ public:
 				for (size_t i = 0; i < def.count; i++)
 					if (goFoldEquals(key, def.fields[i].name))
 						fail(val, here,
-						     "key \"" + printable(key) + "\" is read by runc as \"" +
+						     "key \"" + printable(key) +
+						             "\" is read by runc as \"" +
 						             std::string(def.fields[i].name) +
-						             "\" (Go matches keys without regard to case); "
+						             "\" (Go matches keys without regard "
+						             "to case); "
 						             "an engine writes the exact name");
 				continue; /* unknown to runc too: kept, never acted on */
 			}
@@ -517,7 +525,8 @@ private:
 				const size_t n = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : 2;
 				uint32_t r = u & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
 				for (size_t k = 1; k < n && i + k < s.size(); k++)
-					r = (r << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3fu);
+					r = (r << 6) |
+					    (static_cast<unsigned char>(s[i + k]) & 0x3fu);
 				out += strprintf("\\u%04x", r);
 				i += n - 1;
 			} else if (u < 0x20 || u == 0x7f || u == '"' || u == '\\') {
@@ -546,7 +555,8 @@ void describeType(const Type &t, const std::string &path, std::string &out);
 void describeStruct(const StructDef &def, const std::string &path, std::string &out)
 {
 	for (size_t i = 0; i < def.count; i++)
-		describeType(*def.fields[i].type, path + "/" + std::string(def.fields[i].name), out);
+		describeType(*def.fields[i].type, path + "/" + std::string(def.fields[i].name),
+		             out);
 }
 
 void describeType(const Type &t, const std::string &path, std::string &out)

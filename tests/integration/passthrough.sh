@@ -224,7 +224,12 @@ fi
 
 # exec and update after ps: a detached exec can leave a zombie behind in the
 # container, which ps would show in one container and not yet in the other.
-lifecycle "exec" exec @ID@ sh -c 'echo hello; id -u'
+lifecycle "exec" exec @ID@ sh -c 'echo hello'
+# ... but the process is the judged one: these containers were made by plain
+# runc with root in the spec, and an exec through bulkhead runs as the policy's
+# user (runc itself would run it as root)
+u=$("$BIN" --root "$ROOT" exec "$PFX-b" id -u 2>/dev/null </dev/null)
+if [ "$u" = 65534 ]; then ok "exec through bulkhead runs the hardened process (uid $u)"; else not_ok "exec through bulkhead runs the hardened process" "uid '$u'"; fi
 lifecycle "exec: the command's exit status" exec @ID@ sh -c 'exit 3'
 lifecycle "exec --env --cwd" exec --env FOO=bar --cwd /tmp @ID@ sh -c 'echo "$FOO"; pwd'
 lifecycle "exec -d" exec -d @ID@ true

@@ -179,16 +179,25 @@ rc=$?
 check "detached container started (rc=$rc: $(head -c 300 "$T/run4.err"))" '[ "$rc" = 0 ]'
 u=$("$BIN" exec "$ID4" id -u 2>"$T/exec.err" </dev/null)
 check "plain exec runs and is not root (uid=$u $(head -c 200 "$T/exec.err"))" '[ -n "$u" ] && [ "$u" != 0 ]'
+# The flags build the process runc would run; it is judged like a --process
+# file and runc runs the judged one.
 out=$("$BIN" exec -u 0 "$ID4" id -u 2>"$T/exec0.err" </dev/null)
 rc=$?
-check "exec -u 0 refused (rc=$rc, out=$out)" '[ "$rc" = 1 ] && [ -z "$out" ]'
-check "exec -u 0: the reason names P1.user" 'grep -q '\''P1.user'\'' "$T/exec0.err"'
-out=$("$BIN" exec --user 0:0 "$ID4" id -u 2>/dev/null </dev/null)
+check "exec -u 0 runs as the policy's user, not root (rc=$rc, out=$out)" '[ "$rc" = 0 ] && [ "$out" = 65534 ]'
+check "exec -u 0: the audit record names P1.user" \
+	'tail -n 1 "$AUDIT" | jq -e '\''.subject == "flags" and ([.findings[].rule] | index("P1.user"))'\'' >/dev/null'
+out=$("$BIN" exec --user 0:0 "$ID4" id 2>/dev/null </dev/null)
+check "exec --user 0:0 is neither uid nor gid 0 ($out)" \
+	'case "$out" in uid=65534*gid=65534*) true ;; *) false ;; esac'
+out=$("$BIN" exec --cap CAP_SYS_ADMIN "$ID4" sh -c 'grep CapEff /proc/self/status' 2>/dev/null </dev/null)
+capeff=$(echo "$out" | tr -d ' \t' | sed -n 's/^CapEff://p')
+check "exec --cap CAP_SYS_ADMIN: the capability is not there (CapEff=$capeff)" 'within_allowlist "$capeff"'
+out=$("$BIN" exec --apparmor unconfined "$ID4" true 2>"$T/execaa.err" </dev/null)
 rc=$?
-check "exec --user 0:0 refused (rc=$rc)" '[ "$rc" = 1 ]'
-out=$("$BIN" exec --cap CAP_SYS_ADMIN "$ID4" id -u 2>/dev/null </dev/null)
+check "exec --apparmor unconfined refused (rc=$rc)" '[ "$rc" = 1 ] && grep -q process.apparmor "$T/execaa.err"'
+out=$("$BIN" exec --cwd /proc/self/fd "$ID4" true 2>"$T/execcwd.err" </dev/null)
 rc=$?
-check "exec --cap CAP_SYS_ADMIN refused (rc=$rc)" '[ "$rc" = 1 ]'
+check "exec --cwd /proc/self/fd refused (rc=$rc)" '[ "$rc" = 1 ] && grep -q process.cwd "$T/execcwd.err"'
 jq '.args = ["id","-u"]' "$SRC/tests/data/docker-20.10-exec-u0-process.json" >"$T/process.json"
 cp "$T/process.json" "$T/process.orig"
 u=$("$BIN" exec --process "$T/process.json" "$ID4" 2>"$T/execp.err" </dev/null)

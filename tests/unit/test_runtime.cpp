@@ -338,57 +338,218 @@ TEST_CASE("a read-only bundle fails closed when the spec needs hardening", "[run
 	CHECK(slurp(fx.config()) == original);
 }
 
-TEST_CASE("exec: inline flags that widen privilege are refused", "[runtime]")
+namespace {
+
+/* runc's state for container ID, naming BUNDLE, under ROOT. */
+void writeState(const std::string &root, const std::string &id, const std::string &bundle,
+                const std::string &labels = "")
+{
+	fs::create_directories(root + "/" + id);
+	spit(root + "/" + id + "/state.json", R"({"id":")" + id + R"(","config":{"labels":[)" +
+	                                              labels + R"("bundle=)" + bundle + R"("]}})");
+}
+
+/* The process handed to runc as --process=/proc/self/fd/N right after "exec". */
+json::Value handedProcess(const cli::Invocation &inv, const std::vector<std::string> &argv)
+{
+	REQUIRE(argv.size() == inv.argv.size() + 1);
+	const std::string &arg = argv.at(inv.commandIndex + 1);
+	REQUIRE(arg.rfind("--process=", 0) == 0);
+	const int fd = fdOf(arg.substr(10));
+	json::Value p = json::parse(readFdFromStart(fd), "memfd");
+	::close(fd);
+	/* everything else as the engine sent it */
+	std::vector<std::string> rest = argv;
+	rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex + 1));
+	CHECK(rest == inv.argv);
+	return p;
+}
+
+bool hasString(const json::Value *list, const std::string &s)
+{
+	if (list == nullptr)
+		return false;
+	for (const auto &v : list->items())
+		if (v.asString() == s)
+			return true;
+	return false;
+}
+
+} // namespace
+
+TEST_CASE("exec flags build the process runc would run, judged like a --process file",
+          "[runtime][exec]")
 {
 	Fixture fx;
-	auto refused = [&](std::vector<std::string> flags, const char *rule) {
-		std::vector<std::string> args{"exec"};
+	const std::string root = fx.dir + "/runc-root";
+	writeState(root, "c9", fx.bundle);
+	auto exec = [&](std::vector<std::string> flags, std::vector<std::string> cmd) {
+		std::vector<std::string> args{"--root", root, "exec"};
 		args.insert(args.end(), flags.begin(), flags.end());
 		args.push_back("c9");
-		args.push_back("id");
-		INFO(json::write(json::Value::string(args[1])));
+		args.insert(args.end(), cmd.begin(), cmd.end());
+		auto inv = parse(args);
+		return handedProcess(inv, runtime::prepare(inv, fx.cfg));
+	};
+	auto uidOf = [](const json::Value &p) {
+		return p.find("user")->find("uid")->asInt64().value();
+	};
+
+	/* the container's process (uid 0, terminal) with the flags applied, hardened */
+	json::Value p = exec({"-u", "0"}, {"id", "-u"});
+	CHECK(uidOf(p) == 65534);
+	CHECK(json::write(*p.find("args")) == R"(["id","-u"])");
+	CHECK(p.find("terminal")->asBool() == false); /* runc: false unless -t */
+	CHECK(p.find("noNewPrivileges")->asBool() == true);
+
+	p = exec({"-u", "1000:1000", "-e", "A=1", "-e", "B=2", "--cap", "CAP_NET_BIND_SERVICE",
+	          "-t", "--cwd", "/srv"},
+	         {"ls", "-u", "0"});
+	CHECK(uidOf(p) == 1000);
+	CHECK(p.find("user")->find("gid")->asInt64() == 1000);
+	CHECK(json::write(*p.find("args")) == R"(["ls","-u","0"])");
+	CHECK(p.find("cwd")->asString() == "/srv");
+	CHECK(p.find("terminal")->asBool() == true);
+	CHECK(hasString(p.find("env"), "A=1"));
+	CHECK(hasString(p.find("env"), "B=2"));
+	CHECK(hasString(p.find("env"), "TERM=xterm")); /* the spec's own, kept before */
+	for (const char *set : {"bounding", "effective", "permitted"})
+		CHECK(hasString(p.find("capabilities")->find(set), "CAP_NET_BIND_SERVICE"));
+
+	/* uint32(4294967296) is gid 0: removed like any additional group root */
+	p = exec({"-u", "1000:1000", "-g", "4294967296", "-g", "7"}, {"true"});
+	CHECK(json::write(*p.find("user")->find("additionalGids")) == "[7]");
+	/* uint32(4294967296) as a uid is root too */
+	CHECK(uidOf(exec({"-u", "4294967296"}, {"true"})) == 65534);
+	/* a capability beyond the allowlist is removed from every set */
+	p = exec({"--cap", "CAP_SYS_ADMIN"}, {"true"});
+	CHECK(json::write(*p.find("capabilities")).find("CAP_SYS_ADMIN") == std::string::npos);
+	/* --no-new-privs=false is the spec's field set false: hardened back */
+	CHECK(exec({"--no-new-privs=false"}, {"true"}).find("noNewPrivileges")->asBool());
+
+	auto refused = [&](std::vector<std::string> flags, const char *rule) {
+		std::vector<std::string> args{"--root", root, "exec"};
+		args.insert(args.end(), flags.begin(), flags.end());
+		args.push_back("c9");
+		args.push_back("true");
+		INFO(flags.at(0) + " " + flags.at(1));
 		try {
-			runtime::prepare(parse(args), fx.cfg);
+			(void)runtime::prepare(parse(args), fx.cfg);
 			FAIL("allowed");
 		} catch (const Error &e) {
 			CHECK(e.kind() == ErrorKind::Denied);
 			CHECK(std::string(e.what()).find(rule) != std::string::npos);
 		}
 	};
-	refused({"-u", "0"}, "P1.user");
-	refused({"--user", "0:0"}, "P1.user");
-	refused({"--user=1000:0"}, "P1.user");
-	refused({"-u", "4294967296"}, "P1.user");
-	refused({"-u", "root"}, "P1.user");
-	refused({"--additional-gids", "0"}, "P1.user");
-	refused({"--cap", "CAP_SYS_ADMIN"}, "P3.capabilities");
-	refused({"-c", "cap_net_bind_service"}, "P3.capabilities");
-	refused({"--no-new-privs=false"}, "P4.no-new-privileges");
 	refused({"--apparmor", "unconfined"}, "process.apparmor");
+	refused({"--apparmor", " unconfined"}, "process.apparmor");
 	refused({"--process-label", "system_u:system_r:spc_t:s0"}, "process.selinux");
 	refused({"--cwd", "/proc/1/root"}, "process.cwd");
+	refused({"--cwd", "/dev/fd/3"}, "process.cwd");
 
-	auto allowed = [&](std::vector<std::string> flags) {
-		std::vector<std::string> args{"exec"};
-		args.insert(args.end(), flags.begin(), flags.end());
-		args.push_back("c9");
-		args.push_back("ls");
-		args.push_back("-u"); /* the command's, not exec's */
-		args.push_back("0");
-		auto inv = parse(args);
-		CHECK(runtime::prepare(inv, fx.cfg) == inv.argv);
-	};
-	allowed({});
-	allowed({"-u", "1000"});
-	allowed({"--user", "1000:1000"});
-	allowed({"--cap", "CAP_NET_BIND_SERVICE"});
-	allowed({"--no-new-privs"});
-	allowed({"--tty", "--detach", "--pid-file", "/tmp/p"});
-
+	/* what runc itself refuses to parse */
+	for (auto bad : std::vector<std::vector<std::string>>{{"-u", "root"}, {"-u", "1000:adm"}}) {
+		std::vector<std::string> args{"--root", root, "exec", bad[0], bad[1], "c9", "true"};
+		CHECK_THROWS_AS(runtime::prepare(parse(args), fx.cfg), Error);
+	}
+	/* no such container: runc reports it itself, given a process it would refuse */
+	auto none = parse({"--root", root, "exec", "-u", "0", "nostate", "true"});
+	json::Value empty = handedProcess(none, runtime::prepare(none, fx.cfg));
+	CHECK(json::write(empty) == "{}");
+	CHECK(fx.records().back().find("error") != nullptr);
+	/* a state that cannot be read is not a missing container: refused */
+	fs::create_directories(root + "/broken");
+	spit(root + "/broken/state.json", "{");
+	try {
+		(void)runtime::prepare(
+		        parse({"--root", root, "exec", "-u", "1000", "broken", "true"}), fx.cfg);
+		FAIL("allowed");
+	} catch (const Error &e) {
+		CHECK(std::string(e.what()).find("--process FILE") != std::string::npos);
+	}
 	auto recs = fx.records();
-	REQUIRE(recs.size() == 18);
-	CHECK(verdictOf(recs[0]) == "deny");
-	CHECK(verdictOf(recs[12]) == "allow");
+	REQUIRE(recs.size() >= 10);
+	CHECK(verdictOf(recs[0]) == "mutate");
+	CHECK(recs[0].find("subject")->asString() == "flags");
+}
+
+TEST_CASE("the flag and the file spelling of a setting get the same verdict", "[runtime][exec]")
+{
+	/* an override that lets one container keep CAP_NET_RAW and raises P6's max */
+	std::string text = kPolicy;
+	text.insert(text.rfind('}'), R"(, "overrides": [{"name": "netraw", "reason": "ping",
+	    "match": {"containerId": "c20"},
+	    "rules": {"P3.capabilities": {"allowed": ["CAP_NET_BIND_SERVICE", "CAP_NET_RAW"]},
+	              "P6.memory": {"max": 4294967296}}}])");
+	Fixture fx("runc-spec-default.json", text.c_str());
+	const std::string root = fx.dir + "/runc-root";
+	for (const char *id : {"c20", "c21"})
+		writeState(root, id, fx.bundle);
+
+	struct Outcome
+	{
+		std::string verdict;
+		std::string rules;
+	};
+	auto outcome = [&](std::vector<std::string> args) {
+		auto inv = parse(args);
+		Outcome o;
+		try {
+			auto argv = runtime::prepare(inv, fx.cfg);
+			for (const auto &a : argv)
+				if (a.rfind("/proc/self/fd/", 0) == 0 ||
+				    a.find("=/proc/self/fd/") != std::string::npos)
+					::close(fdOf(a.substr(a.find("/proc/self/fd/"))));
+		} catch (const Error &) {
+		}
+		const auto recs = fx.records();
+		const json::Value &r = recs.back();
+		o.verdict = verdictOf(r);
+		for (const auto &f : r.find("findings")->items())
+			o.rules += f.find("rule")->asString() + " ";
+		return o;
+	};
+	/* the file that runc would build from the flags */
+	const std::string base = slurp(fx.config());
+	json::Value process = *json::parse(base, "spec").find("process");
+	process.set("args", json::parse(R"(["true"])", "a"));
+	process.set("terminal", json::Value::boolean(false));
+
+	for (const char *id : {"c20", "c21"}) {
+		INFO(id);
+		json::Value withCap = process;
+		for (const char *set : {"bounding", "effective", "permitted", "ambient"})
+			withCap.find("capabilities")
+			        ->find(set)
+			        ->push(json::Value::string("CAP_NET_RAW"));
+		spit(fx.dir + "/p.json", json::write(withCap));
+		Outcome file = outcome({"--root", root, "exec", "-p", fx.dir + "/p.json", id});
+		Outcome flag =
+		        outcome({"--root", root, "exec", "--cap", "CAP_NET_RAW", id, "true"});
+		CHECK(file.verdict == flag.verdict);
+		CHECK(file.rules == flag.rules);
+
+		json::Value withUser = process;
+		withUser.find("user")->set("uid", json::Value::number(int64_t{0}));
+		spit(fx.dir + "/p.json", json::write(withUser));
+		file = outcome({"--root", root, "exec", "-p", fx.dir + "/p.json", id});
+		flag = outcome({"--root", root, "exec", "-u", "0", id, "true"});
+		CHECK(file.verdict == flag.verdict);
+		CHECK(file.rules == flag.rules);
+
+		spit(fx.dir + "/r.json", R"({"memory": {"limit": 3221225472}})");
+		file = outcome({"--root", root, "update", "-r", fx.dir + "/r.json", id});
+		flag = outcome({"--root", root, "update", "--memory", "3g", id});
+		CHECK(file.verdict == flag.verdict);
+		CHECK(file.rules == flag.rules);
+		CHECK(file.verdict == (std::string(id) == "c20" ? "allow" : "deny"));
+
+		spit(fx.dir + "/r.json", R"({"pids": {"limit": -1}})");
+		file = outcome({"--root", root, "update", "-r", fx.dir + "/r.json", id});
+		flag = outcome({"--root", root, "update", "--pids-limit", "-1", id});
+		CHECK(file.verdict == flag.verdict);
+		CHECK(file.rules == flag.rules);
+	}
 }
 
 TEST_CASE("exec --process: the hardened copy comes from a memfd", "[runtime]")
@@ -440,11 +601,15 @@ TEST_CASE("exec --process: the hardened copy comes from a memfd", "[runtime]")
 		CHECK(fd >= 43);
 		::close(fd);
 	}
-	SECTION("with a widening flag too, refused")
+	SECTION("process flags beside --process: runc ignores them, the file is judged")
 	{
-		CHECK_THROWS_AS(
-		        runtime::prepare(parse({"exec", "-p", proc, "-u", "0", "c10"}), fx.cfg),
-		        Error);
+		auto inv = parse({"exec", "-p", proc, "-u", "0", "--cap", "CAP_SYS_ADMIN", "c10"});
+		auto argv = runtime::prepare(inv, fx.cfg);
+		int fd = fdOf(argv[3]);
+		json::Value p = json::parse(readFdFromStart(fd), "memfd");
+		::close(fd);
+		CHECK(uidIn(p) != 0);
+		CHECK(argv[4] == "-u");
 	}
 	auto recs = fx.records();
 	REQUIRE(recs.size() >= 4);
@@ -452,27 +617,32 @@ TEST_CASE("exec --process: the hardened copy comes from a memfd", "[runtime]")
 	CHECK(recs[0].find("subject")->asString() == "--process " + proc);
 }
 
-TEST_CASE("update: inline limits beyond the policy are refused", "[runtime]")
+TEST_CASE("update flags: the resources runc would apply, judged like -r", "[runtime][update]")
 {
 	Fixture fx;
 	auto refused = [&](std::vector<std::string> flags) {
 		std::vector<std::string> args{"update"};
 		args.insert(args.end(), flags.begin(), flags.end());
 		args.push_back("c11");
+		INFO(flags.at(0));
 		CHECK_THROWS_AS(runtime::prepare(parse(args), fx.cfg), Error);
 	};
 	refused({"--memory", "4g"});
 	refused({"--memory=-1"});
 	refused({"--memory-swap", "-1"});
 	refused({"--memory", "3000000000"});
-	refused({"--memory", "lots"});
+	refused({"--memory", "lots"}); /* runc refuses it too */
 	refused({"--pids-limit", "-1"});
 	refused({"--pids-limit", "100000"});
+	refused({"--cpu-share", "-5"});
+	/* within the policy: the flags go to runc as they came */
 	auto ok = parse({"update", "--memory", "512m", "--pids-limit", "100", "c11"});
 	CHECK(runtime::prepare(ok, fx.cfg) == ok.argv);
 	auto recs = fx.records();
-	REQUIRE(recs.size() == 8);
-	CHECK(verdictOf(recs[7]) == "allow");
+	REQUIRE(recs.size() == 9); /* 7 refusals, an error record (--cpu-share -5), the allow */
+	CHECK(recs[7].find("error") != nullptr);
+	CHECK(verdictOf(recs.back()) == "allow");
+	CHECK(recs.back().find("subject")->asString() == "flags");
 }
 
 TEST_CASE("update -r FILE and -r -: the checked JSON goes to runc", "[runtime]")
@@ -520,20 +690,24 @@ TEST_CASE("audit mode: widening flags are recorded, not refused", "[runtime]")
 	text.replace(text.find("\"enforce\""), 9, "\"audit\"");
 	Fixture fx("runc-spec-default.json", text.c_str());
 	const std::string original = slurp(fx.config());
-	auto inv = parse({"exec", "-u", "0", "c13", "id"});
-	CHECK(runtime::prepare(inv, fx.cfg) == inv.argv);
+	const std::string root = fx.dir + "/runc-root";
+	writeState(root, "c13", fx.bundle);
+	auto inv = parse({"--root", root, "exec", "-u", "0", "c13", "id"});
+	/* audit mode: runc gets the process built from the flags, unchanged */
+	json::Value p = handedProcess(inv, runtime::prepare(inv, fx.cfg));
+	CHECK(uidIn(p) == 0);
 	runtime::prepare(parse({"create", "-b", fx.bundle, "c13"}), fx.cfg);
 	CHECK(slurp(fx.config()) == original); /* audit mode changes nothing */
 	auto recs = fx.records();
 	REQUIRE(recs.size() == 2);
 	CHECK(verdictOf(recs[0]) == "allow");
 	CHECK(recs[0].find("mode")->asString() == "audit");
-	CHECK(recs[0].find("wouldBe")->asString() == "deny");
+	CHECK(recs[0].find("wouldBe")->asString() == "mutate");
 	const auto &f = recs[0].find("findings")->items();
-	REQUIRE(f.size() == 1);
+	REQUIRE(!f.empty());
 	CHECK(f[0].find("rule")->asString() == "P1.user");
 	CHECK(f[0].find("action")->asString() == "audit");
-	CHECK(f[0].find("wouldBe")->asString() == "deny");
+	CHECK(f[0].find("wouldBe")->asString() == "mutate");
 	CHECK(verdictOf(recs[1]) == "allow");
 }
 
@@ -542,14 +716,12 @@ TEST_CASE("exec and update records carry the container's annotations from runc's
 {
 	Fixture fx;
 	const std::string root = fx.dir + "/runc-root";
-	fs::create_directories(root + "/c14");
-	spit(root + "/c14/state.json",
-	     R"({"id":"c14","config":{"labels":["io.kubernetes.pod.namespace=shop","bundle=/b","x=y=z"]}})");
+	writeState(root, "c14", fx.bundle, R"("io.kubernetes.pod.namespace=shop","x=y=z",)");
 	auto inv = parse({"--root", root, "exec", "c14", "true"});
-	CHECK(runtime::prepare(inv, fx.cfg) == inv.argv);
-	/* an ID that would climb out of the root is not looked up */
+	(void)handedProcess(inv, runtime::prepare(inv, fx.cfg));
+	/* an ID that would climb out of the root is not looked up: no process to judge */
 	auto bad = parse({"--root", root, "exec", "..", "true"});
-	CHECK(runtime::prepare(bad, fx.cfg) == bad.argv);
+	CHECK_THROWS_AS(runtime::prepare(bad, fx.cfg), Error);
 	auto recs = fx.records();
 	REQUIRE(recs.size() == 2);
 	const json::Value *eng = recs[0].find("engine");
@@ -558,4 +730,5 @@ TEST_CASE("exec and update records carry the container's annotations from runc's
 	CHECK(eng->find("io.kubernetes.pod.namespace")->asString() == "shop");
 	CHECK(eng->find("bundle") == nullptr);
 	CHECK(recs[1].find("engine")->members().empty());
+	CHECK(recs[1].find("error") != nullptr);
 }

@@ -46,10 +46,14 @@ TEST_CASE("Go's key folding: ASCII case and the two runes that fold into ASCII",
 	CHECK(spec::goFoldEquals("process", "process"));
 	CHECK_FALSE(spec::goFoldEquals("proces", "process"));
 	CHECK_FALSE(spec::goFoldEquals("processs", "process"));
-	CHECK_FALSE(spec::goFoldEquals("\xe2\x84\xaa", "s"));   /* Kelvin is k only */
-	CHECK_FALSE(spec::goFoldEquals("\xc5\xbf", "k"));       /* long s is s only */
-	CHECK_FALSE(spec::goFoldEquals("\xc4\xb0" "d", "id"));     /* U+0130 does not fold to i */
-	CHECK_FALSE(spec::goFoldEquals("\xc4\xb1" "d", "id")); /* nor U+0131 */
+	CHECK_FALSE(spec::goFoldEquals("\xe2\x84\xaa", "s")); /* Kelvin is k only */
+	CHECK_FALSE(spec::goFoldEquals("\xc5\xbf", "k"));     /* long s is s only */
+	CHECK_FALSE(spec::goFoldEquals("\xc4\xb0"
+	                               "d",
+	                               "id")); /* U+0130 does not fold to i */
+	CHECK_FALSE(spec::goFoldEquals("\xc4\xb1"
+	                               "d",
+	                               "id")); /* nor U+0131 */
 	CHECK_FALSE(spec::goFoldEquals("user_", "user"));
 	CHECK_FALSE(spec::goFoldEquals("us-er", "us_er"));
 }
@@ -67,19 +71,26 @@ TEST_CASE("a key that folds to a field is refused at any depth, naming the place
 	        {specWith("\"hoo\\u212a\\u017f\": {}"), "/hoo\xe2\x84\xaa\xc5\xbf"},
 	        {specWith(R"("process": {"User": {"uid": 0}})"), "/process/User"},
 	        {specWith(R"("process": {"user": {"UID": 0}})"), "/process/user/UID"},
-	        {specWith(R"("linux": {"seccomp": {"defaultAction": "SCMP_ACT_ERRNO"}, "Seccomp": null})"),
+	        {specWith(
+	                 R"("linux": {"seccomp": {"defaultAction": "SCMP_ACT_ERRNO"}, "Seccomp": null})"),
 	         "/linux/Seccomp"},
 	        {specWith(R"("linux": {"resources": {"memory": {"Limit": -1}}})"),
 	         "/linux/resources/memory/Limit"},
-	        {specWith(R"("mounts": [{"destination": "/x"}, {"Source": "/"}])"), "/mounts/1/Source"},
-	        {specWith(R"("hooks": {"prestart": [{"Path": "/bin/sh"}]})"), "/hooks/prestart/0/Path"},
-	        {R"({"ociVersion": "1.0.2", "root": {"path": "rootfs", "readOnly": false}})", "/root/readOnly"},
-	        {specWith(R"("linux": {"namespaces": [{"Type": "user"}]})"), "/linux/namespaces/0/Type"},
-	        {specWith(R"("linux": {"uidMappings": [{"hostid": 0, "containerID": 0, "size": 1}]})"),
+	        {specWith(R"("mounts": [{"destination": "/x"}, {"Source": "/"}])"),
+	         "/mounts/1/Source"},
+	        {specWith(R"("hooks": {"prestart": [{"Path": "/bin/sh"}]})"),
+	         "/hooks/prestart/0/Path"},
+	        {R"({"ociVersion": "1.0.2", "root": {"path": "rootfs", "readOnly": false}})",
+	         "/root/readOnly"},
+	        {specWith(R"("linux": {"namespaces": [{"Type": "user"}]})"),
+	         "/linux/namespaces/0/Type"},
+	        {specWith(
+	                 R"("linux": {"uidMappings": [{"hostid": 0, "containerID": 0, "size": 1}]})"),
 	         "/linux/uidMappings/0/hostid"},
 	        {specWith(R"("process": {"capabilities": {"Bounding": ["CAP_SYS_ADMIN"]}})"),
 	         "/process/capabilities/Bounding"},
-	        {specWith(R"("linux": {"seccomp": {"syscalls": [{"names": ["mount"], "Action": "SCMP_ACT_ALLOW"}]}})"),
+	        {specWith(
+	                 R"("linux": {"seccomp": {"syscalls": [{"names": ["mount"], "Action": "SCMP_ACT_ALLOW"}]}})"),
 	         "/linux/seccomp/syscalls/0/Action"},
 	        {specWith(R"("linux": {"resources": {"pids": {"LIMIT": -1}}})"),
 	         "/linux/resources/pids/LIMIT"},
@@ -98,7 +109,8 @@ TEST_CASE("a key that folds to a field is refused at any depth, naming the place
 	CHECK(refusal(specWith("\"hoo\\u212a\\u017f\": {}")).find("hoo\\u212a\\u017f") !=
 	      std::string::npos);
 	/* the same keys in the process and resources documents */
-	CHECK(!refusal(R"({"args": ["sh"], "cwd": "/", "USER": {"uid": 0}})", Scope::Process).empty());
+	CHECK(!refusal(R"({"args": ["sh"], "cwd": "/", "USER": {"uid": 0}})", Scope::Process)
+	               .empty());
 	CHECK(!refusal(R"({"memory": {"limit": 1}, "Pids": {"limit": -1}})", Scope::Resources)
 	               .empty());
 	CHECK(refusal(R"({"args": ["sh"], "user": {"Uid": 0}})", Scope::Process)
@@ -113,8 +125,10 @@ TEST_CASE("keys that are data, and keys runc ignores, are kept", "[spec][fold]")
 		"rdma": {"MLX": {"hcaHandles": 1}}}})"))
 	              .empty());
 	/* unknown keys fold to no field: runc ignores them, so do the rules */
-	json::Value v = spec::read(specWith(R"("vendorExtension": {"Process": 1}, "process": {"args": ["sh"], "x-user": 0})"),
-	                           "doc.json", Scope::Spec);
+	json::Value v = spec::read(
+	        specWith(
+	                R"("vendorExtension": {"Process": 1}, "process": {"args": ["sh"], "x-user": 0})"),
+	        "doc.json", Scope::Spec);
 	CHECK(v.find("vendorExtension"));
 	/* but a struct inside a map is still a struct */
 	CHECK(!refusal(specWith(R"("linux": {"resources": {"rdma": {"mlx": {"HcaHandles": 1}}}})"))
@@ -173,13 +187,14 @@ TEST_CASE("Go's types: ranges, integer syntax, arrays, objects", "[spec][types]"
 
 TEST_CASE("null means absent for a field, and is refused where Go stores a zero", "[spec][null]")
 {
-	CHECK(refusal(specWith(R"("process": null, "hooks": null, "linux": {"seccomp": null})")).empty());
+	CHECK(refusal(specWith(R"("process": null, "hooks": null, "linux": {"seccomp": null})"))
+	              .empty());
 	CHECK(refusal(specWith(R"("process": {"user": {"uid": null}})")).empty());
-	for (const char *b : {R"("process": {"user": {"additionalGids": [null]}})",
-	                      R"("process": {"args": [null]})", R"("mounts": [null])",
-	                      R"("annotations": {"a": null})",
-	                      R"("linux": {"sysctl": {"kernel.x": null}})",
-	                      R"("process": {"capabilities": {"bounding": [null]}})"}) {
+	for (const char *b :
+	     {R"("process": {"user": {"additionalGids": [null]}})",
+	      R"("process": {"args": [null]})", R"("mounts": [null])",
+	      R"("annotations": {"a": null})", R"("linux": {"sysctl": {"kernel.x": null}})",
+	      R"("process": {"capabilities": {"bounding": [null]}})"}) {
 		INFO(b);
 		CHECK(refusal(specWith(b)).find("null in") != std::string::npos);
 	}
@@ -227,14 +242,17 @@ TEST_CASE("every real engine document reads", "[spec][engines]")
 	                      "docker-20.10-userns-remap.json", "containerd-1.6-ctr-default.json",
 	                      "podman-4.3-default.json", "podman-4.3-uidmap.json"}) {
 		INFO(f);
-		CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" + f), f, Scope::Spec));
+		CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" + f), f,
+		                         Scope::Spec));
 	}
 	for (const char *f : {"docker-20.10-exec-process.json", "docker-20.10-exec-u0-process.json",
 	                      "docker-20.10-exec-u0-privileged-process.json"}) {
 		INFO(f);
-		CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" + f), f, Scope::Process));
+		CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" + f), f,
+		                         Scope::Process));
 	}
-	CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" + "docker-20.10-update-resources-stdin.json"),
+	CHECK_NOTHROW(spec::read(test::slurp(test::env("BULKHEAD_TEST_DATA") + "/" +
+	                                     "docker-20.10-update-resources-stdin.json"),
 	                         "u", Scope::Resources));
 }
 
@@ -244,7 +262,8 @@ TEST_CASE("describe() lists every field with its Go type", "[spec]")
 	for (const char *line :
 	     {"/process/user/uid uint32\n", "/process/user/additionalGids/[] uint32\n",
 	      "/mounts/[]/options []string\n", "/annotations/{} string\n",
-	      "/linux/resources/unified/{} string\n", "/linux/seccomp/syscalls/[]/args/[]/index uint\n",
-	      "/hooks/poststop/[]/timeout int\n", "/linux/resources/blockIO/weightDevice/[]/major int64\n"})
+	      "/linux/resources/unified/{} string\n",
+	      "/linux/seccomp/syscalls/[]/args/[]/index uint\n", "/hooks/poststop/[]/timeout int\n",
+	      "/linux/resources/blockIO/weightDevice/[]/major int64\n"})
 		CHECK(d.find(line) != std::string::npos);
 }
