@@ -559,9 +559,27 @@ void describeStruct(const StructDef &def, const std::string &path, std::string &
 		             out);
 }
 
+/* A type as the describe() lines name it: Go's basic type names, "struct",
+ * "[]T", "map[string]T", "any". */
+std::string kindName(const Type &t)
+{
+	switch (t.kind) {
+	case Kind::Struct:
+		return "struct";
+	case Kind::Slice:
+		return "[]" + kindName(*t.elem);
+	case Kind::Map:
+		return "map[string]" + kindName(*t.elem);
+	case Kind::Any:
+		return "any";
+	default:
+		return t.goName;
+	}
+}
+
 void describeType(const Type &t, const std::string &path, std::string &out)
 {
-	out += path + " " + t.goName + "\n";
+	out += path + " " + kindName(t) + "\n";
 	if (t.kind == Kind::Struct)
 		describeStruct(*t.def, path, out);
 	else if (t.kind == Kind::Slice)

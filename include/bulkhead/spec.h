@@ -49,8 +49,9 @@ void check(const json::Value &doc, policy::Scope scope, std::string_view name = 
 bool goFoldEquals(std::string_view key, std::string_view name) noexcept;
 
 /* The described structs as lines "PATH TYPE", one per field, depth first:
- * "/process/user/uid uint32", "/mounts/[]/options []string",
- * "/annotations/{} string". A test compares them with the Go structs. */
+ * "/process/user/uid uint32", "/mounts/[]/options []string", "/process/user
+ * struct", "/annotations/{} string", "/windows any". A test compares them with
+ * the Go structs runc decodes into (tests/schema). */
 std::string describe();
 
 } // namespace bulkhead::spec

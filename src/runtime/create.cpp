@@ -1,8 +1,7 @@
 /* create / run / restore: harden BUNDLE/config.json and replace it atomically. */
-#include "call.h"
-
 #include "../sys/fd.h"
 #include "../sys/io.h"
+#include "call.h"
 
 #include <cerrno>
 #include <climits>

@@ -111,7 +111,8 @@ Value processFromFlags(const Call &c, const Container &ctr)
 		const std::string uid = user->substr(0, colon);
 		auto n = cli::parseGoInt(uid, false);
 		if (!n)
-			throw Error(ErrorKind::Usage, "exec: parsing " + uid + " as int for uid failed");
+			throw Error(ErrorKind::Usage,
+			            "exec: parsing " + uid + " as int for uid failed");
 		u.set("uid", goUint32(*n));
 	}
 	if (auto gids = uses(c.inv, "additional-gids"); !gids.empty()) {

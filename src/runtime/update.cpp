@@ -10,8 +10,6 @@
  * that document, judges it like a file, and when the policy changed it hands
  * runc the judged document as --resources, so the limits applied are the ones
  * judged. --l3-cache-schema and --mem-bw-schema apply either way and pass on. */
-#include "bulkhead/runtime.h"
-
 #include "call.h"
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 #include <cstdlib>
 
 #include "bulkhead/error.h"
+#include "bulkhead/runtime.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::runtime {
@@ -152,9 +151,9 @@ Value resourcesFromFlags(const cli::Invocation &inv)
 		const char *section;
 		const char *key;
 	};
-	for (Field f : {Field{"cpu-period", "cpu", "period"},
-	                Field{"cpu-rt-period", "cpu", "realtimePeriod"},
-	                Field{"cpu-share", "cpu", "shares"}}) {
+	for (Field f :
+	     {Field{"cpu-period", "cpu", "period"}, Field{"cpu-rt-period", "cpu", "realtimePeriod"},
+	      Field{"cpu-share", "cpu", "shares"}}) {
 		if (const std::string *v = value(f.flag)) {
 			auto n = parseUint(*v);
 			if (!n)
@@ -210,13 +209,13 @@ std::vector<std::string> checkUpdate(Call &c)
 	if (res == nullptr) {
 		c.rec.subject = "flags";
 		Value doc = resourcesFromFlags(c.inv);
-		const std::string text = json::write(*json::get(doc, json::Pointer() / "linux" /
-		                                                             "resources"),
-		                                     true);
+		const std::string text =
+		        json::write(*json::get(doc, json::Pointer() / "linux" / "resources"), true);
 		const Decision d = judge(c, doc, policy::Scope::Resources, text);
 		const Value *r = json::get(d.result, json::Pointer() / "linux" / "resources");
 		if (r == nullptr)
-			throw Error(ErrorKind::Internal, "update: the checked document has no resources");
+			throw Error(ErrorKind::Internal,
+			            "update: the checked document has no resources");
 		if (d.verdict == Verdict::Allow && d.result == doc) {
 			record(c, d, false);
 			return c.inv.argv; /* runc applies exactly the flags that were judged */

@@ -261,8 +261,8 @@ TEST_CASE("describe() lists every field with its Go type", "[spec]")
 	const std::string d = spec::describe();
 	for (const char *line :
 	     {"/process/user/uid uint32\n", "/process/user/additionalGids/[] uint32\n",
-	      "/mounts/[]/options []string\n", "/annotations/{} string\n",
-	      "/linux/resources/unified/{} string\n",
+	      "/mounts/[]/options []string\n", "/process/user struct\n", "/windows any\n",
+	      "/annotations/{} string\n", "/linux/resources/unified/{} string\n",
 	      "/linux/seccomp/syscalls/[]/args/[]/index uint\n", "/hooks/poststop/[]/timeout int\n",
 	      "/linux/resources/blockIO/weightDevice/[]/major int64\n"})
 		CHECK(d.find(line) != std::string::npos);
