@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bulkhead/host.h"
@@ -60,9 +61,27 @@ struct OverrideUse
  * matched on them apply to exec and update too; rules never look at them there. */
 struct CallContext
 {
+	CallContext() = default;
+	CallContext(std::string id, std::string bundleDir, std::string cmd, std::string asOf = {})
+	    : containerId(std::move(id)), bundle(std::move(bundleDir)), command(std::move(cmd)),
+	      date(std::move(asOf))
+	{
+	}
+
 	std::string containerId; /* "" offline */
 	std::string bundle;      /* absolute bundle directory, "" offline */
 	std::string command;     /* "create", "exec", "update", "policy", ... */
+	std::string date;        /* "YYYY-MM-DD" to judge expiry dates as of; "" today (UTC) */
+};
+
+/* An exemption or override whose match held but whose date has passed: not
+ * applied, and recorded so that an auditor sees it stopped applying. */
+struct ExpiredUse
+{
+	std::string kind; /* "exemption" or "override" */
+	std::string name;
+	std::string expires;
+	std::vector<std::string> rules;
 };
 
 struct Decision
@@ -76,6 +95,7 @@ struct Decision
 	std::string policyName;
 	std::string policySha256;
 	std::vector<OverrideUse> overrides;
+	std::vector<ExpiredUse> expired;
 	/* What the policy in enforce mode would have decided: == verdict in
 	 * enforce mode; in audit mode judged from the findings' wouldBe. */
 	Verdict wouldBe = Verdict::Allow;
@@ -86,17 +106,26 @@ struct CompiledPolicy; /* rules, exemptions and overrides, checked and ready (po
 class Policy
 {
 public:
-	/* Load and validate. Throws Error{Policy, "FILE:LINE:COL: problem"}.
-	 * checkOwner: refuse a file not owned by root or group/world-writable (when
-	 * running as root). */
+	/* Load and validate, with every policy it extends ("extends": a shipped
+	 * policy's name, or a path relative to the file). Throws Error{Policy,
+	 * "FILE:LINE:COL: problem"}. checkOwner: refuse a file (the policy, a
+	 * policy it extends, a file it names) not owned by root or group- or
+	 * world-writable (when running as root). */
 	static Policy load(const std::string &path, bool checkOwner);
-	/* name: shown in errors; relative JsonFile parameters resolve against its
-	 * directory (the current directory when it has no slash). sha256 is that of text. */
+	/* name: shown in errors; "extends" and relative JsonFile parameters resolve
+	 * against its directory (the current directory when it has no slash). */
 	static Policy fromText(std::string_view text, std::string_view name);
 
 	[[nodiscard]] const std::string &name() const noexcept { return name_; }
+	[[nodiscard]] const std::string &version() const noexcept { return version_; }
+	/* sha256 of the file's text, or, when it extends another policy, of the
+	 * text followed by a newline and the base policy's sha256: it changes when
+	 * any file of the chain does. */
 	[[nodiscard]] const std::string &sha256() const noexcept { return sha256_; }
 	[[nodiscard]] Mode mode() const noexcept { return mode_; }
+	/* The rules, exemptions and overrides after the chain is merged
+	 * (src/policy_compiled.h), for the reports of src/policy_report.cpp. */
+	[[nodiscard]] const CompiledPolicy &compiled() const noexcept { return *compiled_; }
 
 	/* Evaluate a document of the given scope. The document is first read as
 	 * runc reads it (spec::check): one that runc would read differently (a key
@@ -108,17 +137,13 @@ public:
 	[[nodiscard]] Decision evaluate(const json::Value &doc, Scope scope,
 	                                const CallContext &call, const HostFacts &host) const;
 
-	/* The parsed policy document (rules, exemptions, ...). */
-	[[nodiscard]] const json::Value &document() const noexcept { return doc_; }
-
 private:
+	friend class Loader;
 	std::string name_;
+	std::string version_;
 	std::string sha256_;
 	Mode mode_ = Mode::Enforce;
-	json::Value doc_;
 	std::shared_ptr<const CompiledPolicy> compiled_;
-
-	static Policy make(std::string_view text, const std::string &name, bool checkOwner);
 };
 
 /* Decision as JSON (for `policy check --format json` and the audit log). */

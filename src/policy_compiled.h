@@ -1,0 +1,58 @@
+/* A policy after loading: the rules, exemptions and overrides of the file and
+ * of every policy it extends, merged and checked (src/policy_load.cpp), ready
+ * for evaluation (src/policy.cpp) and for the reports (src/policy_report.cpp). */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bulkhead/json.h"
+#include "bulkhead/policy.h"
+#include "bulkhead/rule.h"
+
+namespace bulkhead::policy {
+
+struct CompiledPolicy
+{
+	struct Match
+	{
+		std::optional<std::string> containerId; /* glob */
+		std::optional<std::string> bundle;      /* glob, '/' matched literally */
+		std::vector<std::pair<std::string, std::string>> annotations; /* key, value glob */
+		json::Value written; /* the match object as the policy wrote it */
+	};
+	struct Rule
+	{
+		const RuleDef *def = nullptr;
+		Action action = Action::Off;
+		json::Value params; /* without "action" and "reason", JsonFile parameters substituted */
+		std::string reason; /* why the rule is off or changed, "" when none */
+		std::string source; /* the file that last set it */
+	};
+	struct Exemption
+	{
+		std::string name, reason, expires, source;
+		Match match;
+		std::vector<std::string> rules;
+	};
+	struct Override
+	{
+		std::string name, reason, expires, source;
+		Match match;
+		std::vector<std::pair<const RuleDef *, json::Value>> rules;
+	};
+	std::vector<std::optional<Rule>> rules; /* indexed like allRules() */
+	std::vector<Exemption> exemptions;
+	std::vector<Override> overrides;
+	std::string description;
+	std::vector<std::string> files; /* the policy file, then each file it extends */
+};
+
+/* Today's date in UTC, "YYYY-MM-DD". */
+std::string today();
+/* A valid calendar date written YYYY-MM-DD. */
+bool validDate(std::string_view s);
+
+} // namespace bulkhead::policy
