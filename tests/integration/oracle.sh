@@ -20,7 +20,7 @@ DATA="$SRC/tests/oracle/testdata"
 T=$(make_tmp oracle) || exit 1
 trap 'rm -rf "$T"' EXIT
 O="$T/oracle"
-(cd "$SRC/tests/oracle" && GOCACHE="$T/gocache" GOFLAGS= GO111MODULE=off \
+(cd "$SRC/tests/oracle" && GOCACHE="$T/gocache" GOFLAGS='' GO111MODULE=off \
 	GOPATH=/usr/share/gocode go build -o "$O" .) || fail "cannot build tests/oracle"
 ok "built the oracle ($(go version | cut -d' ' -f3))"
 
