@@ -27,7 +27,8 @@ struct CompiledPolicy
 	{
 		const RuleDef *def = nullptr;
 		Action action = Action::Off;
-		json::Value params; /* without "action" and "reason", JsonFile parameters substituted */
+		json::Value
+		        params; /* without "action" and "reason", JsonFile parameters substituted */
 		std::string reason; /* why the rule is off or changed, "" when none */
 		std::string source; /* the file that last set it */
 	};

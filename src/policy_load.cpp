@@ -1,8 +1,8 @@
 /* Loading a policy: the file read as root must trust it, checked key by key
  * with FILE:LINE:COL errors, merged over the policy it extends, each rule
  * probed with its parameters. Evaluation is src/policy.cpp. */
+#include "bulkhead_build.h"
 #include "policy_compiled.h"
-
 #include "sys/fd.h"
 
 #include <cerrno>
@@ -17,8 +17,6 @@
 #include "bulkhead/error.h"
 #include "bulkhead/seccomp.h"
 #include "bulkhead/sha256.h"
-
-#include "bulkhead_build.h"
 
 namespace bulkhead::policy {
 
@@ -211,7 +209,6 @@ bool validDate(std::string_view s)
 	int max = days[m - 1] + (m == 2 && leap ? 1 : 0);
 	return d <= max;
 }
-
 
 /* One policy file checked, with FILE:LINE:COL errors, and merged over the
  * policy it extends (already loaded). */
@@ -548,7 +545,8 @@ public:
 			    key != "exemptions" && key != "overrides" && key != "description" &&
 			    key != "extends")
 				fail(v, "unknown key \"" + printable(key) +
-				                "\" (name, version, description, extends, mode, rules, "
+				                "\" (name, version, description, extends, mode, "
+				                "rules, "
 				                "exemptions, overrides)");
 		out.name_ = requireString(doc, "name", "policy");
 		if (!validPolicyName(out.name_))
@@ -596,17 +594,19 @@ public:
 			std::optional<CompiledPolicy::Rule> &slot = c.rules[idx];
 			const json::Value *a = robj.find("action");
 			if (!a && !slot)
-				fail(robj, "rule " + rname +
-				                   ": missing \"action\" (mutate, deny, audit or off)" +
-				                   (base != nullptr ? "; " + base->name() +
-				                                              " does not configure it"
-				                                    : std::string()));
+				fail(robj,
+				     "rule " + rname +
+				             ": missing \"action\" (mutate, deny, audit or off)" +
+				             (base != nullptr ? "; " + base->name() +
+				                                        " does not configure it"
+				                              : std::string()));
 			if (!slot)
-				slot = CompiledPolicy::Rule{def, Action::Off, json::Value::object(), "", ""};
+				slot = CompiledPolicy::Rule{def, Action::Off, json::Value::object(),
+				                            "", ""};
 			if (a) {
 				bool ok = false;
-				Action action =
-				        a->isString() ? parseAction(a->asString(), ok) : Action::Off;
+				Action action = a->isString() ? parseAction(a->asString(), ok)
+				                              : Action::Off;
 				if (!ok)
 					fail(*a, "rule " + rname +
 					                 ": action must be \"mutate\", \"deny\", "
@@ -616,14 +616,15 @@ public:
 			}
 			if (const json::Value *r = robj.find("reason")) {
 				if (!r->isString() || r->asString().empty())
-					fail(*r, "rule " + rname + ": reason must be a non-empty string");
+					fail(*r, "rule " + rname +
+					                 ": reason must be a non-empty string");
 				slot->reason = r->asString();
 			}
 			if (slot->action == Action::Off && slot->reason.empty())
-				fail(a ? *a : robj,
-				     "rule " + rname +
-				             ": turning a rule off needs a \"reason\" (who decided, "
-				             "and why)");
+				fail(a ? *a : robj, "rule " + rname +
+				                            ": turning a rule off needs a "
+				                            "\"reason\" (who decided, "
+				                            "and why)");
 			const json::Value given = params(*def, robj, true);
 			for (const auto &[k, v] : given.members())
 				slot->params.set(k, v);
@@ -741,19 +742,21 @@ Policy Loader::load()
 		} else {
 			if (!validPolicyName(want) || want.find("..") != std::string::npos)
 				fail(*ext, "extends \"" + printable(want) +
-				                   "\": not a policy name (A-Z a-z 0-9 . _ -) nor a path");
+				                   "\": not a policy name (A-Z a-z 0-9 . _ -) nor "
+				                   "a path");
 			/* beside the policy first (an admin's copy in /etc/bulkhead/policies),
 			 * then the shipped ones; never the file itself */
-			for (const std::string &dir : {baseDir_, std::string(BULKHEAD_DATADIR "/policies"),
-			                              std::string(BULKHEAD_SYSCONFDIR
-			                                          "/bulkhead/policies")}) {
+			for (const std::string &dir :
+			     {baseDir_, std::string(BULKHEAD_DATADIR "/policies"),
+			      std::string(BULKHEAD_SYSCONFDIR "/bulkhead/policies")}) {
 				const std::string path = dir + "/" + want + ".json";
 				if (::access(path.c_str(), F_OK) == 0 && !sameFile(path, name_))
 					candidates.push_back(path);
 			}
 			if (candidates.empty())
-				fail(*ext, "extends \"" + want + "\": no " + want + ".json beside " +
-				                   name_ + " nor in " BULKHEAD_DATADIR "/policies");
+				fail(*ext, "extends \"" + want + "\": no " + want +
+				                   ".json beside " + name_ +
+				                   " nor in " BULKHEAD_DATADIR "/policies");
 		}
 		const std::string &path = candidates.front();
 		std::string text;
@@ -765,7 +768,8 @@ Policy Loader::load()
 		base = Loader(text, path, dirOf(path), checkOwner_, depth_ + 1).load();
 	}
 	Policy p;
-	p.compiled_ = std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
+	p.compiled_ =
+	        std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
 	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : sha256Hex(text_);
 	return p;
 }

@@ -486,7 +486,7 @@ public:
 				where += json::lineCol(text_, v.offset()) + ":";
 			where += " ";
 		}
-		const std::string ptr = at.pointer().str();
+		const std::string ptr = printable(at.pointer().str(), 200);
 		throw Error(ErrorKind::Json, where + (ptr.empty() ? "/" : ptr) + ": " + what);
 	}
 
@@ -514,11 +514,11 @@ private:
 
 	/* A key as the message shows it: control bytes, quotes and every
 	 * non-ASCII rune escaped (\u212a, not a glyph that looks like K). */
-	static std::string printable(std::string_view s)
+	static std::string printable(std::string_view s, size_t max = 80)
 	{
 		std::string out;
 		size_t i = 0;
-		for (; i < s.size() && out.size() < 80; i++) {
+		for (; i < s.size() && out.size() < max; i++) {
 			auto u = static_cast<unsigned char>(s[i]);
 			if (u >= 0x80) {
 				/* the parser has checked the UTF-8: decode one rune */
