@@ -51,6 +51,10 @@ struct CompiledPolicy
 	std::vector<std::string> files; /* the policy file, then each file it extends */
 };
 
+/* A shipped policy by NAME ("restricted") for a policy file FROM: NAME.json
+ * beside FROM, else in the shipped directories; never FROM itself. */
+std::optional<std::string> findShipped(const std::string &name, const std::string &from);
+
 /* Today's date in UTC, "YYYY-MM-DD". */
 std::string today();
 /* A valid calendar date written YYYY-MM-DD. */

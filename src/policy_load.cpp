@@ -178,6 +178,19 @@ bool sameFile(const std::string &a, const std::string &b)
 
 } // namespace
 
+std::optional<std::string> findShipped(const std::string &name, const std::string &from)
+{
+	/* beside the policy first (an admin's copy in /etc/bulkhead/policies), then
+	 * the shipped ones; never the file itself */
+	for (const std::string &dir : {dirOf(from), std::string(BULKHEAD_DATADIR "/policies"),
+	                               std::string(BULKHEAD_SYSCONFDIR "/bulkhead/policies")}) {
+		const std::string path = dir + "/" + name + ".json";
+		if (::access(path.c_str(), F_OK) == 0 && !sameFile(path, from))
+			return path;
+	}
+	return std::nullopt;
+}
+
 /* Today's date in UTC, "YYYY-MM-DD". */
 std::string today()
 {
@@ -736,29 +749,22 @@ Policy Loader::load()
 			fail(*ext, strprintf("extends: more than %d policies deep (a loop?)",
 			                     kMaxExtends));
 		const std::string &want = ext->asString();
-		std::vector<std::string> candidates;
+		std::string found;
 		if (want.find('/') != std::string::npos || want.ends_with(".json")) {
-			candidates.push_back(want[0] == '/' ? want : baseDir_ + "/" + want);
+			found = want[0] == '/' ? want : baseDir_ + "/" + want;
 		} else {
 			if (!validPolicyName(want) || want.find("..") != std::string::npos)
 				fail(*ext, "extends \"" + printable(want) +
 				                   "\": not a policy name (A-Z a-z 0-9 . _ -) nor "
 				                   "a path");
-			/* beside the policy first (an admin's copy in /etc/bulkhead/policies),
-			 * then the shipped ones; never the file itself */
-			for (const std::string &dir :
-			     {baseDir_, std::string(BULKHEAD_DATADIR "/policies"),
-			      std::string(BULKHEAD_SYSCONFDIR "/bulkhead/policies")}) {
-				const std::string path = dir + "/" + want + ".json";
-				if (::access(path.c_str(), F_OK) == 0 && !sameFile(path, name_))
-					candidates.push_back(path);
-			}
-			if (candidates.empty())
+			auto shipped = findShipped(want, name_);
+			if (!shipped)
 				fail(*ext, "extends \"" + want + "\": no " + want +
 				                   ".json beside " + name_ +
 				                   " nor in " BULKHEAD_DATADIR "/policies");
+			found = *shipped;
 		}
-		const std::string &path = candidates.front();
+		const std::string &path = found;
 		std::string text;
 		try {
 			text = readTrusted(path, checkOwner_);
