@@ -308,23 +308,32 @@ private:
 		                    "notifications"};
 	}
 
-	/* What allowing NAME means on ARCH, "" when nothing dangerous. */
+	/* One architecture of the filter, with the numbers the checks compare. */
+	struct Target
+	{
+		Arch arch;
+		bool native;
+		std::optional<int> clone, clone3;
+	};
+
+	/* What allowing NAME means on T, "" when nothing dangerous. */
 	std::string danger(const std::map<std::pair<uint32_t, int>, Danger> &numbers,
-	                   const Arch &arch, const std::string &name,
+	                   const Target &t, const std::string &name,
 	                   const std::vector<Cond> &conds) const
 	{
-		auto nr = seccomp::resolve(arch, name);
+		auto nr = seccomp::resolve(t.arch, name);
 		if (!nr)
 			return {};
-		const std::string where = arch == seccomp::nativeArch()
-		                                  ? ""
-		                                  : " (" + std::string(arch.oci) + " syscall " +
-		                                            std::to_string(*nr) + ")";
-		auto it = numbers.find({arch.token, *nr});
+		auto where = [&] {
+			return t.native ? std::string()
+			                : " (" + std::string(t.arch.oci) + " syscall " +
+			                          std::to_string(*nr) + ")";
+		};
+		auto it = numbers.find({t.arch.token, *nr});
 		if (it != numbers.end()) {
 			const Danger &d = it->second;
 			std::string what = d.name == d.origin ? "the dangerous syscall " + name
-			                                      : name + where +
+			                                      : name + where() +
 			                                                ", which does what the "
 			                                                "dangerous syscall " +
 			                                                d.origin + " does";
@@ -335,15 +344,15 @@ private:
 		}
 		if (!namespaces_)
 			return {};
-		if (nr == seccomp::resolve(arch, "clone") &&
-		    !cloneFiltered(conds, seccomp::cloneFlagsIndex(arch)))
-			return name + where +
+		const unsigned flags = seccomp::cloneFlagsIndex(t.arch);
+		if (nr == t.clone && !cloneFiltered(conds, flags))
+			return name + where() +
 			       " without a filter that refuses every CLONE_NEW* flag in argument " +
-			       std::to_string(seccomp::cloneFlagsIndex(arch)) +
+			       std::to_string(flags) +
 			       " (MASKED_EQ with a mask over 0x7e020000 and value 0): it creates "
 			       "namespaces like unshare";
-		if (nr == seccomp::resolve(arch, "clone3"))
-			return name + where +
+		if (nr == t.clone3)
+			return name + where() +
 			       ", whose flags (namespaces, like unshare) lie in memory no filter "
 			       "can read: make it SCMP_ACT_ERRNO with errnoRet 38 (ENOSYS), and "
 			       "glibc falls back to clone";
@@ -354,11 +363,16 @@ private:
 	                                 const std::vector<Arch> &arches) const
 	{
 		std::map<std::pair<uint32_t, int>, Danger> numbers;
-		for (const auto &arch : arches)
+		std::vector<Target> targets;
+		const Arch native = seccomp::nativeArch();
+		for (const auto &arch : arches) {
 			for (const auto &[name, origin] : expanded_)
 				if (auto nr = seccomp::resolve(arch, name))
 					numbers.emplace(std::make_pair(arch.token, *nr),
 					                Danger{name, origin});
+			targets.push_back({arch, arch == native, seccomp::resolve(arch, "clone"),
+			                   seccomp::resolve(arch, "clone3")});
+		}
 		const json::Value *rules = member(sc, "syscalls");
 		if (!rules)
 			return std::nullopt;
@@ -376,14 +390,21 @@ private:
 			if (!names)
 				continue;
 			typed(names, json::Type::Array, p / "names");
-			std::vector<std::string> ns;
-			for (size_t j = 0; j < names->items().size(); ++j)
-				ns.push_back(util::text(names->items()[j], p / "names" / j));
+			std::vector<const std::string *> ns;
+			for (size_t j = 0; j < names->items().size(); ++j) {
+				const json::Value &item = names->items()[j];
+				/* The pointer is built only when it names a problem
+				 * (a profile has hundreds of names). */
+				if (!item.isString() ||
+				    item.asString().find('\0') != std::string::npos)
+					util::text(item, p / "names" / j);
+				ns.push_back(&item.asString());
+			}
 			if (kDenying.count(act) != 0)
 				continue;
-			for (const auto &n : ns) {
-				for (const auto &arch : arches) {
-					const std::string what = danger(numbers, arch, n, conds);
+			for (const std::string *n : ns) {
+				for (const auto &t : targets) {
+					const std::string what = danger(numbers, t, *n, conds);
 					if (what.empty())
 						continue;
 					if (kDelegating.count(act) != 0)
