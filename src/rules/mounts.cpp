@@ -184,25 +184,6 @@ std::vector<std::string> forms(const paths::HostPath &hp)
 
 /* ---- P10.engine-socket ---- */
 
-const std::vector<std::string> kDefaultSockets = {
-        "/var/run/docker.sock",
-        "/run/docker.sock",
-        "/run/containerd/containerd.sock",
-        "/var/run/containerd/containerd.sock",
-        "/run/containerd/containerd.sock.ttrpc",
-        "/run/docker/containerd/containerd.sock",
-        "/var/run/docker/containerd/containerd.sock",
-        "/run/crio/crio.sock",
-        "/var/run/crio/crio.sock",
-        "/run/podman/podman.sock",
-        "/var/run/podman/podman.sock",
-        "/run/buildkit/buildkitd.sock",
-        "/run/dockershim.sock",
-        "/var/run/dockershim.sock",
-        "/run/cri-dockerd.sock",
-        "/var/run/cri-dockerd.sock",
-};
-
 const char *const kSocketRemedy =
         "do not mount the engine socket (docker run -v /var/run/docker.sock, k8s hostPath); "
         "use a socket proxy that allowlists API calls";
@@ -213,7 +194,8 @@ void engineSocket(RuleRun &rr)
 		auto sources = allSources(rr.doc, rr.call);
 		if (sources.empty())
 			return;
-		auto sockets = targets(rr.host, rr.paramList("sockets", kDefaultSockets));
+		auto sockets =
+		        targets(rr.host, rr.paramList("sockets", paths::defaultEngineSockets()));
 		for (const auto &src : sources) {
 			auto hp = paths::inspect(rr.host, src.path);
 			for (const auto &s : sockets) {

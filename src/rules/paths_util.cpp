@@ -397,4 +397,102 @@ const std::vector<std::string> &defaultSensitivePaths()
 	return v;
 }
 
+const std::vector<std::string> &defaultEngineSockets()
+{
+	static const std::vector<std::string> v = {
+	        "/var/run/docker.sock",
+	        "/run/docker.sock",
+	        "/run/containerd/containerd.sock",
+	        "/var/run/containerd/containerd.sock",
+	        "/run/containerd/containerd.sock.ttrpc",
+	        "/run/docker/containerd/containerd.sock",
+	        "/var/run/docker/containerd/containerd.sock",
+	        "/run/crio/crio.sock",
+	        "/var/run/crio/crio.sock",
+	        "/run/podman/podman.sock",
+	        "/var/run/podman/podman.sock",
+	        "/run/buildkit/buildkitd.sock",
+	        "/run/dockershim.sock",
+	        "/var/run/dockershim.sock",
+	        "/run/cri-dockerd.sock",
+	        "/var/run/cri-dockerd.sock",
+	};
+	return v;
+}
+
+/* The lexical forms of a host path: normalised, /proc/PID/root stripped, resolved. */
+static std::vector<std::string> pathForms(const HostPath &hp)
+{
+	std::vector<std::string> f{hp.lexical};
+	std::string stripped = stripProcRoot(hp.lexical);
+	if (stripped != hp.lexical)
+		f.push_back(stripped);
+	if (hp.real && *hp.real != hp.lexical)
+		f.push_back(*hp.real);
+	return f;
+}
+
+std::string sameFileAs(const HostFacts &host, const std::string &path,
+                       const std::vector<std::string> &files)
+{
+	const HostPath hp = inspect(host, path);
+	const auto forms = pathForms(hp);
+	for (const auto &file : files) {
+		if (file.empty() || file.front() != '/' || hasNul(file))
+			continue; /* policy validation refuses these; never match on them */
+		const HostPath target = inspect(host, file);
+		for (const auto &f : forms)
+			if (f == target.lexical || (target.real && f == *target.real))
+				return "is " + target.lexical;
+		if (hp.st && target.st && hp.st->id == target.st->id)
+			return "is the same file (device+inode) as " + target.lexical;
+	}
+	return {};
+}
+
+std::string insideTree(const HostFacts &host, const std::string &path,
+                       const std::vector<std::string> &trees)
+{
+	const HostPath hp = inspect(host, path);
+	const auto forms = pathForms(hp);
+	struct Tree
+	{
+		HostPath at;
+		bool root;
+	};
+	std::vector<Tree> ts;
+	for (const auto &t : trees)
+		if (!t.empty() && t.front() == '/' && !hasNul(t))
+			ts.push_back({inspect(host, t), normalize(t) == "/"});
+	for (const auto &t : ts) {
+		for (const auto &f : forms) {
+			for (const std::string *tp :
+			     {&t.at.lexical, t.at.real ? &*t.at.real : nullptr}) {
+				if (!tp || (t.root && f != "/"))
+					continue;
+				if (isSameOrUnder(f, *tp))
+					return (f == hp.lexical ? "lies in "
+					                        : "resolves to " + f + ", in ") +
+					       std::string("sensitive host tree ") + t.at.lexical;
+			}
+		}
+	}
+	/* A directory on the way that is a sensitive tree under another name (a
+	 * bind mount of /run, a hard-linked or renamed path). */
+	for (const auto &a : ancestors(hp.real ? *hp.real : hp.lexical)) {
+		if (a == "/")
+			continue;
+		auto st = host.stat(a);
+		if (!st)
+			continue;
+		for (const auto &t : ts)
+			if (!t.root && t.at.st && st->id == t.at.st->id)
+				return "lies in " + a +
+				       ", the same directory (device+inode) as sensitive host "
+				       "tree " +
+				       t.at.lexical;
+	}
+	return {};
+}
+
 } // namespace bulkhead::policy::paths

@@ -107,6 +107,21 @@ bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineI
 const std::vector<std::string> &defaultContainerPaths();
 const std::vector<std::string> &defaultAllowPrefixes();
 const std::vector<std::string> &defaultSensitivePaths();
+/* The engine sockets (Docker, containerd, CRI-O, Podman, BuildKit, cri-dockerd)
+ * that P10.engine-socket and P7.seccomp (listenerPath) know by default. */
+const std::vector<std::string> &defaultEngineSockets();
+
+/* Why the host path PATH (absolute) is one of FILES: the same path as written,
+ * with /proc/PID/root stripped or resolved, or the same file by device+inode
+ * (a hard link, a symlink, a bind mount). "" when it is none of them. The
+ * message names the file: "is the same file (device+inode) as F". */
+std::string sameFileAs(const HostFacts &host, const std::string &path,
+                       const std::vector<std::string> &files);
+/* Why the host path PATH (absolute) lies inside one of TREES, as written or
+ * resolved, or below a directory that is one of them by device+inode ("/"
+ * counts only for "/" itself). "" when it lies in none. */
+std::string insideTree(const HostFacts &host, const std::string &path,
+                       const std::vector<std::string> &trees);
 
 /* Remedies shared by several rules. */
 extern const char *const kUsernsRemedy;

@@ -1,5 +1,6 @@
 #include "bulkhead/seccomp.h"
 
+#include "paths_util.h"
 #include "spec_util.h"
 
 #include <algorithm>
@@ -9,25 +10,59 @@
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
 
-/* P7.seccomp: a seccomp profile whose default action denies, and which never
- * allows a dangerous syscall unconditionally. "Allows" includes LOG (allow and
- * log), NOTIFY (a user-space agent decides) and TRACE (a tracer decides);
- * "unconditionally" includes argument conditions that do not pin the argument
- * (NE, ranges, partial masks: several of them can add up to everything). A
- * weak profile is replaced by the policy's own. */
+/* P7.seccomp: a seccomp profile whose default action denies and which never
+ * lets a dangerous syscall run, in any form. A rule "allows" when its action
+ * is ALLOW, LOG (allow and log), NOTIFY (a user-space agent decides), TRACE (a
+ * tracer decides) or one bulkhead does not know; argument conditions do not
+ * count (a pinned value can be the dangerous one, an index the syscall does not
+ * have reads a register the caller sets). Names are compared by the number the
+ * kernel runs on every architecture of the filter, and a syscall that does
+ * what a dangerous one does (umount for umount2, the new mount API for mount,
+ * clone with a CLONE_NEW* flag and clone3 for unshare) is as dangerous. A weak
+ * profile is replaced by the policy's own; a listenerPath that is an engine
+ * socket is refused. */
 namespace bulkhead::policy {
 
 namespace {
 
+using seccomp::Arch;
+
 const char *const kRemedy = "docker run without --security-opt seccomp=unconfined (or with "
                             "--security-opt seccomp=PROFILE); k8s "
                             "securityContext.seccompProfile.type: RuntimeDefault";
+const char *const kListenerRemedy =
+        "point listenerPath at the seccomp agent's own socket, listed in the policy's "
+        "allowedListeners; never at an engine socket";
 
 const std::vector<std::string> kDangerous = {
-        "mount",        "umount2",           "ptrace",      "kexec_load",      "init_module",
-        "finit_module", "delete_module",     "bpf",         "keyctl",          "add_key",
-        "request_key",  "open_by_handle_at", "userfaultfd", "perf_event_open", "pivot_root",
-        "swapon",       "swapoff",           "reboot",      "setns",           "unshare",
+        "mount",
+        "umount2",
+        "ptrace",
+        "kexec_load",
+        "kexec_file_load",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "bpf",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "open_by_handle_at",
+        "userfaultfd",
+        "perf_event_open",
+        "pivot_root",
+        "swapon",
+        "swapoff",
+        "reboot",
+        "setns",
+        "unshare",
+        "fsopen",
+        "fsconfig",
+        "fsmount",
+        "fspick",
+        "move_mount",
+        "open_tree",
+        "mount_setattr",
 };
 
 const std::set<std::string> kDenying = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
@@ -35,10 +70,61 @@ const std::set<std::string> kDenying = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS"
 /* Actions that hand the decision to someone else. */
 const std::set<std::string> kDelegating = {"SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE"};
 
+/* Syscalls that do what each other does: when one is dangerous, all are.
+ * umount(p) is umount2(p, 0) (i386, arm, s390, ppc, ...); the new mount API
+ * builds and attaches mounts like mount(2); the file and image forms of module
+ * and kexec loading load the same code. */
+const std::vector<std::vector<std::string>> kSameDanger = {
+        {"umount2", "umount"},
+        {"mount", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
+         "mount_setattr"},
+        {"kexec_load", "kexec_file_load"},
+        {"init_module", "finit_module"},
+};
+
+/* Multiplexers (i386, s390, ppc, ...): socketcall(SYS_SOCKET, args) runs
+ * socket(2), ipc(SEMOP, ...) runs semop(2). When a member is dangerous, so is
+ * the multiplexer (no listed syscall is a member by default). */
+struct Multiplexer
+{
+	const char *name;
+	std::vector<std::string> members;
+};
+const std::vector<Multiplexer> kMultiplexers = {
+        {"socketcall",
+         {"socket",     "bind",    "connect", "listen",  "accept",   "getsockname", "getpeername",
+          "socketpair", "send",    "recv",    "sendto",  "recvfrom", "shutdown",    "setsockopt",
+          "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg"}},
+        {"ipc",
+         {"semop", "semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl",
+          "shmat", "shmdt", "shmget", "shmctl"}},
+};
+
+/* seccomp(2) filter flags a profile can name (runtime-spec, crun). */
+const std::vector<std::string> kFilterFlags = {
+        "SECCOMP_FILTER_FLAG_TSYNC",       "SECCOMP_FILTER_FLAG_LOG",
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",  "SECCOMP_FILTER_FLAG_NEW_LISTENER",
+        "SECCOMP_FILTER_FLAG_TSYNC_ESRCH", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+
+/* CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+ * CLONE_NEWPID | CLONE_NEWNET (Docker's mask). CLONE_NEWTIME (0x80) is not
+ * needed: clone(2) reads its low byte as the exit signal (CSIGNAL), so only
+ * clone3 and unshare can ask for a time namespace. */
+constexpr uint64_t kCloneNewMask = 0x7e020000;
+
 struct Weak
 {
 	json::Pointer at;
 	std::string why;
+};
+
+/* One argument condition, as runc reads it (absent value/valueTwo are 0). */
+struct Cond
+{
+	uint64_t index = 0;
+	std::string op;
+	uint64_t value = 0;
+	uint64_t valueTwo = 0;
 };
 
 const json::Value *member(const json::Value &obj, std::string_view key)
@@ -54,126 +140,360 @@ const json::Value &typed(const json::Value *v, json::Type t, const json::Pointer
 	return *v;
 }
 
-/* Arguments of the dangerous syscalls that are user-space addresses: pinning
- * one to a value pins nothing, since the caller can map memory there. */
-unsigned pointerArgs(const std::string &name)
+uint64_t unsignedAt(const json::Value &v, const json::Pointer &at)
 {
-	static const std::map<std::string, unsigned> table = {
-	        {"mount", 0x17},          {"umount2", 0x1},     {"ptrace", 0xc},
-	        {"kexec_load", 0x4},      {"init_module", 0x5}, {"finit_module", 0x2},
-	        {"delete_module", 0x1},   {"bpf", 0x2},         {"keyctl", 0x1e},
-	        {"add_key", 0x7},         {"request_key", 0x7}, {"open_by_handle_at", 0x2},
-	        {"perf_event_open", 0x1}, {"pivot_root", 0x3},  {"swapon", 0x1},
-	        {"swapoff", 0x1},         {"reboot", 0x8},
-	};
-	auto it = table.find(name);
-	return it == table.end() ? 0 : it->second;
+	auto n = v.isNumber() ? v.asUint64() : std::nullopt;
+	if (!n)
+		util::malformed(at, "non-negative integer expected at " + at.str());
+	return *n;
 }
 
-/* The arguments (bit i = index i) that one of the conditions pins to a single
- * value (EQ, or MASKED_EQ with a full mask). A union of rules that each pin a
- * scalar argument never covers every call. */
-unsigned pinned(const json::Value *args, const json::Pointer &at)
+/* A rule's conditions, type-checked (even where they do not matter, so that a
+ * malformed profile never slips by). */
+std::vector<Cond> conditions(const json::Value *args, const json::Pointer &at)
 {
+	std::vector<Cond> out;
 	if (!args)
-		return 0;
+		return out;
 	typed(args, json::Type::Array, at);
-	unsigned pin = 0;
 	for (size_t i = 0; i < args->items().size(); ++i) {
 		const json::Pointer ap = at / i;
 		const json::Value &a = typed(&args->items()[i], json::Type::Object, ap);
 		const json::Value *op = member(a, "op");
 		const json::Value *index = member(a, "index");
-		const json::Value *value = member(a, "value");
 		if (!op || !index)
 			util::malformed(ap,
 			                "argument condition without op or index at " + ap.str());
-		const std::string &o = util::text(*op, ap / "op");
-		auto idx = index->isNumber() ? index->asUint64() : std::nullopt;
-		if (!idx)
-			util::malformed(ap / "index",
-			                "non-negative integer expected at " + (ap / "index").str());
-		std::optional<uint64_t> val;
-		if (value) {
-			val = value->isNumber() ? value->asUint64() : std::nullopt;
-			if (!val)
-				util::malformed(ap / "value", "non-negative integer expected at " +
-				                                      (ap / "value").str());
-		}
-		if (const json::Value *two = member(a, "valueTwo"))
-			if (!two->isNumber() || !two->asUint64())
-				util::malformed(ap / "valueTwo",
-				                "non-negative integer expected at " +
-				                        (ap / "valueTwo").str());
-		if (*idx > 5)
-			continue;
-		if (o == "SCMP_CMP_EQ" ||
-		    (o == "SCMP_CMP_MASKED_EQ" && val.value_or(0) == UINT64_MAX))
-			pin |= 1u << *idx;
+		Cond c;
+		c.op = util::text(*op, ap / "op");
+		c.index = unsignedAt(*index, ap / "index");
+		if (const json::Value *v = member(a, "value"))
+			c.value = unsignedAt(*v, ap / "value");
+		if (const json::Value *v = member(a, "valueTwo"))
+			c.valueTwo = unsignedAt(*v, ap / "valueTwo");
+		out.push_back(std::move(c));
 	}
-	return pin;
+	return out;
 }
 
-/* Why a profile is weak; nullopt when it denies by default and never allows a
- * dangerous syscall unpinned. Malformed on wrong types. */
-std::optional<Weak> weakness(const json::Value &sc, const std::vector<std::string> &dangerous,
-                             const json::Pointer &at)
+/* This condition alone keeps every CLONE_NEW* flag out of argument INDEX:
+ * MASKED_EQ (arg & value) == valueTwo with a mask over all of them and none in
+ * valueTwo, or EQ to a value without any. */
+bool refusesNamespaces(const Cond &c, unsigned index)
 {
-	typed(&sc, json::Type::Object, at);
-	const json::Value *def = member(sc, "defaultAction");
-	if (!def)
-		util::malformed(at, "seccomp without defaultAction at " + at.str());
-	const std::string &defAction = util::text(*def, at / "defaultAction");
-	if (kDenying.count(defAction) == 0)
-		return Weak{at / "defaultAction", "seccomp default action " +
-		                                          util::show(defAction) +
-		                                          " lets every unlisted syscall through"};
-	const json::Value *rules = member(sc, "syscalls");
-	if (!rules)
-		return std::nullopt;
-	const json::Pointer rp = at / "syscalls";
-	typed(rules, json::Type::Array, rp);
-	for (size_t i = 0; i < rules->items().size(); ++i) {
-		const json::Pointer p = rp / i;
-		const json::Value &r = typed(&rules->items()[i], json::Type::Object, p);
-		const json::Value *action = member(r, "action");
-		if (!action)
-			util::malformed(p, "seccomp rule without action at " + p.str());
-		const std::string &act = util::text(*action, p / "action");
-		const json::Value *names = member(r, "names");
-		const bool denying = kDenying.count(act) != 0;
-		const bool delegating =
-		        !denying && act != "SCMP_ACT_ALLOW" && act != "SCMP_ACT_LOG";
-		/* Argument conditions are judged (and type-checked) even when no
-		 * dangerous name is listed, so a malformed profile never slips by. */
-		const unsigned pin = pinned(member(r, "args"), p / "args");
-		if (!names)
-			continue;
-		typed(names, json::Type::Array, p / "names");
-		for (size_t j = 0; j < names->items().size(); ++j) {
-			const std::string &n = util::text(names->items()[j], p / "names" / j);
-			if (denying ||
-			    std::find(dangerous.begin(), dangerous.end(), n) == dangerous.end())
-				continue;
-			if (delegating)
-				return Weak{p, kDelegating.count(act) != 0
-				                       ? act + " hands the dangerous syscall " + n +
-				                                 " to a user-space agent: as good "
-				                                 "as allowed"
-				                       : "unknown seccomp action " +
-				                                 util::show(act) +
-				                                 " for the dangerous syscall " + n};
-			if ((pin & ~pointerArgs(n)) == 0)
-				return Weak{
-				        p, "seccomp " + act +
-				                   " rule allows the dangerous syscall " + n +
-				                   (member(r, "args")
-				                            ? " with conditions that pin no scalar "
-				                              "argument to one value"
-				                            : " unconditionally")};
+	if (c.index != index)
+		return false;
+	if (c.op == "SCMP_CMP_MASKED_EQ")
+		return (c.value & kCloneNewMask) == kCloneNewMask &&
+		       (c.valueTwo & kCloneNewMask) == 0;
+	if (c.op == "SCMP_CMP_EQ")
+		return (c.value & kCloneNewMask) == 0;
+	return false;
+}
+
+/* A clone rule never lets a CLONE_NEW* flag through where the flags are
+ * argument INDEX. runc ANDs a rule's conditions, unless two name the same
+ * argument: then each becomes a rule of its own and they are ORed. */
+bool cloneFiltered(const std::vector<Cond> &conds, unsigned index)
+{
+	if (conds.empty())
+		return false;
+	std::map<uint64_t, unsigned> perIndex;
+	bool split = false;
+	for (const auto &c : conds)
+		split = split || ++perIndex[c.index] > 1;
+	auto refuses = [&](const Cond &c) { return refusesNamespaces(c, index); };
+	return split ? std::all_of(conds.begin(), conds.end(), refuses)
+	             : std::any_of(conds.begin(), conds.end(), refuses);
+}
+
+class Judge
+{
+public:
+	Judge(const std::vector<std::string> &dangerous, std::vector<std::string> flags,
+	      std::vector<std::string> listeners)
+	    : flags_(std::move(flags)), listeners_(std::move(listeners))
+	{
+		auto add = [&](const std::string &name, const std::string &origin) {
+			if (expanded_.count(name) == 0)
+				expanded_[name] = origin;
+		};
+		for (const auto &d : dangerous) {
+			add(d, d);
+			for (const auto &group : kSameDanger)
+				if (std::find(group.begin(), group.end(), d) != group.end())
+					for (const auto &g : group)
+						add(g, d);
+			for (const auto &m : kMultiplexers)
+				if (std::find(m.members.begin(), m.members.end(), d) !=
+				    m.members.end())
+					add(m.name, d);
+			namespaces_ = namespaces_ || d == "unshare";
 		}
 	}
-	return std::nullopt;
+
+	/* Why the profile is weak; nullopt when it is not. Malformed on wrong types. */
+	[[nodiscard]] std::optional<Weak> weakness(const json::Value &sc,
+	                                           const json::Pointer &at) const
+	{
+		typed(&sc, json::Type::Object, at);
+		const json::Value *def = member(sc, "defaultAction");
+		const std::string defAction = def ? util::text(*def, at / "defaultAction") : "";
+		if (defAction.empty())
+			return Weak{at, "seccomp profile without a defaultAction: runc loads no "
+			                "filter (or refuses the profile)"};
+		if (kDenying.count(defAction) == 0)
+			return Weak{at / "defaultAction",
+			            "seccomp default action " + util::show(defAction) +
+			                    " lets every unlisted syscall through"};
+		if (auto w = flagWeakness(sc, at))
+			return w;
+		if (auto w = listenerWeakness(sc, at))
+			return w;
+		std::vector<Arch> arches{seccomp::nativeArch()};
+		if (const json::Value *list = member(sc, "architectures")) {
+			const json::Pointer ap = at / "architectures";
+			typed(list, json::Type::Array, ap);
+			for (size_t i = 0; i < list->items().size(); ++i) {
+				const std::string &name = util::text(list->items()[i], ap / i);
+				auto arch = seccomp::archFromOci(name);
+				if (!arch)
+					return Weak{ap / i,
+					            "unknown seccomp architecture " +
+					                    util::show(name) +
+					                    ": what it runs cannot be judged"};
+				if (std::find(arches.begin(), arches.end(), *arch) == arches.end())
+					arches.push_back(*arch);
+			}
+		}
+		return ruleWeakness(sc, at, arches);
+	}
+
+private:
+	struct Danger
+	{
+		std::string name;   /* as libseccomp spells it */
+		std::string origin; /* the entry of the dangerous list it stands for */
+	};
+
+	std::optional<Weak> flagWeakness(const json::Value &sc, const json::Pointer &at) const
+	{
+		const json::Value *flags = member(sc, "flags");
+		if (!flags)
+			return std::nullopt;
+		const json::Pointer fp = at / "flags";
+		typed(flags, json::Type::Array, fp);
+		for (size_t i = 0; i < flags->items().size(); ++i) {
+			const std::string &f = util::text(flags->items()[i], fp / i);
+			if (std::find(flags_.begin(), flags_.end(), f) == flags_.end())
+				return Weak{fp / i, "seccomp flag " + util::show(f) +
+				                            " is not in the policy's allowedFlags"};
+		}
+		return std::nullopt;
+	}
+
+	std::optional<Weak> listenerWeakness(const json::Value &sc, const json::Pointer &at) const
+	{
+		const json::Value *l = member(sc, "listenerPath");
+		if (!l)
+			return std::nullopt;
+		const std::string &path = util::text(*l, at / "listenerPath");
+		if (path.empty() ||
+		    std::find(listeners_.begin(), listeners_.end(), path) != listeners_.end())
+			return std::nullopt;
+		return Weak{at / "listenerPath",
+		            "seccomp listenerPath " + util::show(path) +
+		                    " is not in the policy's allowedListeners: runc connects "
+		                    "to it as root and hands it the container's seccomp "
+		                    "notifications"};
+	}
+
+	/* One architecture of the filter, with the numbers the checks compare. */
+	struct Target
+	{
+		Arch arch;
+		bool native;
+		std::optional<int> clone, clone3;
+	};
+
+	/* What allowing NAME means on T, "" when nothing dangerous. */
+	std::string danger(const std::map<std::pair<uint32_t, int>, Danger> &numbers,
+	                   const Target &t, const std::string &name,
+	                   const std::vector<Cond> &conds) const
+	{
+		auto nr = seccomp::resolve(t.arch, name);
+		if (!nr)
+			return {};
+		auto where = [&] {
+			return t.native ? std::string()
+			                : " (" + std::string(t.arch.oci) + " syscall " +
+			                          std::to_string(*nr) + ")";
+		};
+		auto it = numbers.find({t.arch.token, *nr});
+		if (it != numbers.end()) {
+			const Danger &d = it->second;
+			std::string what = d.name == d.origin ? "the dangerous syscall " + name
+			                                      : name + where() +
+			                                                ", which does what the "
+			                                                "dangerous syscall " +
+			                                                d.origin + " does";
+			if (!conds.empty())
+				what += ", whatever its argument conditions (a dangerous syscall "
+				        "is never allowed, in any form)";
+			return what;
+		}
+		if (!namespaces_)
+			return {};
+		const unsigned flags = seccomp::cloneFlagsIndex(t.arch);
+		if (nr == t.clone && !cloneFiltered(conds, flags))
+			return name + where() +
+			       " without a filter that refuses every CLONE_NEW* flag in argument " +
+			       std::to_string(flags) +
+			       " (MASKED_EQ with a mask over 0x7e020000 and value 0): it creates "
+			       "namespaces like unshare";
+		if (nr == t.clone3)
+			return name + where() +
+			       ", whose flags (namespaces, like unshare) lie in memory no filter "
+			       "can read: make it SCMP_ACT_ERRNO with errnoRet 38 (ENOSYS), and "
+			       "glibc falls back to clone";
+		return {};
+	}
+
+	std::optional<Weak> ruleWeakness(const json::Value &sc, const json::Pointer &at,
+	                                 const std::vector<Arch> &arches) const
+	{
+		std::map<std::pair<uint32_t, int>, Danger> numbers;
+		std::vector<Target> targets;
+		const Arch native = seccomp::nativeArch();
+		for (const auto &arch : arches) {
+			for (const auto &[name, origin] : expanded_)
+				if (auto nr = seccomp::resolve(arch, name))
+					numbers.emplace(std::make_pair(arch.token, *nr),
+					                Danger{name, origin});
+			targets.push_back({arch, arch == native, seccomp::resolve(arch, "clone"),
+			                   seccomp::resolve(arch, "clone3")});
+		}
+		const json::Value *rules = member(sc, "syscalls");
+		if (!rules)
+			return std::nullopt;
+		const json::Pointer rp = at / "syscalls";
+		typed(rules, json::Type::Array, rp);
+		for (size_t i = 0; i < rules->items().size(); ++i) {
+			const json::Pointer p = rp / i;
+			const json::Value &r = typed(&rules->items()[i], json::Type::Object, p);
+			const json::Value *action = member(r, "action");
+			if (!action)
+				util::malformed(p, "seccomp rule without action at " + p.str());
+			const std::string &act = util::text(*action, p / "action");
+			const auto conds = conditions(member(r, "args"), p / "args");
+			const json::Value *names = member(r, "names");
+			if (!names)
+				continue;
+			typed(names, json::Type::Array, p / "names");
+			std::vector<const std::string *> ns;
+			for (size_t j = 0; j < names->items().size(); ++j) {
+				const json::Value &item = names->items()[j];
+				/* The pointer is built only when it names a problem
+				 * (a profile has hundreds of names). */
+				if (!item.isString() ||
+				    item.asString().find('\0') != std::string::npos)
+					util::text(item, p / "names" / j);
+				ns.push_back(&item.asString());
+			}
+			if (kDenying.count(act) != 0)
+				continue;
+			for (const std::string *n : ns) {
+				for (const auto &t : targets) {
+					const std::string what = danger(numbers, t, *n, conds);
+					if (what.empty())
+						continue;
+					if (kDelegating.count(act) != 0)
+						return Weak{
+						        p,
+						        act + " hands " + what +
+						                " to a user-space agent: as good "
+						                "as allowed"};
+					if (act != "SCMP_ACT_ALLOW" && act != "SCMP_ACT_LOG")
+						return Weak{p, "unknown seccomp action " +
+						                       util::show(act) + " for " +
+						                       what};
+					return Weak{p, "seccomp " + act + " rule allows " + what};
+				}
+			}
+		}
+		return std::nullopt;
+	}
+
+	std::map<std::string, std::string> expanded_; /* dangerous name -> list entry */
+	bool namespaces_ = false;                     /* unshare listed: judge clone, clone3 */
+	std::vector<std::string> flags_;
+	std::vector<std::string> listeners_;
+};
+
+/* The spec's listenerPath when it is an engine socket (refused outright:
+ * runc would connect to it as root), or lies in a sensitive host tree (weak).
+ * Judged by device+inode after following links. */
+struct ListenerCheck
+{
+	std::optional<Weak> engine;
+	std::optional<Weak> sensitive;
+};
+
+ListenerCheck judgeListener(const json::Value &sc, const json::Pointer &at, const RuleRun &run,
+                            const std::vector<std::string> &sockets)
+{
+	ListenerCheck out;
+	const json::Value *l = member(sc, "listenerPath");
+	if (!l)
+		return out;
+	const json::Pointer lp = at / "listenerPath";
+	const std::string &raw = util::text(*l, lp);
+	if (raw.empty() || raw.front() == '@') /* unset, or an abstract socket */
+		return out;
+	auto path = paths::resolveAgainst(raw, run.call.bundle);
+	if (!path)
+		util::malformed(lp, "relative listenerPath " + util::show(raw) +
+		                            " with an unknown bundle directory");
+	std::string why = paths::sameFileAs(run.host, *path, sockets);
+	if (!why.empty()) {
+		out.engine = Weak{lp, "seccomp listenerPath " + util::show(raw) + " " + why +
+		                              ", an engine socket: runc would connect to it "
+		                              "as root"};
+		return out;
+	}
+	why = paths::insideTree(run.host, *path, paths::defaultSensitivePaths());
+	if (!why.empty())
+		out.sensitive = Weak{lp, "seccomp listenerPath " + util::show(raw) + " " + why};
+	return out;
+}
+
+std::vector<std::string> checkedFlags(const RuleRun &run)
+{
+	auto flags = run.paramList("allowedFlags", {});
+	for (const auto &f : flags)
+		if (std::find(kFilterFlags.begin(), kFilterFlags.end(), f) == kFilterFlags.end())
+			throw Error(ErrorKind::Policy,
+			            "rule P7.seccomp: parameter \"allowedFlags\": unknown seccomp "
+			            "filter flag " +
+			                    util::show(f) + " (known: " + util::join(kFilterFlags) +
+			                    ")");
+	return flags;
+}
+
+std::vector<std::string> checkedListeners(const RuleRun &run)
+{
+	auto listeners = run.paramList("allowedListeners", {});
+	for (const auto &l : listeners) {
+		const bool abstract = l.size() > 1 && l.front() == '@';
+		if (paths::hasNul(l) ||
+		    (!abstract && (l.empty() || l.front() != '/' || paths::normalize(l) != l)))
+			throw Error(ErrorKind::Policy,
+			            "rule P7.seccomp: parameter \"allowedListeners\": " +
+			                    util::show(l) +
+			                    " is not a normalised absolute path or an @abstract "
+			                    "socket name");
+	}
+	return listeners;
 }
 
 void checkSeccomp(RuleRun &run)
@@ -184,10 +504,12 @@ void checkSeccomp(RuleRun &run)
 			throw Error(ErrorKind::Policy, "rule P7.seccomp: parameter \"dangerous\": "
 			                               "unknown syscall \"" +
 			                                       n + "\"");
+	const Judge judge(dangerous, checkedFlags(run), checkedListeners(run));
+	const auto sockets = run.paramList("sockets", paths::defaultEngineSockets());
 	const json::Value *profile = member(run.params, "profile");
 	if (profile) {
 		try {
-			if (auto w = weakness(*profile, dangerous, {}))
+			if (auto w = judge.weakness(*profile, {}))
 				throw Error(ErrorKind::Policy,
 				            "rule P7.seccomp: the policy's profile is "
 				            "weak at " +
@@ -203,10 +525,19 @@ void checkSeccomp(RuleRun &run)
 	json::Value *linux = util::object(&run.doc, "linux", lp);
 	json::Value *sc = util::child(linux, "seccomp");
 	std::optional<Weak> weak;
-	if (!sc)
+	if (!sc) {
 		weak = Weak{lp / "seccomp", "no seccomp profile: every syscall is allowed"};
-	else
-		weak = weakness(*sc, dangerous, lp / "seccomp");
+	} else {
+		typed(sc, json::Type::Object, lp / "seccomp");
+		const ListenerCheck listener = judgeListener(*sc, lp / "seccomp", run, sockets);
+		if (listener.engine) {
+			run.deny(listener.engine->at, listener.engine->why, kListenerRemedy);
+			return;
+		}
+		weak = judge.weakness(*sc, lp / "seccomp");
+		if (!weak)
+			weak = listener.sensitive;
+	}
 	if (!weak)
 		return;
 	if (!profile) {
@@ -227,16 +558,28 @@ std::vector<RuleDef> seccompRules()
 {
 	return {
 	        {"P7.seccomp",
-	         "a seccomp profile that denies by default and never allows a dangerous syscall "
-	         "unconditionally (LOG, NOTIFY, TRACE and unpinned conditions count as allowing)",
+	         "a seccomp profile that denies by default and never lets a dangerous syscall run, "
+	         "in any form (ALLOW, LOG, NOTIFY and TRACE rules allow whatever their argument "
+	         "conditions; aliases, clone with CLONE_NEW* and clone3 count), with no flag or "
+	         "listener the policy does not list",
 	         {Scope::Spec},
 	         {{"profile", ParamKind::JsonFile,
 	           "profile (OCI linux.seccomp) put in place of a weak one (seccomp-default.json)"},
 	          {"dangerous", ParamKind::SyscallList,
-	           "syscalls never allowed unconditionally (mount, umount2, ptrace, kexec_load, "
-	           "init_module, finit_module, delete_module, bpf, keyctl, add_key, request_key, "
-	           "open_by_handle_at, userfaultfd, perf_event_open, pivot_root, swapon, swapoff, "
-	           "reboot, setns, unshare)"}},
+	           "syscalls never allowed in any form (mount, umount2, ptrace, kexec_load, "
+	           "kexec_file_load, init_module, finit_module, delete_module, bpf, keyctl, "
+	           "add_key, request_key, open_by_handle_at, userfaultfd, perf_event_open, "
+	           "pivot_root, swapon, swapoff, reboot, setns, unshare, fsopen, fsconfig, "
+	           "fsmount, fspick, move_mount, open_tree, mount_setattr)"},
+	          {"allowedFlags", ParamKind::List,
+	           "seccomp filter flags a profile may carry (SECCOMP_FILTER_FLAG_*); none by "
+	           "default"},
+	          {"allowedListeners", ParamKind::List,
+	           "listenerPath values a profile may carry (normalised absolute paths or "
+	           "@abstract names); none by default"},
+	          {"sockets", ParamKind::StringList,
+	           "engine sockets a listenerPath may never be (P10.engine-socket's list by "
+	           "default)"}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkSeccomp(run); }); }},
 	};
 }

@@ -10,7 +10,6 @@
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
 #include "bulkhead/rule.h"
-#include "bulkhead/seccomp.h"
 
 #include <catch2/catch.hpp>
 
@@ -712,137 +711,7 @@ TEST_CASE("P6.pids: default, max, -1, unified", "[rules][P6]")
 	CHECK(at(r.doc, "/linux/resources/unified") == j("{}"));
 }
 
-/* ---- P7.seccomp ---- */
-
-TEST_CASE("P7.seccomp: the shipped profile", "[rules][P7]")
-{
-	const json::Value &p = profile();
-	CHECK(at(p, "/defaultAction").asString() == "SCMP_ACT_ERRNO");
-	CHECK(at(p, "/defaultErrnoRet").numberText() == "1");
-	std::vector<std::string> arches;
-	for (const auto &a : p.find("architectures")->items())
-		arches.push_back(a.asString());
-	for (const char *a :
-	     {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"})
-		CHECK(std::find(arches.begin(), arches.end(), a) != arches.end());
-	const char *dangerous[] = {
-	        "mount",       "umount2",         "ptrace",        "kexec_load",
-	        "init_module", "finit_module",    "delete_module", "bpf",
-	        "keyctl",      "add_key",         "request_key",   "open_by_handle_at",
-	        "userfaultfd", "perf_event_open", "pivot_root",    "swapon",
-	        "swapoff",     "reboot",          "setns",         "unshare"};
-	size_t names = 0;
-	for (const auto &rule : p.find("syscalls")->items()) {
-		for (const auto &n : rule.find("names")->items()) {
-			INFO(n.asString());
-			++names;
-			CHECK(seccomp::isKnown(n.asString()));
-			for (const char *d : dangerous)
-				CHECK(n.asString() != d);
-		}
-	}
-	CHECK(names > 250);
-	/* It passes its own rule. */
-	json::Value d = j(R"({"linux": {}})");
-	json::set(d, json::Pointer::parse("/linux/seccomp"), p);
-	CHECK(runRule("P7.seccomp", d, seccompParams()).findings.empty());
-}
-
-TEST_CASE("P7.seccomp: missing or Docker's ptrace-allowing profile is replaced", "[rules][P7]")
-{
-	for (const char *s : {"docker-20.10-default", "runc-spec-default", "podman-4.3-default",
-	                      "containerd-1.6-ctr-default"}) {
-		INFO(s);
-		auto r = harden("P7.seccomp", spec(s), seccompParams(), Scope::Spec,
-		                test::typicalHost(), {"/linux/seccomp"});
-		REQUIRE(r.findings.size() == 1);
-		CHECK(r.findings[0].action == Action::Mutate);
-		CHECK(at(r.doc, "/linux/seccomp") == profile());
-	}
-	auto r = runRule("P7.seccomp", spec("docker-20.10-default"), seccompParams());
-	CHECK(anyMessage(r.findings, "ptrace"));
-	CHECK(r.findings[0].pointer == "/linux/seccomp/syscalls/1");
-	/* Without a profile in the policy: denied, with a clear message. */
-	r = runRule("P7.seccomp", spec("runc-spec-default"));
-	REQUIRE(r.findings.size() == 1);
-	CHECK(r.findings[0].action == Action::Deny);
-	CHECK(anyMessage(r.findings, "no profile"));
-}
-
-TEST_CASE("P7.seccomp: allow-alls in disguise", "[rules][P7]")
-{
-	const char *weak[] = {
-	        R"({"defaultAction": "SCMP_ACT_ALLOW"})",
-	        R"({"defaultAction": "SCMP_ACT_LOG"})",
-	        R"({"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"})",
-	        R"({"defaultAction": "SCMP_ACT_BOGUS"})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "mount"],
-		    "action": "SCMP_ACT_LOG"}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["unshare"],
-		    "action": "SCMP_ACT_ALLOW", "args": []}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["bpf"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_GE"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["setns"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 0, "valueTwo": 0,
-		    "op": "SCMP_CMP_MASKED_EQ"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
-		    {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 5, "op": "SCMP_CMP_NE"}]},
-		    {"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 6, "op": "SCMP_CMP_NE"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["keyctl"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "listenerPath": "/run/agent.sock", "syscalls": [
-		    {"names": ["setns"], "action": "SCMP_ACT_NOTIFY", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
-	        /* EQ on a pointer argument pins nothing: the caller maps memory there. */
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 4096, "op": "SCMP_CMP_EQ"},
-		    {"index": 4, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_KILL", "syscalls": [{"names": ["init_module"],
-		    "action": "SCMP_ACT_TRACE"}]})",
-	};
-	for (const char *w : weak) {
-		INFO(w);
-		json::Value d = j(R"({"linux": {}})");
-		json::set(d, json::Pointer::parse("/linux/seccomp"), j(w));
-		auto r = harden("P7.seccomp", d, seccompParams(), Scope::Spec, test::typicalHost(),
-		                {"/linux/seccomp"});
-		REQUIRE(r.findings.size() == 1);
-		CHECK(r.findings[0].action == Action::Mutate);
-		CHECK(at(r.doc, "/linux/seccomp") == profile());
-	}
-	const char *strong[] = {
-	        R"({"defaultAction": "SCMP_ACT_ERRNO"})",
-	        R"({"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["read"],
-		    "action": "SCMP_ACT_ALLOW"}, {"names": ["mount"], "action": "SCMP_ACT_ERRNO"}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["ptrace"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["mount"],
-		    "action": "SCMP_ACT_ALLOW", "args": [{"index": 3, "value": 4096, "op": "SCMP_CMP_EQ"}]},
-		    {"names": ["unshare"], "action": "SCMP_ACT_LOG", "args": [{"index": 0, "value":
-		    18446744073709551615, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]})",
-	        R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["getpid"],
-		    "action": "SCMP_ACT_NOTIFY"}, {"names": ["PTRACE"], "action": "SCMP_ACT_ALLOW"}]})",
-	};
-	for (const char *s : strong) {
-		INFO(s);
-		json::Value d = j(R"({"linux": {}})");
-		json::set(d, json::Pointer::parse("/linux/seccomp"), j(s));
-		CHECK(runRule("P7.seccomp", d, seccompParams()).findings.empty());
-	}
-}
-
-TEST_CASE("P7.seccomp: the policy's own profile must be strong", "[rules][P7]")
-{
-	CHECK_THROWS_AS(runRule("P7.seccomp", spec("runc-spec-default"),
-	                        j(R"({"profile": {"defaultAction": "SCMP_ACT_ALLOW"}})")),
-	                Error);
-	CHECK_THROWS_AS(
-	        runRule("P7.seccomp", spec("runc-spec-default"), j(R"({"dangerous": ["MOUNT"]})")),
-	        Error);
-	/* A narrower dangerous list lets Docker's ptrace through. */
-	auto r = runRule("P7.seccomp", spec("docker-20.10-default"),
-	                 j(R"({"dangerous": ["mount", "unshare"]})"));
-	CHECK(r.findings.empty());
-}
+/* P7.seccomp: tests/unit/test_seccomp.cpp. */
 
 /* ---- process.apparmor / process.selinux ---- */
 
