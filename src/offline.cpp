@@ -1,5 +1,7 @@
 #include "bulkhead/offline.h"
 
+#include "policy_compiled.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
 #include "bulkhead/policy.h"
+#include "bulkhead/policy_report.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::offline {
@@ -20,15 +23,24 @@ namespace {
 constexpr size_t kMaxSpecBytes = 64u << 20;
 
 constexpr const char *kUsage =
-        "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [CONFIG|-]\n"
-        "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND] [--id ID]\n"
-        "                             CONFIG...\n"
-        "       bulkhead policy validate FILE...\n"
+        "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [--at DATE]\n"
+        "                              [CONFIG|-]\n"
+        "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND]\n"
+        "                             [--id ID] [--at DATE] CONFIG...\n"
+        "       bulkhead policy validate [--strict] FILE...\n"
+        "       bulkhead policy show [--effective] FILE\n"
+        "       bulkhead policy diff A B\n"
         "\n"
         "  harden    print the hardened spec (exit 0), or the reasons it is refused (exit 3)\n"
         "  check     per file: the verdict (allow, mutate, deny), the findings and the patch\n"
         "  validate  check that a policy is well formed and names only known rules,\n"
-        "            capabilities and syscalls\n"
+        "            capabilities and syscalls; warn about every rule that is off or\n"
+        "            weaker than restricted, every exemption and override, and what\n"
+        "            expires within 30 days; an expired exemption or override is an error\n"
+        "  show      the policy with what it extends merged in (--effective: every rule,\n"
+        "            its action and where it was set)\n"
+        "  diff      what policy B lets through that policy A refuses, rule by rule\n"
+        "            (exit 0: nothing, 1: something)\n"
         "\n"
         "  --policy FILE   the policy file (see bulkhead-policy(5))\n"
         "  --format FMT    text (default) or json\n"
@@ -37,6 +49,8 @@ constexpr const char *kUsage =
         "                  harden prints the hardened document of that kind\n"
         "  --id ID         judge the spec as container ID (per-container engine files,\n"
         "                  exemptions matched on containerId)\n"
+        "  --at DATE       judge expiry dates as of DATE (YYYY-MM-DD) instead of today\n"
+        "  --strict        validate: warnings are errors\n"
         "\n"
         "Relative mount sources resolve against the directory holding CONFIG (the\n"
         "current directory for -, standard input).\n"
@@ -54,6 +68,9 @@ struct Options
 	std::string format = "text";
 	std::string id;
 	policy::Scope kind = policy::Scope::Spec;
+	std::string at;         /* --at DATE */
+	bool strict = false;    /* validate --strict */
+	bool effective = false; /* show --effective */
 	bool help = false;
 	std::vector<std::string> operands;
 };
@@ -67,17 +84,21 @@ Options parseArgs(const std::vector<std::string> &args)
 {
 	Options o;
 	if (args.empty())
-		usageError("policy: missing verb: harden, check or validate");
+		usageError("policy: missing verb: harden, check, validate, show or diff");
 	size_t i = 0;
 	if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
 		o.help = true;
 		return o;
 	}
 	o.verb = args[i++];
-	if (o.verb != "harden" && o.verb != "check" && o.verb != "validate")
-		usageError("policy: unknown verb \"" + o.verb + "\": harden, check or validate");
+	if (o.verb != "harden" && o.verb != "check" && o.verb != "validate" && o.verb != "show" &&
+	    o.verb != "diff")
+		usageError("policy: unknown verb \"" + o.verb +
+		           "\": harden, check, validate, show or diff");
+	const bool judges = o.verb == "harden" || o.verb == "check";
 	bool optionsDone = false;
-	bool seenPolicy = false, seenFormat = false, seenId = false, seenKind = false;
+	bool seenPolicy = false, seenFormat = false, seenId = false, seenKind = false,
+	     seenAt = false;
 	for (; i < args.size(); i++) {
 		const std::string &a = args[i];
 		if (optionsDone || a == "-" || a.empty() || a[0] != '-') {
@@ -113,13 +134,29 @@ Options parseArgs(const std::vector<std::string> &args)
 				usageError("policy " + o.verb + ": " + name + " needs a value");
 			return value;
 		};
-		if (name == "--policy" && o.verb != "validate")
+		auto flagOnly = [&] {
+			if (inlineValue)
+				usageError("policy " + o.verb + ": " + name + " takes no value");
+		};
+		if (name == "--policy" && judges)
 			o.policy = takeValue(seenPolicy);
 		else if (name == "--format" && o.verb == "check")
 			o.format = takeValue(seenFormat);
-		else if (name == "--id" && o.verb != "validate")
+		else if (name == "--id" && judges)
 			o.id = takeValue(seenId);
-		else if (name == "--kind" && o.verb != "validate") {
+		else if (name == "--at" && judges) {
+			o.at = takeValue(seenAt);
+			if (!policy::validDate(o.at))
+				usageError("policy " + o.verb +
+				           ": --at must be a date, YYYY-MM-DD, not \"" + o.at +
+				           "\"");
+		} else if (name == "--strict" && o.verb == "validate") {
+			flagOnly();
+			o.strict = true;
+		} else if (name == "--effective" && o.verb == "show") {
+			flagOnly();
+			o.effective = true;
+		} else if (name == "--kind" && judges) {
 			const std::string k = takeValue(seenKind);
 			if (k == "spec")
 				o.kind = policy::Scope::Spec;
@@ -137,6 +174,16 @@ Options parseArgs(const std::vector<std::string> &args)
 	if (o.verb == "validate") {
 		if (o.operands.empty())
 			usageError("policy validate: which policy file?");
+		return o;
+	}
+	if (o.verb == "show") {
+		if (o.operands.size() != 1)
+			usageError("policy show: one policy file");
+		return o;
+	}
+	if (o.verb == "diff") {
+		if (o.operands.size() != 2)
+			usageError("policy diff: two policy files, A and B");
 		return o;
 	}
 	if (o.policy.empty())
@@ -278,8 +325,8 @@ int harden(const Options &o, std::string &out, std::string &err)
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	Input in = readInput(o.operands[0], o.kind);
 	RealHost host;
-	policy::Decision d =
-	        p.evaluate(in.doc, o.kind, policy::CallContext{o.id, in.bundle, "policy"}, host);
+	policy::Decision d = p.evaluate(in.doc, o.kind,
+	                                policy::CallContext{o.id, in.bundle, "policy", o.at}, host);
 	if (d.verdict == policy::Verdict::Deny) {
 		for (const auto &f : d.findings) {
 			if (f.action != policy::Action::Deny)
@@ -336,8 +383,9 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 			}
 			continue;
 		}
-		policy::Decision d = p.evaluate(
-		        in->doc, o.kind, policy::CallContext{o.id, in->bundle, "policy"}, host);
+		policy::Decision d =
+		        p.evaluate(in->doc, o.kind,
+		                   policy::CallContext{o.id, in->bundle, "policy", o.at}, host);
 		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
 			rc = kExitDenied;
 		if (o.format == "json") {
@@ -366,22 +414,100 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 	return rc;
 }
 
+/* The shipped restricted to compare FILE's policy with, when it can be found. */
+std::optional<policy::Policy> reference(const std::string &file, bool asRoot)
+{
+	auto path = policy::findShipped("restricted", file);
+	if (!path && std::filesystem::path(file).filename() == "restricted.json")
+		path = file; /* restricted itself: nothing to report but what it turns off */
+	if (!path)
+		return std::nullopt;
+	try {
+		return policy::Policy::load(*path, asRoot);
+	} catch (const Error &) {
+		return std::nullopt;
+	}
+}
+
 int validate(const Options &o, std::string &out, std::string &err)
 {
 	int rc = kExitOk;
 	const bool asRoot = ::geteuid() == 0;
+	const std::string today = policy::today();
 	for (const auto &file : o.operands) {
 		try {
 			policy::Policy p = policy::Policy::load(file, asRoot);
-			out += file + ": ok: policy " + p.name() + ", mode " +
-			       (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
-			       ", sha256:" + p.sha256() + "\n";
+			auto ref = reference(file, asRoot);
+			auto notices = policy::review(p, ref ? &*ref : nullptr, today);
+			size_t errors = 0, warnings = 0;
+			for (const auto &n : notices) {
+				const bool fatal =
+				        n.level == policy::Notice::Level::Error ||
+				        (o.strict && n.level == policy::Notice::Level::Warning);
+				const char *label = fatal ? "error"
+				                    : n.level == policy::Notice::Level::Warning
+				                            ? "warning"
+				                            : "note";
+				err += file + ": " + label + ": " + singleLine(n.text) + "\n";
+				errors += fatal ? 1 : 0;
+				warnings += n.level == policy::Notice::Level::Warning ? 1 : 0;
+			}
+			if (errors > 0) {
+				rc = kExitBad;
+				continue;
+			}
+			std::string chain;
+			for (size_t k = 1; k < p.compiled().files.size(); k++)
+				chain += ", extends " + p.compiled().files[k];
+			out += file + ": ok: policy " + p.name() + " version " + p.version() +
+			       ", mode " + (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
+			       chain + ", sha256:" + p.sha256() +
+			       (warnings ? strprintf(", %zu warning%s", warnings,
+			                             warnings == 1 ? "" : "s")
+			                 : std::string()) +
+			       "\n";
 		} catch (const Error &e) {
 			err += singleLine(e.what()) + "\n";
 			rc = kExitBad;
 		}
 	}
 	return rc;
+}
+
+int show(const Options &o, std::string &out)
+{
+	policy::Policy p = policy::Policy::load(o.operands[0], ::geteuid() == 0);
+	out = json::write(o.effective ? policy::effective(p) : policy::flatten(p), true);
+	return kExitOk;
+}
+
+/* Exit 0 when B lets through nothing A refuses, 1 when it does (diff(1)'s
+ * convention), 2 on trouble. */
+int diff(const Options &o, std::string &out)
+{
+	const bool asRoot = ::geteuid() == 0;
+	policy::Policy a = policy::Policy::load(o.operands[0], asRoot);
+	policy::Policy b = policy::Policy::load(o.operands[1], asRoot);
+	std::vector<std::string> different;
+	const auto weaker = policy::weakenings(a, b, different);
+	out += "A: " + o.operands[0] + " (policy " + a.name() + " version " + a.version() +
+	       ", sha256:" + a.sha256() + ")\n";
+	out += "B: " + o.operands[1] + " (policy " + b.name() + " version " + b.version() +
+	       ", sha256:" + b.sha256() + ")\n";
+	if (weaker.empty()) {
+		out += "B lets through nothing that A refuses.\n";
+	} else {
+		out += strprintf("B lets through what A refuses, in %zu place%s:\n", weaker.size(),
+		                 weaker.size() == 1 ? "" : "s");
+		for (const auto &w : weaker)
+			out += "  - " + singleLine(w) + "\n";
+	}
+	if (!different.empty()) {
+		out += "Other differences (B is not weaker there):\n";
+		for (const auto &d : different)
+			out += "  - " + singleLine(d) + "\n";
+	}
+	return weaker.empty() ? kExitOk : 1;
 }
 
 void writeAll(int fd, const std::string &s)
@@ -412,6 +538,10 @@ int policyMain(const std::vector<std::string> &args, std::string &out, std::stri
 			return harden(o, out, err);
 		if (o.verb == "check")
 			return check(o, out, err, colour);
+		if (o.verb == "show")
+			return show(o, out);
+		if (o.verb == "diff")
+			return diff(o, out);
 		return validate(o, out, err);
 	} catch (const std::bad_alloc &) {
 		err += "bulkhead: out of memory\n";

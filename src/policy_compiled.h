@@ -29,8 +29,9 @@ struct CompiledPolicy
 		Action action = Action::Off;
 		json::Value
 		        params; /* without "action" and "reason", JsonFile parameters substituted */
-		std::string reason; /* why the rule is off or changed, "" when none */
-		std::string source; /* the file that last set it */
+		json::Value written; /* the same as written, JsonFile paths made absolute */
+		std::string reason;  /* why the rule is off or changed, "" when none */
+		std::string source;  /* the file that last set it */
 	};
 	struct Exemption
 	{
@@ -43,6 +44,7 @@ struct CompiledPolicy
 		std::string name, reason, expires, source;
 		Match match;
 		std::vector<std::pair<const RuleDef *, json::Value>> rules;
+		std::vector<std::pair<const RuleDef *, json::Value>> written; /* as for Rule */
 	};
 	std::vector<std::optional<Rule>> rules; /* indexed like allRules() */
 	std::vector<Exemption> exemptions;

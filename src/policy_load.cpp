@@ -466,6 +466,26 @@ public:
 		return out;
 	}
 
+	/* A rule object's parameters as written (checked by params() already),
+	 * with the path of each JSON file made absolute, so that the merged policy
+	 * `policy show` prints loads from anywhere. */
+	json::Value written(const RuleDef &def, const json::Value &obj) const
+	{
+		json::Value out = json::Value::object();
+		for (const auto &[key, v] : obj.members()) {
+			if (key == "action" || key == "reason")
+				continue;
+			bool file = false;
+			for (const auto &p : def.params)
+				file = file || (key == p.name && p.kind == ParamKind::JsonFile);
+			if (file && v.isString() && !v.asString().empty() && v.asString()[0] != '/')
+				out.set(key, json::Value::string(baseDir_ + "/" + v.asString()));
+			else
+				out.set(key, v);
+		}
+		return out;
+	}
+
 	CompiledPolicy::Match match(const json::Value &owner, std::string_view what) const
 	{
 		const json::Value *m = owner.find("match");
@@ -614,8 +634,12 @@ public:
 				                                        " does not configure it"
 				                              : std::string()));
 			if (!slot)
-				slot = CompiledPolicy::Rule{def, Action::Off, json::Value::object(),
-				                            "", ""};
+				slot = CompiledPolicy::Rule{def,
+				                            Action::Off,
+				                            json::Value::object(),
+				                            json::Value::object(),
+				                            "",
+				                            ""};
 			if (a) {
 				bool ok = false;
 				Action action = a->isString() ? parseAction(a->asString(), ok)
@@ -641,6 +665,9 @@ public:
 			const json::Value given = params(*def, robj, true);
 			for (const auto &[k, v] : given.members())
 				slot->params.set(k, v);
+			const json::Value as = written(*def, robj);
+			for (const auto &[k, v] : as.members())
+				slot->written.set(k, v);
 			slot->source = name_;
 			if (slot->action != Action::Off && structured(*def, slot->params))
 				probe(*def, slot->params, robj);
@@ -712,6 +739,7 @@ public:
 						     "override " + x.name + ": rule " + rname +
 						             ": parameters must be an object");
 					x.rules.emplace_back(def, params(*def, robj, false));
+					x.written.emplace_back(def, written(*def, robj));
 					json::Value merged = c.rules[idx]->params;
 					for (const auto &[k, v] : x.rules.back().second.members())
 						merged.set(k, v);

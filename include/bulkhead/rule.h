@@ -30,11 +30,24 @@ enum class ParamKind {
 	              * reads and parses it and the rule sees the parsed document */
 };
 
+/* Which way a parameter widens what a rule lets through, for `policy diff`
+ * and `policy validate`: a change the other way is a tightening. */
+enum class Widens {
+	Unknown, /* a change either way is reported for review */
+	More,    /* a larger number, or a list with more in it (allowlists, maxima) */
+	Less,    /* a smaller number, or a list with less in it (denylists, requirements) */
+};
+
 struct ParamDef
 {
+	ParamDef(const char *n, ParamKind k, const char *h, Widens w = Widens::Unknown)
+	    : name(n), kind(k), help(h), widens(w)
+	{
+	}
 	const char *name;
 	ParamKind kind;
 	const char *help; /* one line, for the man page */
+	Widens widens;
 };
 
 class RuleRun

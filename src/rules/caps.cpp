@@ -126,7 +126,7 @@ std::vector<RuleDef> capsRules()
 	         "all capabilities; odd names refused",
 	         {Scope::Spec, Scope::Process},
 	         {{"allowed", ParamKind::CapList,
-	           "capabilities a process may keep ([CAP_NET_BIND_SERVICE])"}},
+	           "capabilities a process may keep ([CAP_NET_BIND_SERVICE])", Widens::More}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkCaps(run); }); }},
 	};
 }

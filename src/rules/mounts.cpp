@@ -530,7 +530,8 @@ std::vector<RuleDef> mountsRules()
 	        {"P10.proc-sys-mounts",
 	         "no mounts over /proc or /sys other than the standard ones",
 	         {Scope::Spec},
-	         {{"allowed", ParamKind::StringList, "allowed TYPE:DESTINATION pairs"}},
+	         {{"allowed", ParamKind::StringList, "allowed TYPE:DESTINATION pairs",
+	           Widens::More}},
 	         &procSysMounts},
 	};
 }

@@ -148,7 +148,8 @@ std::vector<RuleDef> namespacesRules()
 	         "is the host's by device+inode (unreadable host namespaces: path refused)",
 	         {Scope::Spec},
 	         {{"required", ParamKind::StringList,
-	           "namespace types that must be private (pid, ipc, uts, mount, network, ...)"},
+	           "namespace types that must be private (pid, ipc, uts, mount, network, ...)",
+	           Widens::Less},
 	          {"pid1Optional", ParamKind::Bool,
 	           "when /proc/1/ns cannot be read, compare with /proc/self/ns alone (only when "
 	           "bulkhead runs in the host's namespaces)"}},

@@ -257,7 +257,7 @@ std::vector<RuleDef> processRules()
 	         "the SELinux process label's type is allowed",
 	         both,
 	         {{"allowedTypes", ParamKind::StringList,
-	           "SELinux types a process label may carry ([container_t])"}},
+	           "SELinux types a process label may carry ([container_t])", Widens::More}},
 	         &guardedRule<checkSelinux>},
 	        {"process.rlimits",
 	         "rlimits that let a process outrank the host stay within the policy's max",

@@ -236,14 +236,17 @@ std::vector<RuleDef> resourcesRules()
 	         "a memory limit within the max, swap equal to it; unified memory.max and "
 	         "memory.swap.max may not override them",
 	         both,
-	         {{"default", ParamKind::Int, "memory limit set when none is given (536870912)"},
-	          {"max", ParamKind::Int, "highest memory limit allowed (2147483648)"}},
+	         {{"default", ParamKind::Int, "memory limit set when none is given (536870912)",
+	           Widens::More},
+	          {"max", ParamKind::Int, "highest memory limit allowed (2147483648)",
+	           Widens::More}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkMemory(run); }); }},
 	        {"P6.pids",
 	         "a pids limit within the max; unified pids.max may not override it",
 	         both,
-	         {{"default", ParamKind::Int, "pids limit set when none is given (1024)"},
-	          {"max", ParamKind::Int, "highest pids limit allowed (4096)"}},
+	         {{"default", ParamKind::Int, "pids limit set when none is given (1024)",
+	           Widens::More},
+	          {"max", ParamKind::Int, "highest pids limit allowed (4096)", Widens::More}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkPids(run); }); }},
 	};
 }

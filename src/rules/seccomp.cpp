@@ -570,13 +570,16 @@ std::vector<RuleDef> seccompRules()
 	           "kexec_file_load, init_module, finit_module, delete_module, bpf, keyctl, "
 	           "add_key, request_key, open_by_handle_at, userfaultfd, perf_event_open, "
 	           "pivot_root, swapon, swapoff, reboot, setns, unshare, fsopen, fsconfig, "
-	           "fsmount, fspick, move_mount, open_tree, mount_setattr)"},
+	           "fsmount, fspick, move_mount, open_tree, mount_setattr)",
+	           Widens::Less},
 	          {"allowedFlags", ParamKind::List,
 	           "seccomp filter flags a profile may carry (SECCOMP_FILTER_FLAG_*); none by "
-	           "default"},
+	           "default",
+	           Widens::More},
 	          {"allowedListeners", ParamKind::List,
 	           "listenerPath values a profile may carry (normalised absolute paths or "
-	           "@abstract names); none by default"},
+	           "@abstract names); none by default",
+	           Widens::More},
 	          {"sockets", ParamKind::StringList,
 	           "engine sockets a listenerPath may never be (P10.engine-socket's list by "
 	           "default)"}},

@@ -187,7 +187,8 @@ std::vector<RuleDef> sysctlRules()
 	         "own, with plain values",
 	         {Scope::Spec},
 	         {{"allowed", ParamKind::StringList,
-	           "sysctls allowed (Kubernetes' safe set); a trailing * matches a prefix"},
+	           "sysctls allowed (Kubernetes' safe set); a trailing * matches a prefix",
+	           Widens::More},
 	          {"unprivilegedPorts", ParamKind::Bool,
 	           "set net.ipv4.ip_unprivileged_port_start=0 in a new private network namespace "
 	           "(true)"}},

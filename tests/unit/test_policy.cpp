@@ -185,7 +185,13 @@ TEST_CASE("the shipped policies load and validate", "[policy]")
 		INFO(name);
 		Policy p = shipped(name);
 		CHECK(p.name() == name);
-		CHECK(p.sha256() == sha256Hex(readAll(policiesDir() + "/" + name + ".json")));
+		/* restricted's own text; a policy that extends it covers both */
+		const std::string own = sha256Hex(readAll(policiesDir() + "/" + name + ".json"));
+		CHECK(p.sha256() ==
+		      (std::string(name) == "restricted"
+		               ? own
+		               : sha256Hex(readAll(policiesDir() + "/" + name + ".json") + "\n" +
+		                           shipped("restricted").sha256())));
 	}
 	CHECK(shipped("audit").mode() == Mode::Audit);
 	CHECK(shipped("restricted").mode() == Mode::Enforce);
