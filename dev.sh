@@ -12,7 +12,9 @@ cd "$(dirname "$0")"
 PACKAGES=(meson ninja-build pkg-config g++ clang libclang-rt-14-dev clang-format
 	libseccomp-dev libcap-dev libyajl-dev libmount-dev catch2
 	runc busybox-static jq groff-base util-linux iproute2 docker.io containerd podman python3
-	golang-go golang-github-opencontainers-specs-dev)
+	golang-go golang-github-opencontainers-specs-dev
+	containernetworking-plugins python3-grpcio python3-grpc-tools python3-protobuf python3-yaml
+	logrotate conmon)
 
 need_root()
 {
