@@ -127,7 +127,8 @@ std::vector<Change> paramChanges(const RuleDef &def, const json::Value &a, const
 	for (const auto &[k, v] : b.members()) {
 		const json::Value *was = a.find(k);
 		if (was == nullptr || !(*was == v))
-			out.push_back({k + ": " + shown(was) + " -> " + shown(&v), direction(k, was, &v)});
+			out.push_back({k + ": " + shown(was) + " -> " + shown(&v),
+			               direction(k, was, &v)});
 	}
 	for (const auto &[k, v] : a.members())
 		if (b.find(k) == nullptr)
@@ -176,7 +177,8 @@ std::vector<Notice> review(const Policy &p, const Policy *reference, const std::
 		const std::string name = all[i].name;
 		if (r == nullptr) {
 			warn("rule " + name +
-			     " is not in the policy, so it is off (\"extends\": \"restricted\" keeps "
+			     " is not in the policy, so it is off (\"extends\": \"restricted\" "
+			     "keeps "
 			     "restricted's setting for every rule a policy leaves out)");
 			continue;
 		}
@@ -192,7 +194,8 @@ std::vector<Notice> review(const Policy &p, const Policy *reference, const std::
 		for (const auto &change : paramChanges(all[i], ref->written, r->written))
 			if (change.widens >= 0)
 				warn("rule " + name + ": " + change.text +
-				     (change.widens > 0 ? " (restricted's -> this policy's: lets more through)"
+				     (change.widens > 0 ? " (restricted's -> this policy's: lets "
+				                          "more through)"
 				                        : " (restricted's -> this policy's)"));
 	}
 	auto dated = [&](const std::string &what, const std::string &expires) {
@@ -219,7 +222,8 @@ std::vector<Notice> review(const Policy &p, const Policy *reference, const std::
 		for (const auto &[def, params] : o.rules)
 			warn("override " + o.name + " sets " + def->name + " " + compact(params) +
 			     " where " + compact(matchOf(o.match)) +
-			     (o.reason.empty() ? std::string() : ": " + o.reason) + expiry(o.expires));
+			     (o.reason.empty() ? std::string() : ": " + o.reason) +
+			     expiry(o.expires));
 		dated("override " + o.name, o.expires);
 	}
 	return out;
@@ -327,8 +331,8 @@ std::vector<std::string> weakenings(const Policy &a, const Policy &b,
 		const std::string head = std::string(all[i].name) + " (" + all[i].summary + "): ";
 		const int sa = strength(actionOf(ra)), sb = strength(actionOf(rb));
 		if (sb < sa) {
-			out.push_back(head + "A " + describeAction(ra) + ", B " + describeAction(rb) +
-			              ": B lets through what this rule " +
+			out.push_back(head + "A " + describeAction(ra) + ", B " +
+			              describeAction(rb) + ": B lets through what this rule " +
 			              (sa == 2 ? "refuses or fixes" : "records"));
 			continue;
 		}
@@ -344,7 +348,8 @@ std::vector<std::string> weakenings(const Policy &a, const Policy &b,
 			                    actionName(rb->action) + "s");
 		for (const auto &change : paramChanges(all[i], ra->written, rb->written)) {
 			if (change.widens < 0)
-				different.push_back(head + "B narrows " + change.text + " (A's -> B's)");
+				different.push_back(head + "B narrows " + change.text +
+				                    " (A's -> B's)");
 			else if (change.widens > 0)
 				out.push_back(head + "B widens " + change.text + " (A's -> B's)");
 			else
@@ -365,7 +370,8 @@ std::vector<std::string> weakenings(const Policy &a, const Policy &b,
 		for (const auto &r : e.rules)
 			rules += (rules.empty() ? "" : ", ") + r;
 		out.push_back("exemption " + e.name + ": B turns off " + rules + " where " +
-		              compact(matchOf(e.match)) + " (" + e.reason + expiry(e.expires) + ")");
+		              compact(matchOf(e.match)) + " (" + e.reason + expiry(e.expires) +
+		              ")");
 	}
 	for (const auto &o : b.compiled().overrides) {
 		if (named(a.compiled().overrides, o.name))

@@ -224,12 +224,15 @@ void checkOomScoreAdj(RuleRun &run)
 		return;
 	int64_t n = util::integer(*v, at);
 	if (n < min)
-		run.deny(at,
-		         strprintf("oomScoreAdj %lld is below %lld: the host would kill its own "
-		                   "processes before this container's",
-		                   static_cast<long long>(n), static_cast<long long>(min)),
-		         "docker run --oom-score-adj 0 (or more); k8s: raise the policy's min for "
-		         "Guaranteed pods (-997)");
+		util::fix(run, at,
+		          strprintf("oomScoreAdj %lld is below %lld: the host would kill its own "
+		                    "processes before this container's",
+		                    static_cast<long long>(n), static_cast<long long>(min)),
+		          strprintf("raised to %lld", static_cast<long long>(min)),
+		          "docker run --oom-score-adj 0 (or more); Kubernetes sets -998 for pod "
+		          "sandboxes and -997 for Guaranteed pods: lower the policy's min to keep "
+		          "them",
+		          [&] { *v = json::Value::number(min); });
 }
 
 template <void (*F)(RuleRun &)> void guardedRule(RuleRun &run)
@@ -272,9 +275,9 @@ std::vector<RuleDef> processRules()
 	         {},
 	         &guardedRule<checkCwd>},
 	        {"process.oom-score-adj",
-	         "oomScoreAdj is not negative",
+	         "oomScoreAdj is not below the minimum (raised to it)",
 	         both,
-	         {{"min", ParamKind::Int, "lowest oomScoreAdj allowed (0)"}},
+	         {{"min", ParamKind::Int, "lowest oomScoreAdj allowed (0)", Widens::Less}},
 	         &guardedRule<checkOomScoreAdj>},
 	};
 }

@@ -1,9 +1,8 @@
 /* Policies that compose and never fail open: extends, explicit off, the
  * review of `policy validate`, show, diff, expiry and --at. */
+#include "../../src/policy_compiled.h"
 #include "fake_host.h"
 #include "fixtures.h"
-
-#include "../../src/policy_compiled.h"
 
 #include <ctime>
 #include <filesystem>
@@ -47,7 +46,8 @@ struct PolicyDir : test::TempDir
 	{
 		for (const char *f :
 		     {"restricted.json", "baseline.json", "audit.json", "seccomp-default.json"})
-			fs::copy_file(env("BULKHEAD_SOURCE_ROOT") + "/policies/" + f, path + "/" + f);
+			fs::copy_file(env("BULKHEAD_SOURCE_ROOT") + "/policies/" + f,
+			              path + "/" + f);
 	}
 	std::string site(const std::string &name, const std::string &text)
 	{
@@ -129,15 +129,16 @@ TEST_CASE("extends: names, paths, loops and missing bases", "[compose]")
 		"name": "p", "version": "1"})");
 	CHECK(loadError(byPath).empty());
 	/* a chain: site -> baseline -> restricted */
-	const std::string chained = dir.site("c.json", R"({"extends": "baseline", "name": "c", "version": "1"})");
+	const std::string chained =
+	        dir.site("c.json", R"({"extends": "baseline", "name": "c", "version": "1"})");
 	CHECK(Policy::load(chained, false).compiled().files.size() == 3);
 	/* a loop is refused, naming the place */
 	dir.site("a.json", R"({"extends": "b.json", "name": "a", "version": "1"})");
 	dir.site("b.json", R"({"extends": "a.json", "name": "b", "version": "1"})");
 	CHECK(loadError(dir.path + "/a.json").find("policies deep") != std::string::npos);
 	/* a base that does not exist: FILE:LINE:COL of the extends */
-	const std::string missing =
-	        dir.site("m.json", "{\"name\": \"m\", \"version\": \"1\",\n \"extends\": \"nosuch\"}");
+	const std::string missing = dir.site(
+	        "m.json", "{\"name\": \"m\", \"version\": \"1\",\n \"extends\": \"nosuch\"}");
 	const std::string e = loadError(missing);
 	CHECK(e.rfind(missing + ":2:", 0) == 0);
 	CHECK(e.find("nosuch") != std::string::npos);
@@ -153,8 +154,8 @@ TEST_CASE("extends: names, paths, loops and missing bases", "[compose]")
 	const std::string noAction = dir.site("x.json", R"({"extends": "baseline", "name": "x",
 		"version": "1", "rules": {"P1.user": {"uid": 1000}}})");
 	CHECK(loadError(noAction).empty()); /* baseline turns P1.user off: it is configured */
-	const std::string standalone =
-	        dir.site("y.json", R"({"name": "y", "version": "1", "rules": {"P1.user": {"uid": 1000}}})");
+	const std::string standalone = dir.site(
+	        "y.json", R"({"name": "y", "version": "1", "rules": {"P1.user": {"uid": 1000}}})");
 	CHECK(loadError(standalone).find("missing \"action\"") != std::string::npos);
 }
 
@@ -186,7 +187,8 @@ TEST_CASE("validate warns about every rule a policy leaves off or weakens", "[co
 {
 	PolicyDir dir;
 	/* {"rules": {}}: everything off, loudly */
-	const std::string empty = dir.site("empty.json", R"({"name": "e", "version": "1", "rules": {}})");
+	const std::string empty =
+	        dir.site("empty.json", R"({"name": "e", "version": "1", "rules": {}})");
 	Run r = run({"validate", empty});
 	CHECK(r.rc == 0);
 	CHECK(count(r.err, "is not in the policy, so it is off") == allRules().size());
@@ -310,7 +312,8 @@ TEST_CASE("diff: what B lets through that A refuses", "[compose]")
 	Run weaker = run({"diff", r, dir.path + "/baseline.json"});
 	CHECK(weaker.rc == 1);
 	CHECK(weaker.out.find("P1.user") != std::string::npos);
-	CHECK(weaker.out.find("B lets through what this rule refuses or fixes") != std::string::npos);
+	CHECK(weaker.out.find("B lets through what this rule refuses or fixes") !=
+	      std::string::npos);
 	CHECK(weaker.out.find("P3.capabilities") != std::string::npos);
 	/* the other way round, restricted takes back what baseline gives up */
 	Run back = run({"diff", dir.path + "/baseline.json", r});
@@ -414,7 +417,8 @@ TEST_CASE("every policy example in bulkhead-policy(5) loads, validates and holds
 {
 	PolicyDir dir;
 	size_t policies = 0, fragments = 0;
-	for (const auto &block : manBlocks(env("BULKHEAD_SOURCE_ROOT") + "/man/bulkhead-policy.5")) {
+	for (const auto &block :
+	     manBlocks(env("BULKHEAD_SOURCE_ROOT") + "/man/bulkhead-policy.5")) {
 		const size_t first = block.find_first_not_of(" \n");
 		if (first == std::string::npos || block.find("...") != std::string::npos)
 			continue; /* shell sessions and the annotated outline */
@@ -438,7 +442,8 @@ TEST_CASE("every policy example in bulkhead-policy(5) loads, validates and holds
 		Policy p = Policy::load(file, false);
 		/* whatever an example changes, it never lets a privileged container or a
 		 * docker.sock mount through (an audit-mode example would refuse them) */
-		for (const char *f : {"docker-20.10-privileged.json", "docker-20.10-hostns-socket.json"}) {
+		for (const char *f :
+		     {"docker-20.10-privileged.json", "docker-20.10-hostns-socket.json"}) {
 			Decision d = p.evaluate(spec(f), Scope::Spec, kCall, test::typicalHost());
 			CHECK(d.wouldBe == Verdict::Deny);
 		}

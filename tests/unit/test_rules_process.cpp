@@ -816,22 +816,33 @@ TEST_CASE("process.cwd: under /proc, or relative, is refused", "[rules][process]
 
 /* ---- process.oom-score-adj ---- */
 
-TEST_CASE("process.oom-score-adj: negative is refused", "[rules][process]")
+TEST_CASE("process.oom-score-adj: below the minimum is raised to it", "[rules][process]")
 {
 	auto oom = [](int64_t v) {
 		json::Value d = j(R"({"process": {}})");
 		json::set(d, json::Pointer::parse("/process/oomScoreAdj"), json::Value::number(v));
 		return d;
 	};
-	CHECK(count(harden("process.oom-score-adj", oom(-500)).findings, Action::Deny) == 1);
-	CHECK(count(harden("process.oom-score-adj", oom(-1)).findings, Action::Deny) == 1);
+	auto adj = [](const json::Value &d) {
+		return json::get(d, json::Pointer::parse("/process/oomScoreAdj"))->asInt64();
+	};
+	auto r = harden("process.oom-score-adj", oom(-500));
+	CHECK(count(r.findings, Action::Mutate) == 1);
+	CHECK(adj(r.doc) == 0);
+	/* Kubernetes' sandbox score: the pod runs, not above the host */
+	CHECK(adj(harden("process.oom-score-adj", oom(-998)).doc) == 0);
 	CHECK(runRule("process.oom-score-adj", oom(0)).findings.empty());
 	CHECK(runRule("process.oom-score-adj", oom(1000)).findings.empty());
 	CHECK(runRule("process.oom-score-adj", oom(-997), j(R"({"min": -997})")).findings.empty());
+	CHECK(adj(runRule("process.oom-score-adj", oom(-1000), j(R"({"min": -997})")).doc) == -997);
 	CHECK(runRule("process.oom-score-adj", spec("docker-20.10-default")).findings.empty());
-	auto r = runRule("process.oom-score-adj", processDoc(j(R"({"oomScoreAdj": -1000})")),
-	                 json::Value::object(), Action::Mutate, Scope::Process);
+	/* exec processes too; under deny, refused */
+	r = runRule("process.oom-score-adj", processDoc(j(R"({"oomScoreAdj": -1000})")),
+	            json::Value::object(), Action::Mutate, Scope::Process);
+	CHECK(count(r.findings, Action::Mutate) == 1);
+	r = runRule("process.oom-score-adj", oom(-1), json::Value::object(), Action::Deny);
 	CHECK(count(r.findings, Action::Deny) == 1);
+	CHECK(adj(r.doc) == -1);
 }
 
 /* ---- sysctl.safe ---- */
