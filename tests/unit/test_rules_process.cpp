@@ -321,6 +321,20 @@ TEST_CASE("P0.privileged: shapes", "[rules][P0]")
 	json::set(caps, json::Pointer::parse("/process/capabilities"),
 	          at(spec("docker-20.10-privileged"), "/process/capabilities"));
 	CHECK(runRule("P0.privileged", caps).findings.empty());
+	/* containerd's privileged container where the engine itself lacks a
+	 * capability (this sandbox has no CAP_SYS_RESOURCE): still privileged. */
+	json::Value lacking = spec("docker-20.10-privileged");
+	for (const char *set : {"bounding", "effective", "permitted"}) {
+		json::Value list = json::Value::array();
+		const json::Value had = at(lacking, std::string("/process/capabilities/") + set);
+		for (const auto &c : had.items())
+			if (c.asString() != "CAP_SYS_RESOURCE")
+				list.push(c);
+		json::set(lacking,
+		          json::Pointer::parse(std::string("/process/capabilities/") + set),
+		          std::move(list));
+	}
+	CHECK(count(runRule("P0.privileged", lacking).findings, Action::Deny) == 1);
 	/* Few capabilities, everything else open: not privileged either. */
 	json::Value open = spec("docker-20.10-privileged");
 	json::set(open, json::Pointer::parse("/process/capabilities"),
