@@ -118,6 +118,8 @@ std::vector<Source> hostSources(const Value &doc, const Value &m, const Pointer 
 	for (const auto &layer : ov.layers) {
 		Pointer p = at / "options" / eff.data[layer.option];
 		for (const auto &path : layer.paths) {
+			if (path.empty())
+				continue; /* the kernel refuses it ("empty lowerdir") */
 			std::string abs = path;
 			if (path.front() != '/') {
 				if (!rootfs)

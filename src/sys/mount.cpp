@@ -489,7 +489,9 @@ std::optional<HostMount> hostMount(const std::string &path)
 	};
 	if (::statfs(real.get(), &sfs) != 0)
 		return std::nullopt;
-	MntTable tb(mnt_new_table_from_file("/proc/self/mountinfo"));
+	/* Read once per process: bulkhead judges one spec per run, and a node
+	 * with thousands of mounts costs about 2 ms a read. */
+	static const MntTable tb(mnt_new_table_from_file("/proc/self/mountinfo"));
 	if (!tb)
 		return std::nullopt;
 	libmnt_fs *fs = mnt_table_find_mountpoint(tb.get(), real.get(), MNT_ITER_BACKWARD);

@@ -255,7 +255,8 @@ TEST_CASE("overlay layers are judged as the kernel reads the options", "[rules][
 	}
 	for (const char *opts :
 	     {R"(["lowerdir=/srv/a:/srv/a\\:b","upperdir=/srv/u","workdir=/srv/w"])",
-	      R"(["lowerdir=/srv/a","index=off","redirect_dir=on","ro"])"}) {
+	      R"(["lowerdir=/srv/a","index=off","redirect_dir=on","ro"])",
+	      R"(["lowerdir+=","upperdir=","workdir=","lowerdir=/srv/a"])"}) {
 		INFO(opts);
 		auto r = run("P10.sensitive-mount", overlayWith(opts), h);
 		INFO(dump(r));
