@@ -6,9 +6,11 @@
 #include <memory>
 #include <string>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bulkhead/json.h"
+#include "bulkhead/mount.h"
 
 namespace bulkhead {
 
@@ -29,8 +31,13 @@ bool knownNamespaceType(std::string_view type) noexcept
 
 FileStat fromStat(const struct stat &st) noexcept
 {
-	return FileStat{FileId{st.st_dev, st.st_ino}, st.st_mode, st.st_uid, st.st_gid,
-	                st.st_nlink};
+	return FileStat{FileId{st.st_dev, st.st_ino},
+	                st.st_mode,
+	                st.st_uid,
+	                st.st_gid,
+	                st.st_nlink,
+	                major(st.st_rdev),
+	                minor(st.st_rdev)};
 }
 
 std::optional<FileId> namespaceOf(const char *proc, std::string_view type)
@@ -116,6 +123,13 @@ std::optional<std::string> RealHost::idMap(pid_t pid, bool gid) const
 	} catch (...) {
 		return std::nullopt;
 	}
+}
+
+std::optional<HostMount> RealHost::mountOf(const std::string &path) const
+{
+	if (path.empty() || hasNul(path))
+		return std::nullopt;
+	return mount::hostMount(path);
 }
 
 } // namespace bulkhead

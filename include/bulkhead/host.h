@@ -23,6 +23,21 @@ struct FileStat
 	uid_t uid = 0;
 	gid_t gid = 0;
 	nlink_t nlink = 0;
+	unsigned rdevMajor = 0; /* of a device node (st_rdev) */
+	unsigned rdevMinor = 0;
+};
+
+/* The host mount a path lives on (HostFacts::mountOf). */
+struct HostMount
+{
+	std::string target;      /* its mount point, "/proc" */
+	std::string fstype;      /* as /proc/self/mountinfo names it: "proc", "ext4" */
+	std::string source;      /* "proc", "/dev/sda1" */
+	std::string propagation; /* "shared", "slave", "shared,slave", "private"; ",unbindable" */
+	/* The kernel filesystem statfs(2) names for the path itself ("proc",
+	 * "sysfs", "debugfs", ...), "" for an ordinary one: an overmount or a
+	 * misleading mount table cannot hide it. */
+	std::string kernelType;
 };
 
 class HostFacts
@@ -51,6 +66,13 @@ public:
 	{
 		return std::nullopt;
 	}
+	/* The host mount PATH lives on, after following links; nullopt when the
+	 * path does not exist or the mount table cannot be read. The default
+	 * knows nothing. */
+	[[nodiscard]] virtual std::optional<HostMount> mountOf(const std::string & /*path*/) const
+	{
+		return std::nullopt;
+	}
 };
 
 /* The real machine. */
@@ -63,6 +85,7 @@ public:
 	[[nodiscard]] std::optional<FileStat> lstat(const std::string &path) const override;
 	[[nodiscard]] std::optional<std::string> realpath(const std::string &path) const override;
 	[[nodiscard]] std::optional<std::string> idMap(pid_t pid, bool gid) const override;
+	[[nodiscard]] std::optional<HostMount> mountOf(const std::string &path) const override;
 };
 
 } // namespace bulkhead

@@ -1,8 +1,12 @@
 /* P11: no cgroup device rule that allows every device, and no device node or
- * device access beyond the standard set. */
+ * device access beyond the standard set. A device's path names a host object:
+ * in a user namespace runc 1.1.5 does not mknod, it bind-mounts the host file at
+ * that path and ignores type and numbers; so the path is a clean one under /dev
+ * and the host node there, if any, is the device the entry describes. */
 #include "paths_util.h"
 
 #include <charconv>
+#include <sys/stat.h>
 
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
@@ -88,6 +92,65 @@ std::optional<int64_t> numMember(const Value &obj, std::string_view key, const P
 	return *n;
 }
 
+/* Directories under /dev that hold files, not devices: a "device" there is a
+ * host file bind-mounted into the container. */
+const std::vector<std::string> kExcludedDevPaths = {"/dev/shm", "/dev/mqueue", "/dev/pts"};
+
+const char *const kDevicePathRemedy =
+        "name the device by its clean /dev path (docker run --device /dev/NAME; k8s device "
+        "plugins); a device entry never names a host file";
+
+bool excludedDevPath(const std::string &p, const std::vector<std::string> &excluded)
+{
+	if (!paths::isStrictlyUnder(p, "/dev"))
+		return true;
+	for (const auto &e : excluded)
+		if (paths::isSameOrUnder(p, paths::normalize(e)))
+			return true;
+	return false;
+}
+
+/* Why a device entry's path is refused, "" when runc may use it: a clean
+ * absolute path under /dev, outside the excluded directories, as written and as
+ * resolved; where a host node exists there it is the device the entry
+ * describes (type and numbers), and a FIFO entry names no host file at all. */
+std::string devicePathWhy(const HostFacts &host, const std::string &path,
+                          const std::optional<Dev> &d, const std::vector<std::string> &excluded)
+{
+	if (path.front() != '/' || paths::normalize(path) != path)
+		return "is not a clean absolute path (runc bind-mounts the host file it names, "
+		       "resolved as written)";
+	if (excludedDevPath(path, excluded))
+		return "is not a device path under /dev (outside /dev/shm, /dev/mqueue, /dev/pts)";
+	auto lst = host.lstat(path);
+	if (!lst)
+		return {}; /* nothing on the host: runc's bind fails, mknod creates it */
+	if (!d)
+		return "names an existing host file, which runc would bind-mount as the FIFO";
+	auto st = host.stat(path);
+	auto real = host.realpath(path);
+	if (!st || !real)
+		return "is a dangling link on the host";
+	std::string r = paths::normalize(*real);
+	if (r != path && excludedDevPath(r, excluded))
+		return "resolves to " + r + ", not a device path under /dev";
+	const bool chr = S_ISCHR(st->mode);
+	const bool blk = S_ISBLK(st->mode);
+	if (!chr && !blk)
+		return std::string("is a host ") +
+		       (S_ISREG(st->mode)    ? "regular file"
+		        : S_ISDIR(st->mode)  ? "directory"
+		        : S_ISSOCK(st->mode) ? "socket"
+		        : S_ISFIFO(st->mode) ? "FIFO"
+		                             : "file") +
+		       ", not a device node: runc would bind-mount it into the container";
+	Dev host_{chr ? 'c' : 'b', st->rdevMajor, st->rdevMinor};
+	if (host_.type != d->type || host_.major != d->major || host_.minor != d->minor)
+		return "is host device " + show(host_) + " on the host, not the " + show(*d) +
+		       " the entry declares: runc would bind-mount the host's";
+	return {};
+}
+
 void devicesRule(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
@@ -101,6 +164,7 @@ void devicesRule(RuleRun &rr)
 					return true;
 			return false;
 		};
+		auto excluded = rr.paramList("excludedPaths", kExcludedDevPaths);
 		Value *linux = paths::member(rr.doc, "linux", Type::Object, Pointer());
 		if (!linux)
 			return;
@@ -169,19 +233,31 @@ void devicesRule(RuleRun &rr)
 			auto t = paths::stringMember(n, "type", at);
 			if (!t)
 				throw paths::Malformed{at, "device without a type"};
-			if (*t == "p")
-				continue; /* a FIFO */
-			if (*t != "c" && *t != "u" && *t != "b")
+			if (*t != "c" && *t != "u" && *t != "b" && *t != "p")
 				throw paths::Malformed{at / "type", "device type \"" + *t + "\""};
-			auto ma = numMember(n, "major", at);
-			auto mi = numMember(n, "minor", at);
-			if (!ma || !mi || *ma < 0 || *mi < 0)
-				throw paths::Malformed{at, "device without major/minor numbers"};
-			Dev d{*t == "b" ? 'b' : 'c', *ma, *mi};
-			if (isAllowed(d))
+			std::optional<Dev> d;
+			if (*t != "p") {
+				auto ma = numMember(n, "major", at);
+				auto mi = numMember(n, "minor", at);
+				if (!ma || !mi || *ma < 0 || *mi < 0)
+					throw paths::Malformed{
+					        at, "device without major/minor numbers"};
+				d = Dev{*t == "b" ? 'b' : 'c', *ma, *mi};
+			}
+			/* runc skips an entry without a path (a cgroup rule only). */
+			if (!path.empty()) {
+				std::string why = devicePathWhy(rr.host, path, d, excluded);
+				if (!why.empty()) {
+					rr.deny(at / "path",
+					        "device path " + util::show(path) + " " + why,
+					        kDevicePathRemedy);
+					continue;
+				}
+			}
+			if (!d || isAllowed(*d))
 				continue;
 			rr.deny(at,
-			        "host device " + path + " (" + show(d) +
+			        "host device " + path + " (" + show(*d) +
 			                ") beyond the standard set",
 			        "drop the device (docker run --device, --privileged; k8s device "
 			        "plugins)");
@@ -196,11 +272,14 @@ std::vector<RuleDef> devicesRules()
 	return {
 	        {"P11.devices",
 	         "no device rule that allows every device; device rules and device nodes only "
-	         "from the standard set",
+	         "from the standard set; a device path is a clean /dev path whose host node, if "
+	         "any, is that device",
 	         {Scope::Spec},
 	         {{"allowedDevices", ParamKind::StringList,
 	           "devices that may be allowed or created, \"TYPE MAJOR:MINOR\" with * "
-	           "wildcards"}},
+	           "wildcards"},
+	          {"excludedPaths", ParamKind::StringList,
+	           "directories under /dev where no device entry may point"}},
 	         &devicesRule},
 	};
 }

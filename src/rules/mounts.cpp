@@ -1,12 +1,16 @@
 /* P10: mounts. Engine sockets and sensitive host trees judged by device+inode
  * after following links, per-container engine files only for this container,
- * no shared propagation, nosuid,nodev on every bind mount, nothing over /proc
- * or /sys but the standard mounts. */
+ * bind sources and overlay layers on no kernel filesystem, no shared
+ * propagation, nosuid,nodev on every bind mount, nothing over /proc or /sys but
+ * the standard mounts and no kernel filesystem anywhere else, no ID-mapped
+ * mount that hands host root's files to the container. Options are read as the
+ * kernel receives them after runc joins them (paths::mountOptions). */
 #include "paths_util.h"
 
 #include <algorithm>
 
 #include "bulkhead/error.h"
+#include "bulkhead/mount.h"
 #include "bulkhead/rule.h"
 
 namespace bulkhead::policy {
@@ -22,8 +26,9 @@ using json::Value;
 struct Source
 {
 	Pointer at;
+	std::string what; /* "mount source", "overlay lowerdir", ... */
 	std::string raw;
-	std::string path; /* resolved against the bundle, normalised */
+	std::string path; /* as the kernel will resolve it: absolute */
 	bool readOnly = false;
 };
 
@@ -37,18 +42,6 @@ bool pseudoFs(std::string_view type)
 		if (type == t)
 			return true;
 	return false;
-}
-
-bool readOnly(const std::vector<std::string> &opts)
-{
-	bool ro = false;
-	for (const auto &o : opts) {
-		if (o == "ro" || o == "rro")
-			ro = true;
-		else if (o == "rw" || o == "rrw" || o == "defaults")
-			ro = false;
-	}
-	return ro;
 }
 
 /* Call fn(mount, pointer) for each mount; malformed entries throw. */
@@ -72,57 +65,72 @@ std::string mountType(const Value &m, const Pointer &at)
 	return t ? *t : std::string();
 }
 
-std::vector<std::string> splitLowerdir(std::string_view v)
+/* The rootfs directory as runc 1.1.5 computes it (root.path joined to the
+ * bundle and cleaned). runc init works there while it mounts, so the kernel
+ * resolves a relative overlay layer against it. */
+std::optional<std::string> rootfsDir(const Value &doc, const CallContext &call)
 {
-	std::vector<std::string> out;
-	std::string cur;
-	for (size_t i = 0; i < v.size(); i++) {
-		if (v[i] == '\\' && i + 1 < v.size()) {
-			cur += v[++i];
-		} else if (v[i] == ':') {
-			out.push_back(cur);
-			cur.clear();
-		} else {
-			cur += v[i];
-		}
-	}
-	out.push_back(cur);
-	return out;
+	const Value *root = paths::member(doc, "root", Type::Object, Pointer());
+	auto p = root ? paths::stringMember(*root, "path", Pointer() / "root") : std::nullopt;
+	auto abs = paths::resolveAgainst(p.value_or(""), call.bundle);
+	if (!abs)
+		return std::nullopt;
+	return paths::normalize(*abs);
 }
 
-/* Host paths a mount exposes. Relative paths with an unknown bundle throw. */
-std::vector<Source> hostSources(const Value &m, const Pointer &at, const CallContext &call)
+/* Host paths a mount exposes. Relative paths that cannot be placed throw. */
+std::vector<Source> hostSources(const Value &doc, const Value &m, const Pointer &at,
+                                const CallContext &call)
 {
 	std::vector<Source> out;
 	auto opts = paths::mountOptions(m, at);
-	auto add = [&](const Pointer &p, const std::string &raw) {
-		if (raw.empty())
-			throw paths::Malformed{p, "empty mount source"};
-		auto r = paths::resolveAgainst(raw, call.bundle);
-		if (!r)
-			throw paths::Malformed{p, "relative mount source \"" + raw +
-			                                  "\" with an unknown bundle directory"};
-		out.push_back(Source{p, raw, *r, readOnly(opts)});
-	};
+	auto eff = paths::parseOptions(opts);
 	std::string type = mountType(m, at);
 	auto src = paths::stringMember(m, "source", at);
 	if (paths::isBind(m, opts)) {
-		if (!src)
+		if (!src || src->empty())
 			throw paths::Malformed{at, "bind mount without a source"};
-		add(at / "source", *src);
+		/* runc joins a relative source to the bundle and cleans it. */
+		auto r = paths::resolveAgainst(*src, call.bundle);
+		if (!r)
+			throw paths::Malformed{at / "source", "relative mount source \"" + *src +
+			                                              "\" with an unknown bundle "
+			                                              "directory"};
+		out.push_back(Source{at / "source", "mount source", *src,
+		                     src->front() == '/' ? *r : paths::normalize(*r),
+		                     eff.readOnly});
 	} else if (src && !src->empty() && src->front() == '/' && !pseudoFs(type)) {
-		add(at / "source", *src); /* a block device or a host path */
+		/* a block device or a host path */
+		out.push_back(Source{at / "source", "mount source", *src, *src, eff.readOnly});
 	}
-	if (type == "overlay") {
-		for (size_t i = 0; i < opts.size(); i++) {
-			for (const char *key : {"lowerdir=", "upperdir=", "workdir="}) {
-				std::string_view o = opts[i];
-				std::string_view k = key;
-				if (o.substr(0, k.size()) != k)
-					continue;
-				for (auto &d : splitLowerdir(o.substr(k.size())))
-					add(at / "options" / i, d);
+	if (eff.bind || type != "overlay")
+		return out;
+	std::vector<std::string> data;
+	for (size_t k : eff.data)
+		data.push_back(opts[k]);
+	auto ov = mount::overlay(data);
+	if (!ov.unknown.empty())
+		throw paths::Malformed{at / "options" / eff.data[ov.unknown.front()],
+		                       "overlay option \"" + data[ov.unknown.front()] +
+		                               "\" is unknown to bulkhead (overlayfs refuses "
+		                               "unknown options)"};
+	std::optional<std::string> rootfs;
+	for (const auto &layer : ov.layers) {
+		Pointer p = at / "options" / eff.data[layer.option];
+		for (const auto &path : layer.paths) {
+			if (path.empty())
+				continue; /* the kernel refuses it ("empty lowerdir") */
+			std::string abs = path;
+			if (path.front() != '/') {
+				if (!rootfs)
+					rootfs = rootfsDir(doc, call);
+				if (!rootfs)
+					throw paths::Malformed{
+					        p, "relative overlay " + layer.key + " \"" + path +
+					                   "\" with an unknown rootfs"};
+				abs = *rootfs + "/" + path; /* the kernel resolves it as written */
 			}
+			out.push_back(Source{p, "overlay " + layer.key, path, abs, false});
 		}
 	}
 	return out;
@@ -133,54 +141,15 @@ std::vector<Source> allSources(Value &doc, const CallContext &call)
 {
 	std::vector<Source> out;
 	eachMount(doc, [&](Value &m, const Pointer &at) {
-		auto part = hostSources(m, at, call);
+		auto part = hostSources(doc, m, at, call);
 		out.insert(out.end(), part.begin(), part.end());
 	});
 	return out;
 }
 
-/* A path on the host the policy protects: its forms and identities. */
-struct Target
-{
-	std::string lexical;
-	std::optional<std::string> real;
-	std::optional<FileId> id;
-	std::vector<FileId> ancestorIds; /* of real (or lexical) path's ancestors */
-};
-
-std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list)
-{
-	std::vector<Target> out;
-	for (const auto &p : list) {
-		if (p.empty() || p.front() != '/' || paths::hasNul(p))
-			continue; /* policy validate refuses these; never match on them */
-		Target t;
-		t.lexical = paths::normalize(p);
-		t.real = host.realpath(t.lexical);
-		if (t.real)
-			*t.real = paths::normalize(*t.real);
-		if (auto st = host.stat(t.lexical))
-			t.id = st->id;
-		for (const auto &a : paths::ancestors(t.real ? *t.real : t.lexical))
-			if (auto st = host.stat(a))
-				t.ancestorIds.push_back(st->id);
-		out.push_back(std::move(t));
-	}
-	return out;
-}
-
-/* The lexical forms of a source: as written (normalised), with /proc/PID/root
- * stripped, and what it resolves to. */
-std::vector<std::string> forms(const paths::HostPath &hp)
-{
-	std::vector<std::string> f{hp.lexical};
-	std::string stripped = paths::stripProcRoot(hp.lexical);
-	if (stripped != hp.lexical)
-		f.push_back(stripped);
-	if (hp.real && *hp.real != hp.lexical)
-		f.push_back(*hp.real);
-	return f;
-}
+using paths::forms;
+using paths::Target;
+using paths::targets;
 
 /* ---- P10.engine-socket ---- */
 
@@ -219,7 +188,7 @@ void engineSocket(RuleRun &rr)
 				if (why.empty())
 					continue;
 				rr.deny(src.at,
-				        "mount source " + src.raw + " " + why + " engine socket " +
+				        src.what + " " + src.raw + " " + why + " engine socket " +
 				                s.lexical,
 				        kSocketRemedy);
 				break;
@@ -279,6 +248,32 @@ std::string sensitiveWhy(const std::string &f, const Target &t)
 	return {};
 }
 
+/* Host filesystems no bind source or overlay layer may lie on: kernel
+ * interfaces (proc, sysfs, debugfs, ...), the host's own device, terminal,
+ * message-queue and namespace filesystems, and the cgroup hierarchies.
+ * hugetlbfs and tmpfs hold files like a disk (Kubernetes' hugepages emptyDir is
+ * a hugetlbfs bound into the container): their paths are judged instead. */
+const std::vector<std::string> kSourceFilesystems = {
+        "proc",      "sysfs",   "devtmpfs",    "devpts", "debugfs", "tracefs",  "securityfs",
+        "selinuxfs", "smackfs", "bpf",         "cgroup", "cgroup2", "configfs", "efivarfs",
+        "fusectl",   "pstore",  "binfmt_misc", "nsfs",   "mqueue",
+};
+
+/* Why the host path lies on a refused filesystem, "" when it does not. */
+std::string kernelFsWhy(const HostFacts &host, const std::string &path,
+                        const std::vector<std::string> &refused)
+{
+	auto m = host.mountOf(path);
+	if (!m)
+		return "lies on a filesystem bulkhead cannot identify (the host mount table "
+		       "cannot be read)";
+	for (const std::string *t : {&m->kernelType, &m->fstype})
+		if (!t->empty() && std::find(refused.begin(), refused.end(), *t) != refused.end())
+			return "lies on the host's " + *t + " filesystem (mounted at " + m->target +
+			       ", " + m->propagation + ")";
+	return {};
+}
+
 void sensitiveMount(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
@@ -291,6 +286,7 @@ void sensitiveMount(RuleRun &rr)
 		auto allow = rr.paramList("allowPrefixes", paths::defaultAllowPrefixes());
 		auto containerPaths =
 		        rr.paramList("containerPaths", paths::defaultContainerPaths());
+		auto kernelFs = rr.paramList("sourceFilesystems", kSourceFilesystems);
 		auto ids = paths::engineIds(rr.doc, rr.call);
 		/* Templates with {id} matched against any ID: tells "another container's
 		 * files" apart in the message. */
@@ -347,10 +343,10 @@ void sensitiveMount(RuleRun &rr)
 					}
 				}
 			}
-			if (why.empty())
-				continue;
 			for (const auto &tmpl : containerPaths) {
 				paths::EngineIds probe = anyId;
+				if (why.empty())
+					break;
 				if (tmpl.find("{id}") != std::string::npos &&
 				    paths::matchesTemplate(hp.lexical, tmpl, probe)) {
 					why += " (engine files of another container, not "
@@ -362,7 +358,12 @@ void sensitiveMount(RuleRun &rr)
 					break;
 				}
 			}
-			rr.deny(src.at, "mount source " + src.raw + " " + why, kSensitiveRemedy);
+			/* Whatever its path: the filesystem it lives on. */
+			if (why.empty() && hp.st)
+				why = kernelFsWhy(rr.host, src.path, kernelFs);
+			if (why.empty())
+				continue;
+			rr.deny(src.at, src.what + " " + src.raw + " " + why, kSensitiveRemedy);
 		}
 	});
 }
@@ -467,28 +468,145 @@ const std::vector<std::string> kStandardProcSys = {
         "cgroup2:/sys/fs/cgroup",
 };
 
+/* Kernel filesystems a spec may mount only at an allowed TYPE:DESTINATION: a
+ * second proc or sysfs elsewhere carries none of the masks runc applies under
+ * /proc and /sys. */
+const std::vector<std::string> kKernelFilesystems = {
+        "proc",      "sysfs",   "devtmpfs", "debugfs",     "tracefs", "securityfs",
+        "selinuxfs", "smackfs", "bpf",      "cgroup",      "cgroup2", "configfs",
+        "efivarfs",  "fusectl", "pstore",   "binfmt_misc",
+};
+
 void procSysMounts(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
 		auto allowed = rr.paramList("allowed", kStandardProcSys);
+		auto kernelFs = rr.paramList("kernelFilesystems", kKernelFilesystems);
 		eachMount(rr.doc, [&](Value &m, const Pointer &at) {
 			auto dest = paths::stringMember(m, "destination", at);
 			if (!dest)
 				throw paths::Malformed{at, "mount without a destination"};
 			std::string d = paths::normalize("/" + *dest);
-			if (!paths::isSameOrUnder(d, "/proc") && !paths::isSameOrUnder(d, "/sys"))
-				return;
 			auto opts = paths::mountOptions(m, at);
-			std::string type = paths::isBind(m, opts) ? "bind" : mountType(m, at);
+			bool bind = paths::isBind(m, opts);
+			std::string type = bind ? "bind" : mountType(m, at);
+			bool inProcSys =
+			        paths::isSameOrUnder(d, "/proc") || paths::isSameOrUnder(d, "/sys");
+			bool kernel = !bind && std::find(kernelFs.begin(), kernelFs.end(), type) !=
+			                               kernelFs.end();
+			if (!inProcSys && !kernel)
+				return;
 			std::string key = type + ":" + d;
 			if (std::find(allowed.begin(), allowed.end(), key) != allowed.end())
 				return;
+			if (!inProcSys) {
+				rr.deny(at / "destination",
+				        "mount " + key + ": a " + type +
+				                " filesystem is mounted only at its standard "
+				                "place; "
+				                "elsewhere it carries none of the masks of /proc "
+				                "and "
+				                "/sys",
+				        "drop the mount; the container gets /proc and /sys from "
+				        "the "
+				        "runtime");
+				return;
+			}
 			rr.deny(at / "destination",
 			        "mount " + key +
 			                " over /proc or /sys is not one of the standard mounts",
 			        "drop the mount (docker run -v/--mount, k8s hostPath or "
 			        "volumeMounts "
 			        "under /proc or /sys)");
+		});
+	});
+}
+
+/* ---- P10.idmapped-mounts ---- */
+
+const char *const kIdmapRemedy =
+        "drop the ID mapping of the mount (podman -v SRC:DST:idmap, mounts[].uidMappings); "
+        "give the volume to the container's mapped IDs instead (chown it to the "
+        "container's host range)";
+
+/* One mapping list of an ID-mapped mount: through it, on-disk ID containerID
+ * appears as (and is written by) host ID hostID. */
+void judgeIdmap(RuleRun &rr, const Value &list, const Pointer &at, const std::string &what,
+                const std::optional<Pointer> &report = std::nullopt)
+{
+	auto maps = paths::idMappings(list, at);
+	for (size_t i = 0; i < maps.size(); i++) {
+		const auto &m = maps[i];
+		if (paths::inRange(0, m.hostId, m.size))
+			rr.deny(report.value_or(at / i),
+			        what + " shows on-disk ID " + std::to_string(m.containerId) +
+			                " as host ID 0 (host root)",
+			        kIdmapRemedy);
+		else if (paths::inRange(0, m.containerId, m.size))
+			rr.deny(report.value_or(at / i),
+			        what + " maps on-disk ID 0 (host root's files) to host ID " +
+			                std::to_string(m.hostId) +
+			                ": the container would own host root's files there and "
+			                "create files owned by host root (set-user-ID programs)",
+			        kIdmapRemedy);
+	}
+}
+
+void idmappedMounts(RuleRun &rr)
+{
+	paths::guarded(rr, [&] {
+		eachMount(rr.doc, [&](Value &m, const Pointer &at) {
+			auto opts = paths::mountOptions(m, at);
+			const Value *uid = paths::member(m, "uidMappings", Type::Array, at);
+			const Value *gid = paths::member(m, "gidMappings", Type::Array, at);
+			std::optional<size_t> idmap;
+			for (size_t i = 0; i < opts.size(); i++) {
+				std::string_view o = opts[i];
+				if (o == "idmap" || o == "ridmap" || o.substr(0, 6) == "idmap=" ||
+				    o.substr(0, 7) == "ridmap=")
+					idmap = idmap.value_or(i);
+			}
+			if (!uid && !gid && !idmap)
+				return;
+			if (idmap && opts[*idmap].find('=') != std::string::npos) {
+				rr.deny(at / "options" / *idmap,
+				        "mount option \"" + opts[*idmap] +
+				                "\" carries its own ID mappings, which bulkhead "
+				                "does "
+				                "not read",
+				        kIdmapRemedy);
+				return;
+			}
+			if (uid)
+				judgeIdmap(rr, *uid, at / "uidMappings", "the mount's uidMappings");
+			if (gid)
+				judgeIdmap(rr, *gid, at / "gidMappings", "the mount's gidMappings");
+			if (uid || gid)
+				return;
+			/* runc >= 1.2 and crun map an idmap mount without mappings of its own
+			 * with the container's user namespace mappings. */
+			Value *linux = paths::member(rr.doc, "linux", Type::Object, Pointer());
+			const Value *cu = linux ? paths::member(*linux, "uidMappings", Type::Array,
+			                                        Pointer() / "linux")
+			                        : nullptr;
+			const Value *cg = linux ? paths::member(*linux, "gidMappings", Type::Array,
+			                                        Pointer() / "linux")
+			                        : nullptr;
+			if (!cu || !cg || cu->items().empty() || cg->items().empty()) {
+				rr.deny(at / "options" / *idmap,
+				        "mount option " + opts[*idmap] +
+				                " maps with the container's user namespace "
+				                "mappings, "
+				                "which the spec does not give",
+				        kIdmapRemedy);
+				return;
+			}
+			std::string what = "mount option " + opts[*idmap] +
+			                   " (the container's own mappings, linux.";
+			judgeIdmap(rr, *cu, Pointer() / "linux" / "uidMappings",
+			           what + "uidMappings)", at / "options" / *idmap);
+			judgeIdmap(rr, *cg, Pointer() / "linux" / "gidMappings",
+			           what + "gidMappings)", at / "options" / *idmap);
 		});
 	});
 }
@@ -506,7 +624,8 @@ std::vector<RuleDef> mountsRules()
 	         &engineSocket},
 	        {"P10.sensitive-mount",
 	         "no mount of a sensitive host tree, an ancestor of one or anything inside one, "
-	         "except this container's own engine files and named volumes",
+	         "except this container's own engine files and named volumes; no bind source or "
+	         "overlay layer on a kernel filesystem",
 	         {Scope::Spec},
 	         {{"sensitivePaths", ParamKind::StringList, "protected host trees"},
 	          {"allowPrefixes", ParamKind::StringList,
@@ -515,7 +634,9 @@ std::vector<RuleDef> mountsRules()
 	           "host files allowed when mounted read-only (docker-init, catatonit)"},
 	          {"containerPaths", ParamKind::StringList,
 	           "per-container engine directories: templates with {id}, {podUid}, {sandboxId}, "
-	           "{remap}"}},
+	           "{remap}"},
+	          {"sourceFilesystems", ParamKind::StringList,
+	           "host filesystem types no bind source or overlay layer may lie on"}},
 	         &sensitiveMount},
 	        {"P10.propagation",
 	         "no shared or rshared mount propagation (rootfsPropagation and mount options)",
@@ -528,11 +649,20 @@ std::vector<RuleDef> mountsRules()
 	         {},
 	         &bindOptions},
 	        {"P10.proc-sys-mounts",
-	         "no mounts over /proc or /sys other than the standard ones",
+	         "no mounts over /proc or /sys other than the standard ones, and no kernel "
+	         "filesystem (a second proc or sysfs) anywhere else",
 	         {Scope::Spec},
 	         {{"allowed", ParamKind::StringList, "allowed TYPE:DESTINATION pairs",
-	           Widens::More}},
+	           Widens::More},
+	          {"kernelFilesystems", ParamKind::StringList,
+	           "filesystem types mounted only at an allowed TYPE:DESTINATION", Widens::Less}},
 	         &procSysMounts},
+	        {"P10.idmapped-mounts",
+	         "no ID-mapped mount (mounts[].uidMappings/gidMappings, idmap, ridmap) whose "
+	         "mappings cover host ID 0 or hand on-disk ID 0 to the container",
+	         {Scope::Spec},
+	         {},
+	         &idmappedMounts},
 	};
 }
 

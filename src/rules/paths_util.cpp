@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bulkhead/mount.h"
+
 namespace bulkhead::policy::paths {
 
 const char *const kUsernsRemedy =
@@ -152,27 +154,14 @@ HostPath inspect(const HostFacts &host, const std::string &path)
 
 MountOptions parseOptions(const std::vector<std::string> &options)
 {
+	mount::Effect e = mount::effect(options);
 	MountOptions m;
-	for (const auto &o : options) {
-		if (o == "nosuid" || o == "rnosuid")
-			m.nosuid = true;
-		else if (o == "suid" || o == "rsuid")
-			m.nosuid = false;
-		else if (o == "nodev" || o == "rnodev")
-			m.nodev = true;
-		else if (o == "dev" || o == "rdev")
-			m.nodev = false;
-		else if (o == "defaults") {
-			/* mount(8) reads it as rw,suid,dev,exec: assume the worst. */
-			m.nosuid = false;
-			m.nodev = false;
-		} else if (o == "bind" || o == "rbind")
-			m.bind = true;
-		else if (o == "shared" || o == "rshared" || o == "slave" || o == "rslave" ||
-		         o == "private" || o == "rprivate" || o == "unbindable" ||
-		         o == "runbindable")
-			m.propagation.push_back(o);
-	}
+	m.nosuid = e.nosuid;
+	m.nodev = e.nodev;
+	m.bind = e.bind;
+	m.readOnly = e.readOnly;
+	m.propagation = std::move(e.propagation);
+	m.data = std::move(e.data);
 	return m;
 }
 
@@ -191,6 +180,16 @@ std::vector<std::string> mountOptions(const json::Value &mount, const json::Poin
 		out.push_back(o.asString());
 		i++;
 	}
+	/* What the filesystem receives: the data options, joined by runc. */
+	auto e = mount::effect(out);
+	std::vector<std::string> data;
+	for (size_t k : e.data)
+		data.push_back(out[k]);
+	const json::Value *t = mount.find("type");
+	std::string type = t && t->isString() && !e.bind ? t->asString() : std::string();
+	std::string why = mount::splitProblem(type, data);
+	if (!why.empty())
+		throw Malformed{at / "options", why};
 	return out;
 }
 
@@ -201,6 +200,70 @@ bool isBind(const json::Value &mount, const std::vector<std::string> &options)
 		return true;
 	return std::any_of(options.begin(), options.end(),
 	                   [](const std::string &o) { return o == "bind" || o == "rbind"; });
+}
+
+std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list)
+{
+	std::vector<Target> out;
+	for (const auto &p : list) {
+		if (p.empty() || p.front() != '/' || hasNul(p))
+			continue; /* policy validate refuses these; never match on them */
+		Target t;
+		t.lexical = normalize(p);
+		t.real = host.realpath(t.lexical);
+		if (t.real)
+			*t.real = normalize(*t.real);
+		if (auto st = host.stat(t.lexical))
+			t.id = st->id;
+		for (const auto &a : ancestors(t.real ? *t.real : t.lexical))
+			if (auto st = host.stat(a))
+				t.ancestorIds.push_back(st->id);
+		out.push_back(std::move(t));
+	}
+	return out;
+}
+
+std::vector<std::string> forms(const HostPath &hp)
+{
+	std::vector<std::string> f{hp.lexical};
+	std::string stripped = stripProcRoot(hp.lexical);
+	if (stripped != hp.lexical)
+		f.push_back(stripped);
+	if (hp.real && *hp.real != hp.lexical)
+		f.push_back(*hp.real);
+	return f;
+}
+
+bool inRange(uint64_t id, uint64_t start, uint64_t size) noexcept
+{
+	return id >= start && id - start < size;
+}
+
+std::vector<IdMapping> idMappings(const json::Value &list, const json::Pointer &at)
+{
+	if (!list.isArray())
+		throw Malformed{at, "mapping list is not an array"};
+	std::vector<IdMapping> out;
+	for (size_t i = 0; i < list.items().size(); i++) {
+		const json::Value &m = list.items()[i];
+		json::Pointer mat = at / i;
+		if (!m.isObject())
+			throw Malformed{mat, "mapping is not an object"};
+		uint64_t v[3] = {};
+		const char *names[3] = {"containerID", "hostID", "size"};
+		for (int k = 0; k < 3; k++) {
+			const json::Value *n = member(m, names[k], json::Type::Number, mat);
+			auto u = n ? n->asUint64() : std::nullopt;
+			if (!u || *u > 0xffffffffu)
+				throw Malformed{mat / names[k], "mapping field missing or not "
+				                                "a 32-bit unsigned integer"};
+			v[k] = *u;
+		}
+		if (v[2] == 0)
+			throw Malformed{mat / "size", "mapping of size 0"};
+		out.push_back(IdMapping{v[0], v[1], v[2]});
+	}
+	return out;
 }
 
 const json::Value *member(const json::Value &obj, std::string_view key, json::Type want,

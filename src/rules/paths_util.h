@@ -2,6 +2,7 @@
 
 #include "spec_util.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,21 +60,53 @@ struct HostPath
 /* path: absolute, as written; lexical is its normalised form. */
 HostPath inspect(const HostFacts &host, const std::string &path);
 
-/* Effective state of a mount's options, read in order (a later "suid" cancels
- * an earlier "nosuid", as runc applies them). */
+/* Effective state of a mount's options as runc 1.1.5 applies them
+ * (mount::effect): flags in order, then, on a bind mount, the recursive
+ * attributes (a later "suid" cancels an earlier "nosuid"; an "rsuid" anywhere
+ * cancels "nosuid"). */
 struct MountOptions
 {
 	bool nosuid = false;
 	bool nodev = false;
 	bool bind = false;
+	bool readOnly = false;
 	std::vector<std::string> propagation; /* every propagation option, in order */
+	std::vector<size_t> data;             /* indexes of the options runc passes as data */
 };
 MountOptions parseOptions(const std::vector<std::string> &options);
 /* The options of a mount as strings; throws Malformed when not an array of
- * strings. Absent or null -> empty. */
+ * strings, or when they would not reach the kernel one for one once runc
+ * joins them with commas (mount::splitProblem: an option with a comma, an
+ * escape that swallows the comma, an empty option). Absent or null -> empty. */
 std::vector<std::string> mountOptions(const json::Value &mount, const json::Pointer &at);
 /* A bind mount: type "bind", or a "bind"/"rbind" option (type "none" with rbind). */
 bool isBind(const json::Value &mount, const std::vector<std::string> &options);
+
+/* A host path the policy protects, with its forms and identities. */
+struct Target
+{
+	std::string lexical;
+	std::optional<std::string> real;
+	std::optional<FileId> id;
+	std::vector<FileId> ancestorIds; /* of its real (or lexical) path's ancestors */
+};
+/* The listed absolute paths (others are skipped: policy validate refuses them). */
+std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list);
+/* The lexical forms of a host path: as written (normalised), with
+ * /proc/PID/root stripped, and what it resolves to. */
+std::vector<std::string> forms(const HostPath &hp);
+
+/* One entry of an ID mapping list (linux.uidMappings, a mount's uidMappings). */
+struct IdMapping
+{
+	uint64_t containerId = 0;
+	uint64_t hostId = 0;
+	uint64_t size = 0;
+};
+/* The entries of a mapping list; throws Malformed unless each is an object of
+ * 32-bit unsigned containerID, hostID and a size of at least 1. */
+std::vector<IdMapping> idMappings(const json::Value &list, const json::Pointer &at);
+bool inRange(uint64_t id, uint64_t start, uint64_t size) noexcept;
 
 /* Type-checked access: nullptr when absent or null; throws Malformed when
  * present with another type. */

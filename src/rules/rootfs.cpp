@@ -1,12 +1,16 @@
-#include "spec_util.h"
+#include "paths_util.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
 
 /* P2.readonly-rootfs: the root filesystem is read-only; bounded tmpfs where
- * applications expect to write, unless the spec already mounts something there. */
+ * applications expect to write, unless the spec already mounts something there.
+ * P10.rootfs: the rootfs is no sensitive host tree, contains none and lies in
+ * one only where an engine keeps its containers' root filesystems; judged after
+ * resolving links, and runc is given the path judged. */
 namespace bulkhead::policy {
 
 namespace {
@@ -150,6 +154,185 @@ void checkRootfs(RuleRun &run)
 	}
 }
 
+/* ---- P10.rootfs ---- */
+
+const char *const kRootfsRemedy =
+        "give the container a root filesystem of its own (an image, or a directory made "
+        "for it), never a host system tree";
+
+/* Where engines keep their containers' root filesystems inside a protected tree.
+ * A component "*" stands for one plain ID, "{remap}" for Docker's UID.GID root. */
+const std::vector<std::string> kEngineRootfs = {
+        "/var/lib/docker/overlay2/*/merged",
+        "/var/lib/docker/{remap}/overlay2/*/merged",
+        "/var/lib/docker/fuse-overlayfs/*/merged",
+        "/var/lib/docker/{remap}/fuse-overlayfs/*/merged",
+        "/var/lib/docker/aufs/mnt/*",
+        "/var/lib/docker/{remap}/aufs/mnt/*",
+        "/var/lib/docker/btrfs/subvolumes/*",
+        "/var/lib/docker/{remap}/btrfs/subvolumes/*",
+        "/var/lib/docker/zfs/graph/*",
+        "/var/lib/docker/{remap}/zfs/graph/*",
+        "/var/lib/docker/vfs/dir/*",
+        "/var/lib/docker/{remap}/vfs/dir/*",
+        "/var/lib/containers/storage/overlay/*/merged",
+        "/var/lib/containers/storage/vfs/dir/*",
+        "/var/lib/containers/storage/btrfs/subvolumes/*",
+        "/run/containerd/io.containerd.runtime.v2.task/*/*/rootfs",
+        "/run/containerd/io.containerd.runtime.v1.linux/*/*/rootfs",
+};
+
+bool allDigits(std::string_view s)
+{
+	return !s.empty() &&
+	       std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/* The whole path is one of the templates (same number of components). */
+bool engineRootfs(const std::string &path, const std::vector<std::string> &templates)
+{
+	auto p = paths::components(path);
+	for (const auto &tmpl : templates) {
+		auto t = paths::components(tmpl);
+		if (t.size() != p.size())
+			continue;
+		bool ok = true;
+		for (size_t i = 0; ok && i < t.size(); i++) {
+			if (t[i] == "*") {
+				ok = paths::isSafeId(p[i]);
+			} else if (t[i] == "{remap}") {
+				size_t dot = p[i].find('.');
+				ok = dot != std::string::npos && allDigits(p[i].substr(0, dot)) &&
+				     allDigits(p[i].substr(dot + 1));
+			} else {
+				ok = t[i] == p[i];
+			}
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* How a form of the rootfs relates to a protected tree, "" when it may be used. */
+std::string rootfsWhy(const HostFacts &host, const std::string &f, const paths::Target &t,
+                      const std::vector<std::string> &templates)
+{
+	std::vector<std::string> names{t.lexical};
+	if (t.real && *t.real != t.lexical)
+		names.push_back(*t.real);
+	for (const auto &n : names) {
+		if (f == n)
+			return "is sensitive host path " + t.lexical;
+		if (paths::isStrictlyUnder(n, f))
+			return "contains sensitive host path " + t.lexical;
+	}
+	auto st = host.stat(f);
+	if (st && t.id && st->id == *t.id)
+		return "is the same directory (device+inode) as sensitive host path " + t.lexical;
+	if (st &&
+	    std::find(t.ancestorIds.begin(), t.ancestorIds.end(), st->id) != t.ancestorIds.end())
+		return "is the same directory (device+inode) as a parent of sensitive host path " +
+		       t.lexical;
+	if (t.lexical == "/")
+		return {};
+	/* Inside the tree: only at an engine's place for root filesystems, read
+	 * relative to the tree's own name. */
+	std::optional<std::string> suffix;
+	std::string in;
+	for (const auto &n : names)
+		if (!suffix && paths::isStrictlyUnder(f, n)) {
+			suffix = f.substr(n.size());
+			in = n;
+		}
+	if (!suffix && t.id) {
+		auto anc = paths::ancestors(f);
+		for (auto it = anc.rbegin(); !suffix && it != anc.rend(); ++it) {
+			if (*it == "/")
+				continue;
+			auto ast = host.stat(*it);
+			if (ast && ast->id == *t.id) {
+				suffix = f.substr(it->size());
+				in = *it + " (the same directory as " + t.lexical + ")";
+			}
+		}
+	}
+	if (!suffix)
+		return {};
+	for (const auto &n : names)
+		if (engineRootfs(n + *suffix, templates))
+			return {};
+	return "lies in sensitive host path " + in +
+	       ", not where an engine keeps a root filesystem";
+}
+
+void checkRootfsPath(RuleRun &run)
+{
+	const json::Pointer rp = json::Pointer() / "root";
+	json::Value *root = util::object(&run.doc, "root", rp);
+	if (!root)
+		return; /* P2.readonly-rootfs refuses a spec without one; runc too */
+	json::Value *pathV = util::string(root, "path", rp / "path");
+	/* runc joins root.path to the bundle and cleans it: "" is the bundle. */
+	std::string raw = pathV ? util::text(*pathV, rp / "path") : std::string();
+	auto abs = paths::resolveAgainst(raw, run.call.bundle);
+	if (!abs) {
+		run.deny(rp / "path",
+		         "relative root.path " + util::show(raw) +
+		                 " with an unknown bundle directory cannot be judged",
+		         util::kFixWriter);
+		return;
+	}
+	const std::string lexical = paths::normalize(*abs);
+	/* What runc checks the rootfs against (EvalSymlinks of the cleaned path),
+	 * and what the kernel makes of the path as written. */
+	auto canonical = run.host.realpath(lexical);
+	if (canonical)
+		*canonical = paths::normalize(*canonical);
+	auto asWritten = run.host.realpath(*abs);
+	if (asWritten)
+		*asWritten = paths::normalize(*asWritten);
+
+	std::vector<std::string> forms{lexical};
+	for (const auto *f : {&canonical, &asWritten})
+		if (*f && std::find(forms.begin(), forms.end(), **f) == forms.end())
+			forms.push_back(**f);
+	std::string stripped = paths::stripProcRoot(lexical);
+	if (std::find(forms.begin(), forms.end(), stripped) == forms.end())
+		forms.push_back(stripped);
+
+	auto sensitive = paths::targets(
+	        run.host, run.paramList("sensitivePaths", paths::defaultSensitivePaths()));
+	auto templates = run.paramList("engineRootfs", kEngineRootfs);
+	for (const auto &f : forms) {
+		for (const auto &t : sensitive) {
+			std::string why = rootfsWhy(run.host, f, t, templates);
+			if (why.empty())
+				continue;
+			if (f != lexical)
+				why = "resolves to " + f + ", which " + why;
+			run.deny(rp / "path", "rootfs " + util::show(raw) + " " + why,
+			         kRootfsRemedy);
+			return;
+		}
+	}
+
+	/* runc must be given the path judged: the resolved one. */
+	if (canonical && (*canonical != lexical || (asWritten && *asWritten != *canonical))) {
+		std::string to = *canonical;
+		util::fix(run, rp / "path",
+		          "root.path " + util::show(raw) + " resolves to " + to +
+		                  " through symbolic links",
+		          "set to " + to, kRootfsRemedy,
+		          [root, to] { root->set("path", json::Value::string(to)); });
+	} else if (!canonical && asWritten) {
+		run.deny(rp / "path",
+		         "root.path " + util::show(raw) + " names " + lexical +
+		                 " to runc but resolves to " + *asWritten + " for the kernel",
+		         kRootfsRemedy);
+	}
+}
+
 } // namespace
 
 std::vector<RuleDef> rootfsRules()
@@ -165,6 +348,16 @@ std::vector<RuleDef> rootfsRules()
 	           "/var/tmp])"},
 	          {"tmpfsSize", ParamKind::String, "size of each added tmpfs (\"64m\")"}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkRootfs(run); }); }},
+	        {"P10.rootfs",
+	         "the rootfs is no sensitive host tree, contains none, and lies in one only "
+	         "where an engine keeps root filesystems; judged after resolving links, and "
+	         "root.path rewritten to the path judged",
+	         {Scope::Spec},
+	         {{"sensitivePaths", ParamKind::StringList, "protected host trees"},
+	          {"engineRootfs", ParamKind::StringList,
+	           "engine root filesystem locations inside protected trees: templates where "
+	           "* is one ID and {remap} Docker's UID.GID root"}},
+	         [](RuleRun &run) { util::guarded(run, [&] { checkRootfsPath(run); }); }},
 	};
 }
 

@@ -181,32 +181,16 @@ void checkMappings(RuleRun &rr, const Value *list, const char *key, bool require
 			        usernsRemedy(rr.doc));
 		return;
 	}
-	for (size_t i = 0; i < list->items().size(); i++) {
-		const Value &m = list->items()[i];
-		Pointer mat = at / i;
-		if (!m.isObject())
-			throw paths::Malformed{mat, "mapping is not an object"};
-		uint64_t v[3] = {};
-		const char *names[3] = {"containerID", "hostID", "size"};
-		for (int k = 0; k < 3; k++) {
-			const Value *n = paths::member(m, names[k], Type::Number, mat);
-			auto u = n ? n->asUint64() : std::nullopt;
-			if (!u || *u > 0xffffffffu)
-				throw paths::Malformed{mat / names[k],
-				                       "mapping field missing or not "
-				                       "a 32-bit unsigned integer"};
-			v[k] = *u;
-		}
-		if (v[2] == 0)
-			throw paths::Malformed{mat / "size", "mapping of size 0"};
-		if (inRange(0, v[1], v[2]))
-			rr.deny(mat / "hostID",
-			        std::string(key) + " maps container ID " + std::to_string(v[0]) +
+	auto maps = paths::idMappings(*list, at);
+	for (size_t i = 0; i < maps.size(); i++)
+		if (inRange(0, maps[i].hostId, maps[i].size))
+			rr.deny(at / i / "hostID",
+			        std::string(key) + " maps container ID " +
+			                std::to_string(maps[i].containerId) +
 			                " to host ID 0 (host root)",
 			        "map to an unprivileged range (dockerd --userns-remap=default; "
 			        "podman "
 			        "--userns=auto; k8s hostUsers: false)");
-	}
 }
 
 /* A joined user namespace /proc/PID/ns/user: its own mappings, read from

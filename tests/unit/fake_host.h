@@ -71,6 +71,38 @@ private:
 		auto it = links.find(path);
 		return it == links.end() ? path : it->second;
 	}
+
+public:
+	/* Mount point -> mount; a path lives on the longest prefix of what it
+	 * resolves to. Every fake host has an ext4 root. */
+	std::map<std::string, HostMount> mounts = {
+	        {"/", HostMount{"/", "ext4", "/dev/vda1", "shared", ""}}};
+
+	[[nodiscard]] std::optional<HostMount> mountOf(const std::string &path) const override
+	{
+		auto real = realpath(path);
+		if (!real)
+			return std::nullopt;
+		const HostMount *best = nullptr;
+		for (const auto &[target, m] : mounts)
+			if (*real == target || target == "/" ||
+			    real->compare(0, target.size() + 1, target + "/") == 0)
+				if (!best || target.size() > best->target.size())
+					best = &m;
+		return best ? std::optional<HostMount>(*best) : std::nullopt;
+	}
+	/* Convenience: a mount of TYPE at TARGET (statfs names kernel filesystems). */
+	FakeHost &mount(const std::string &target, const std::string &type, bool kernel = true)
+	{
+		mounts[target] = HostMount{target, type, type, "private", kernel ? type : ""};
+		return *this;
+	}
+	/* Convenience: a device node (S_IFCHR or S_IFBLK in mode). */
+	FakeHost &device(const std::string &path, mode_t mode, unsigned major, unsigned minor)
+	{
+		files[path] = FileStat{FileId{5, 1000 + files.size()}, mode, 0, 0, 1, major, minor};
+		return *this;
+	}
 };
 
 /* Private namespaces everywhere, readable from /proc/self only (like this machine). */
