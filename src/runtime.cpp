@@ -107,6 +107,16 @@ std::string currentDir()
 	return buf;
 }
 
+/* The runtime's --root as runc resolves it (filepath.Abs); "" when not given. */
+std::string runtimeRoot(const cli::Invocation &inv)
+{
+	const cli::FlagUse *root = inv.global("root");
+	if (!root || !root->value || root->value->empty())
+		return {};
+	const std::string &r = *root->value;
+	return r[0] == '/' ? r : currentDir() + "/" + r;
+}
+
 /* "<rule>: <message> (<remedy>); ..." for the denied findings, one line. */
 std::string denyMessage(const Decision &d)
 {
@@ -514,7 +524,7 @@ std::vector<std::string> hardenBundle(Ctx &c)
 	const Value spec = json::parse(text, path);
 	c.rec.engine = audit::engineHints(spec);
 
-	policy::CallContext call{c.id, bundle, c.inv.commandName};
+	policy::CallContext call{c.id, bundle, c.inv.commandName, c.cfg.engine, runtimeRoot(c.inv)};
 	Decision d = c.pol.evaluate(spec, policy::Scope::Spec, call, c.host);
 	if (d.verdict == Verdict::Deny)
 		refuse(c, d, text);

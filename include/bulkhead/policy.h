@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bulkhead/engine.h"
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
 
@@ -63,6 +64,10 @@ struct CallContext
 	std::string containerId; /* "" offline */
 	std::string bundle;      /* absolute bundle directory, "" offline */
 	std::string command;     /* "create", "exec", "update", "policy", ... */
+	/* The machine config's "engine" and the runtime's --root ("" for its
+	 * default): what engine::derive needs to prove a pod's identity. */
+	engine::Kind engine = engine::Kind::Unknown;
+	std::string runtimeRoot = {};
 };
 
 struct Decision
