@@ -386,7 +386,7 @@ void usernsRule(RuleRun &rr)
 		};
 		if (!has("mount"))
 			reasons.push_back({lat / "namespaces", "no private mount namespace"});
-		auto ids = paths::engineIds(rr.doc, rr.call);
+		auto ids = paths::engineIds(rr.doc, rr.call, rr.host);
 		uint64_t root = start; /* host uid and gid of container root */
 		Value *mounts = paths::member(rr.doc, "mounts", Type::Array, Pointer());
 		for (size_t i = 0; mounts && i < mounts->items().size(); i++) {

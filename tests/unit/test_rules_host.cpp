@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "bulkhead/engine.h"
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
 #include "bulkhead/rule.h"
@@ -345,35 +346,103 @@ TEST_CASE("P10.sensitive-mount: engine files of another container are denied", "
 	            Action::Deny) == 1);
 }
 
-TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's UID", "[rules][P10]")
+namespace {
+
+const char *const kPodUid = "1b2c3d4e-aaaa-bbbb-cccc-0123456789ab";
+const char *const kSandbox = "5a4d000000000000000000000000000000000000000000000000000000000002";
+const char *const kCriCtr = "c0ffee0000000000000000000000000000000000000000000000000000000001";
+
+/* A container of pod default/web as containerd's CRI writes it, binding SOURCE. */
+Value criBind(const std::string &source, const std::string &uid = kPodUid)
 {
-	auto spec = [](const std::string &uid) {
-		Value d =
-		        bindOf("/var/lib/kubelet/pods/1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/volumes/"
-		               "kubernetes.io~empty-dir/cache");
-		d.set("annotations", Value::object());
-		d.find("annotations")->set("io.kubernetes.pod.uid", Value::string(uid));
-		return d;
-	};
-	CHECK(run("P10.sensitive-mount", spec("1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"), socketHost(),
-	          call("c"))
-	              .findings.empty());
-	CHECK(count(run("P10.sensitive-mount", spec("ffffffff-aaaa-bbbb-cccc-0123456789ab"),
-	                socketHost(), call("c")),
+	Value d = bindOf(source);
+	d.set("annotations",
+	      J(R"({"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":")" +
+	        std::string(kSandbox) +
+	        R"(","io.kubernetes.cri.sandbox-namespace":"default","io.kubernetes.cri.sandbox-uid":")" +
+	        uid + R"(","io.kubernetes.cri.sandbox-name":"web"})"));
+	return d;
+}
+
+/* The pod's sandbox runs: runc's state of it, under containerd's runc root. */
+FakeHost criPodHost()
+{
+	FakeHost h = socketHost();
+	const std::string s = kSandbox;
+	h.rootText("/run/containerd/runc/k8s.io/" + s + "/state.json",
+	           R"({"id":")" + s +
+	                   R"(","init_process_pid":4242,"init_process_start":987654,)"
+	                   R"("config":{"labels":["io.kubernetes.cri.container-type=sandbox",)"
+	                   R"("io.kubernetes.cri.sandbox-id=)" +
+	                   s + R"(","io.kubernetes.cri.sandbox-uid=)" + kPodUid +
+	                   R"(","io.kubernetes.cri.sandbox-namespace=default",)"
+	                   R"("io.kubernetes.cri.sandbox-name=web",)"
+	                   R"("bundle=/run/containerd/io.containerd.runtime.v2.task/k8s.io/)" +
+	                   s + R"("]}})");
+	h.startTimes[4242] = 987654;
+	return h;
+}
+
+policy::CallContext criCall(engine::Kind kind = engine::Kind::ContainerdCri)
+{
+	return policy::CallContext{
+	        kCriCtr,
+	        std::string("/run/containerd/io.containerd.runtime.v2.task/k8s.io/") + kCriCtr,
+	        "create", kind, "/run/containerd/runc/k8s.io"};
+}
+
+} // namespace
+
+TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's proven UID",
+          "[rules][P10]")
+{
+	const std::string own = std::string("/var/lib/kubelet/pods/") + kPodUid;
+	const std::string vol = own + "/volumes/kubernetes.io~empty-dir/cache";
+	FakeHost h = criPodHost();
+	/* containerd's CRI, its sandbox running with this pod's UID: the pod's own
+	 * volumes, hosts file and the sandbox's files are this container's. */
+	for (const std::string &src :
+	     {vol, own + "/etc-hosts", own + "/containers/app/0c1d",
+	      std::string("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/") + kSandbox +
+	              "/resolv.conf"}) {
+		INFO(src);
+		auto r = run("P10.sensitive-mount", criBind(src), h, criCall());
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+	/* Another pod's directory: the spec may name that pod's UID, the
+	 * sandbox's record does not back it. */
+	const std::string other = "/var/lib/kubelet/pods/ffffffff-aaaa-bbbb-cccc-0123456789ab/"
+	                          "volumes/kubernetes.io~projected/kube-api-access-x";
+	auto claim = run("P10.sensitive-mount",
+	                 criBind(other, "ffffffff-aaaa-bbbb-cccc-0123456789ab"), h, criCall());
+	INFO(dump(claim));
+	CHECK(count(claim, Action::Deny) == 1);
+	CHECK(mentions(claim, "the pod is not proven"));
+	CHECK(count(run("P10.sensitive-mount", criBind(other), h, criCall()), Action::Deny) == 1);
+	/* The engine unknown, or another engine: nothing per pod matches. */
+	auto unknown = run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Unknown));
+	CHECK(count(unknown, Action::Deny) == 1);
+	CHECK(mentions(unknown, "engine is unknown"));
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Docker)),
 	            Action::Deny) == 1);
-	CHECK(count(run("P10.sensitive-mount", spec("../.."), socketHost(), call("c")),
-	            Action::Deny) == 1);
-	/* CRI-O carries the pod UID inside its labels annotation. */
-	Value crio = bindOf("/var/lib/kubelet/pods/u-2/volumes/x");
-	crio.set("annotations",
-	         J(R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"u-2\"}"})"));
-	CHECK(run("P10.sensitive-mount", crio, socketHost(), call("c")).findings.empty());
-	crio.set("annotations", J(R"({"io.kubernetes.cri-o.Labels":"{not json"})"));
-	CHECK(count(run("P10.sensitive-mount", crio, socketHost(), call("c")), Action::Deny) == 1);
-	/* The sandbox-uid annotation of containerd works too. */
-	Value d = bindOf("/var/lib/kubelet/pods/u-1/etc-hosts");
-	d.set("annotations", J(R"({"io.kubernetes.cri.sandbox-uid":"u-1"})"));
-	CHECK(run("P10.sensitive-mount", d, socketHost(), call("c")).findings.empty());
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, call("c")), Action::Deny) == 1);
+	/* The sandbox gone: nothing proven. */
+	FakeHost gone = criPodHost();
+	gone.startTimes.clear();
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), gone, criCall()), Action::Deny) == 1);
+	/* Raw annotations a pod can set prove nothing, on any engine. */
+	for (const char *ann :
+	     {R"({"io.kubernetes.pod.uid":"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"})",
+	      R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab\"}"})",
+	      R"({"io.kubernetes.cri.sandbox-uid":"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"})",
+	      R"({"io.kubernetes.pod.uid":"../.."})"}) {
+		INFO(ann);
+		Value d = bindOf(vol);
+		d.set("annotations", J(ann));
+		CHECK(count(run("P10.sensitive-mount", d, h, criCall()), Action::Deny) == 1);
+		CHECK(count(run("P10.sensitive-mount", d, h, call("c")), Action::Deny) == 1);
+	}
 }
 
 TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and aliases",
