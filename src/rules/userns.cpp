@@ -509,8 +509,9 @@ void checkHostRanges(RuleRun &rr, const std::vector<Range> &ranges, int kind,
 		std::string why = hostRangeProblem(h, kind, r.host, r.size, true);
 		if (!why.empty())
 			rr.deny(r.at,
-			        what + " maps container IDs " + idSpan(r.container, r.size) +
-			                " onto host " + (kind == 0 ? "uids " : "gids ") +
+			        what + " maps container " + (r.size == 1 ? "ID " : "IDs ") +
+			                idSpan(r.container, r.size) + " onto host " +
+			                (kind == 0 ? "uid" : "gid") + (r.size == 1 ? " " : "s ") +
 			                idSpan(r.host, r.size) + ": " + why,
 			        kMapRemedy);
 	}
