@@ -1,5 +1,6 @@
 /* The machine configuration. Read on every call, pass-through included, so it
- * stays one small file: the real runtime, the policy, the audit settings. */
+ * stays one small file: the real runtime, the policy, the audit settings, the
+ * engine. */
 #include "bulkhead/config.h"
 
 #include "bulkhead_build.h"
@@ -200,8 +201,15 @@ Config Config::loadFile(const std::string &path, bool checkOwner)
 			c.policy = r.absolutePath(value, "policy");
 		} else if (key == "audit") {
 			readAudit(r, value, c.audit);
+		} else if (key == "engine") {
+			const std::string s = r.string(value, "engine");
+			auto k = engine::kindFromName(s);
+			if (!k)
+				r.fail(value, strprintf("\"engine\" must be one of %s, not \"%s\"",
+				                        engine::kindNames(), s.c_str()));
+			c.engine = *k;
 		} else {
-			r.unknown(value, key, "runtime, policy, audit");
+			r.unknown(value, key, "runtime, policy, audit, engine");
 		}
 	}
 	if (c.runtime.empty()) {

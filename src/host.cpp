@@ -1,5 +1,8 @@
 #include "bulkhead/host.h"
 
+#include "sys/fd.h"
+
+#include <charconv>
 #include <climits>
 #include <cstdlib>
 #include <fcntl.h>
@@ -130,6 +133,65 @@ std::optional<HostMount> RealHost::mountOf(const std::string &path) const
 	if (path.empty() || hasNul(path))
 		return std::nullopt;
 	return mount::hostMount(path);
+}
+
+std::optional<std::string> RealHost::rootFile(const std::string &path, size_t maxBytes) const
+{
+	if (path.empty() || path[0] != '/' || hasNul(path))
+		return std::nullopt;
+	/* O_NONBLOCK: a FIFO put in its place cannot hang the call before fstat
+	 * refuses it. */
+	sys::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+	if (fd.get() < 0)
+		return std::nullopt;
+	struct stat st
+	{
+	};
+	if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || static_cast<uint64_t>(st.st_size) > maxBytes)
+		return std::nullopt;
+	try {
+		return json::readFd(fd.get(), path, maxBytes);
+	} catch (...) {
+		return std::nullopt;
+	}
+}
+
+std::optional<uint64_t> RealHost::processStartTime(pid_t pid) const
+{
+	if (pid <= 0)
+		return std::nullopt;
+	const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+	std::string text;
+	try {
+		sys::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+		if (fd.get() < 0)
+			return std::nullopt;
+		text = json::readFd(fd.get(), path, 4096);
+	} catch (...) {
+		return std::nullopt;
+	}
+	/* "PID (comm) S f4 ... f22 ...": comm may hold spaces and parentheses, so
+	 * the fields start after the last ')'. */
+	const size_t close = text.rfind(')');
+	if (close == std::string::npos || close + 2 >= text.size())
+		return std::nullopt;
+	std::string_view rest = std::string_view(text).substr(close + 2);
+	if (rest.empty() || rest[0] == 'Z' || rest[0] == 'X' || rest[0] == 'x')
+		return std::nullopt;
+	/* rest begins at field 3; field 22 is 19 spaces further. */
+	size_t pos = 0;
+	for (int skip = 19; skip > 0; skip--) {
+		pos = rest.find(' ', pos);
+		if (pos == std::string_view::npos)
+			return std::nullopt;
+		pos++;
+	}
+	uint64_t start = 0;
+	auto r = std::from_chars(rest.data() + pos, rest.data() + rest.size(), start);
+	if (r.ec != std::errc() || (r.ptr != rest.data() + rest.size() && *r.ptr != ' '))
+		return std::nullopt;
+	return start;
 }
 
 } // namespace bulkhead

@@ -2,11 +2,14 @@
 
 #include <string>
 
+#include "bulkhead/engine.h"
+
 /* The machine configuration: /etc/bulkhead/config.json, or the file named by
  * BULKHEAD_CONFIG. JSON with comments:
  *   {"runtime": "/usr/bin/runc",
  *    "policy": "/etc/bulkhead/policies/restricted.json",
- *    "audit": {"log": "/var/log/bulkhead/audit.jsonl", "onError": "refuse"}} */
+ *    "audit": {"log": "/var/log/bulkhead/audit.jsonl", "onError": "refuse"},
+ *    "engine": "containerd-cri"} */
 namespace bulkhead {
 
 struct AuditConfig
@@ -23,6 +26,9 @@ struct Config
 	std::string runtime; /* absolute path of the real runtime */
 	std::string policy;  /* absolute path of the policy file */
 	AuditConfig audit;
+	/* The engine that calls bulkhead on this machine: per-pod facts are read
+	 * only from its own keys (see engine.h); Unknown proves none. */
+	engine::Kind engine = engine::Kind::Unknown;
 
 	/* BULKHEAD_CONFIG, else /etc/bulkhead/config.json, else the built-in
 	 * default (runc from /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +75,24 @@ public:
 	{
 		return std::nullopt;
 	}
+	/* The text of a small file only root can change: after following links, a
+	 * regular file owned by root, not writable by its group or others, at most
+	 * maxBytes. nullopt when it is absent, untrusted, larger or unreadable (lstat
+	 * tells absent from refused). Reads /etc/subuid, /etc/subgid, /etc/passwd,
+	 * /etc/group, /etc/login.defs and engine records (runc's ROOT/ID/state.json,
+	 * CRI-O's sandbox config.json). The default knows nothing. */
+	[[nodiscard]] virtual std::optional<std::string> rootFile(const std::string & /*path*/,
+	                                                          size_t /*maxBytes*/) const
+	{
+		return std::nullopt;
+	}
+	/* The start time (field 22 of /proc/PID/stat, clock ticks since boot) of a
+	 * live process; nullopt when there is none, it is a zombie or it cannot be
+	 * read. Tells a running container's init from a reused PID, as runc does. */
+	[[nodiscard]] virtual std::optional<uint64_t> processStartTime(pid_t /*pid*/) const
+	{
+		return std::nullopt;
+	}
 };
 
 /* The real machine. */
@@ -86,6 +106,9 @@ public:
 	[[nodiscard]] std::optional<std::string> realpath(const std::string &path) const override;
 	[[nodiscard]] std::optional<std::string> idMap(pid_t pid, bool gid) const override;
 	[[nodiscard]] std::optional<HostMount> mountOf(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> rootFile(const std::string &path,
+	                                                  size_t maxBytes) const override;
+	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override;
 };
 
 } // namespace bulkhead

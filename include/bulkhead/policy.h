@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "bulkhead/engine.h"
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
 
@@ -67,11 +68,21 @@ struct CallContext
 	      date(std::move(asOf))
 	{
 	}
+	CallContext(std::string id, std::string bundleDir, std::string cmd, engine::Kind kind,
+	            std::string root = {})
+	    : containerId(std::move(id)), bundle(std::move(bundleDir)), command(std::move(cmd)),
+	      engine(kind), runtimeRoot(std::move(root))
+	{
+	}
 
 	std::string containerId; /* "" offline */
 	std::string bundle;      /* absolute bundle directory, "" offline */
 	std::string command;     /* "create", "exec", "update", "policy", ... */
-	std::string date;        /* "YYYY-MM-DD" to judge expiry dates as of; "" today (UTC) */
+	/* The machine config's "engine" and the runtime's --root ("" for its
+	 * default): what engine::derive needs to prove a pod's identity. */
+	engine::Kind engine = engine::Kind::Unknown;
+	std::string runtimeRoot = {};
+	std::string date = {}; /* "YYYY-MM-DD" to judge expiry dates as of; "" today (UTC) */
 };
 
 /* An exemption or override whose match held but whose date has passed: not

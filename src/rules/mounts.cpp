@@ -216,6 +216,19 @@ bool excepted(const std::string &path, const std::vector<std::string> &allow,
 	return false;
 }
 
+/* The path lies below the fixed part of a {podUid} or {sandboxId} template
+ * (/var/lib/kubelet/pods/...): a refusal there may be for want of a proof. */
+bool underPodTemplate(const std::string &path, const std::vector<std::string> &containerPaths)
+{
+	for (const auto &t : containerPaths) {
+		size_t at = std::min(t.find("{podUid}"), t.find("{sandboxId}"));
+		if (at != std::string::npos && at > 1 &&
+		    paths::isStrictlyUnder(path, paths::normalize(t.substr(0, at))))
+			return true;
+	}
+	return false;
+}
+
 /* Host files engines mount read-only on purpose: docker run --init, podman --init. */
 const std::vector<std::string> kReadOnlyFiles = {
         "/usr/bin/docker-init",
@@ -287,7 +300,7 @@ void sensitiveMount(RuleRun &rr)
 		auto containerPaths =
 		        rr.paramList("containerPaths", paths::defaultContainerPaths());
 		auto kernelFs = rr.paramList("sourceFilesystems", kSourceFilesystems);
-		auto ids = paths::engineIds(rr.doc, rr.call);
+		auto ids = paths::engineIds(rr.doc, rr.call, rr.host);
 		/* Templates with {id} matched against any ID: tells "another container's
 		 * files" apart in the message. */
 		paths::EngineIds anyId;
@@ -363,6 +376,8 @@ void sensitiveMount(RuleRun &rr)
 				why = kernelFsWhy(rr.host, src.path, kernelFs);
 			if (why.empty())
 				continue;
+			if (!ids.unproven.empty() && underPodTemplate(hp.lexical, containerPaths))
+				why += " (the pod is not proven: " + ids.unproven + ")";
 			rr.deny(src.at, src.what + " " + src.raw + " " + why, kSensitiveRemedy);
 		}
 	});

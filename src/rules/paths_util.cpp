@@ -307,57 +307,21 @@ std::string annotation(const json::Value &spec, std::string_view key)
 
 bool isSafeId(std::string_view id) noexcept
 {
-	if (id.empty() || id.size() > 256 || id.find("..") != std::string_view::npos)
-		return false;
-	auto ok = [](char c, bool first) {
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		       (!first && (c == '_' || c == '.' || c == '-'));
-	};
-	for (size_t i = 0; i < id.size(); i++)
-		if (!ok(id[i], i == 0))
-			return false;
-	return true;
+	return engine::isSafeId(id);
 }
 
-EngineIds engineIds(const json::Value &spec, const CallContext &call)
+EngineIds engineIds(const json::Value &spec, const CallContext &call, const HostFacts &host)
 {
 	EngineIds ids;
 	ids.containerId = isSafeId(call.containerId) ? call.containerId : std::string();
 	if (!call.containerId.empty() && ids.containerId.empty())
 		ids.containerId = "\x01invalid"; /* matches no path component */
-	for (const char *k : {"io.kubernetes.pod.uid", "io.kubernetes.cri.sandbox-uid"}) {
-		std::string v = annotation(spec, k);
-		if (isSafeId(v)) {
-			ids.podUid = v;
-			break;
-		}
-	}
-	if (ids.podUid.empty()) {
-		/* CRI-O carries the pod's labels as a JSON object in one annotation. */
-		std::string labels = annotation(spec, "io.kubernetes.cri-o.Labels");
-		if (!labels.empty() && labels.size() < 65536) {
-			try {
-				json::ParseOptions opts;
-				opts.maxDepth = 4;
-				opts.maxBytes = 65536;
-				opts.allowComments = false;
-				json::Value l =
-				        json::parse(labels, "io.kubernetes.cri-o.Labels", opts);
-				const json::Value *uid = l.find("io.kubernetes.pod.uid");
-				if (uid && uid->isString() && isSafeId(uid->asString()))
-					ids.podUid = uid->asString();
-			} catch (const Error &) {
-				/* not JSON: no pod UID */
-			}
-		}
-	}
-	for (const char *k : {"io.kubernetes.cri.sandbox-id", "io.kubernetes.cri-o.SandboxID"}) {
-		std::string v = annotation(spec, k);
-		if (isSafeId(v)) {
-			ids.sandboxId = v;
-			break;
-		}
-	}
+	const engine::Facts f = engine::derive(
+	        spec, engine::Call{call.engine, call.containerId, call.bundle, call.runtimeRoot},
+	        host);
+	ids.podUid = f.podUid;
+	ids.sandboxId = f.sandboxId;
+	ids.unproven = f.unproven;
 	return ids;
 }
 

@@ -121,19 +121,20 @@ std::optional<std::string> stringMember(const json::Value &obj, std::string_view
 std::string annotation(const json::Value &spec, std::string_view key);
 
 /* Per-container engine paths. Templates are absolute directory paths ending in
- * "/" whose components may be {id} (this container's ID), {podUid} (the pod UID
- * from io.kubernetes.pod.uid or io.kubernetes.cri.sandbox-uid), {sandboxId}
- * (io.kubernetes.cri.sandbox-id, io.kubernetes.cri-o.SandboxID) or {remap}
- * (Docker's "UID.GID" remap root). A path matches when it lies strictly below
- * an expanded template. */
+ * "/" whose components may be {id} (this container's ID, from the command
+ * line), {podUid} and {sandboxId} (its pod's UID and sandbox ID as
+ * engine::derive proves them: never from annotations alone, never when the
+ * engine is unknown) or {remap} (Docker's "UID.GID" remap root). A path
+ * matches when it lies strictly below an expanded template. */
 struct EngineIds
 {
-	std::string containerId; /* "" offline: {id} then matches one consistent ID */
-	std::string podUid;
-	std::string sandboxId;
+	std::string containerId;       /* "" offline: {id} then matches one consistent ID */
+	std::string podUid;            /* "" unproven: {podUid} matches nothing */
+	std::string sandboxId;         /* "" unproven: {sandboxId} matches nothing */
+	std::string unproven;          /* why the spec's pod is not proven, for messages */
 	mutable std::string offlineId; /* the ID the first {id} match saw offline */
 };
-EngineIds engineIds(const json::Value &spec, const CallContext &call);
+EngineIds engineIds(const json::Value &spec, const CallContext &call, const HostFacts &host);
 /* A safe single path component for an ID: [A-Za-z0-9][A-Za-z0-9_.-]*, no "..". */
 bool isSafeId(std::string_view id) noexcept;
 bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineIds &ids);

@@ -1,6 +1,12 @@
-/* P5: a user namespace whose mappings never cover host ID 0. Runs last, on the
- * spec the other rules left. A spec whose engine already maps a user namespace
- * is checked, not rewritten. Otherwise one is added where it can work: no
+/* P5: a user namespace whose mappings never cover host ID 0 nor any host
+ * account. Runs last, on the spec the other rules left. A spec whose engine
+ * already maps a user namespace is checked, not rewritten: every host range
+ * must lie in the subordinate ranges (/etc/subuid, /etc/subgid) of the
+ * engine's user or in a range the policy names, at or above SUB_UID_MIN /
+ * SUB_GID_MIN of /etc/login.defs, clear of every account in /etc/passwd and
+ * /etc/group; and the checks that hold for any new user namespace (bind
+ * sources usable by the mapped IDs, the process user mapped, proc/sysfs/mqueue
+ * with their namespaces) run on it too. Otherwise one is added where it can work: no
  * joined namespaces, no bind-mounted host paths that would turn nobody:nogroup,
  * devpts gid mapped, and every directory down to the rootfs traversable by the
  * mapped root (Docker keeps /var/lib/docker 0710 root:root, so Docker needs
@@ -11,6 +17,7 @@
 #include <algorithm>
 #include <charconv>
 #include <sys/stat.h>
+#include <utility>
 
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
@@ -46,11 +53,23 @@ bool traversable(const FileStat &st, uint64_t root)
 	return (st.mode & S_IXOTH) != 0;
 }
 
-bool readable(const FileStat &st, uint64_t root)
+/* Can host uid `uid` (primary group `gid`) write into this directory? */
+bool writable(const FileStat &st, std::optional<uint64_t> uid, std::optional<uint64_t> gid)
 {
-	if (st.uid == root)
+	const mode_t wx = S_IWUSR | S_IXUSR;
+	if (uid && st.uid == *uid)
+		return (st.mode & wx) == wx;
+	if (gid && st.gid == *gid)
+		return (st.mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st.mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* Can host uid `uid` (primary group `gid`) read this file? */
+bool readable(const FileStat &st, std::optional<uint64_t> uid, std::optional<uint64_t> gid)
+{
+	if (uid && st.uid == *uid)
 		return (st.mode & S_IRUSR) != 0;
-	if (st.gid == root)
+	if (gid && st.gid == *gid)
 		return (st.mode & S_IRGRP) != 0;
 	return (st.mode & S_IROTH) != 0;
 }
@@ -58,6 +77,262 @@ bool readable(const FileStat &st, uint64_t root)
 bool inRange(uint64_t id, uint64_t start, uint64_t size)
 {
 	return id >= start && id - start < size;
+}
+
+/* One line of a uid or gid mapping: container IDs [container, container+size)
+ * are host IDs [host, host+size). `at` points at it for findings. */
+struct Range
+{
+	uint64_t container = 0;
+	uint64_t host = 0;
+	uint64_t size = 0;
+	Pointer at;
+};
+
+struct IdMapping
+{
+	std::vector<Range> uid;
+	std::vector<Range> gid;
+};
+
+std::optional<uint64_t> toHost(const std::vector<Range> &m, uint64_t id)
+{
+	for (const auto &r : m)
+		if (inRange(id, r.container, r.size))
+			return r.host + (id - r.container);
+	return std::nullopt;
+}
+
+bool hostMapped(const std::vector<Range> &m, uint64_t id)
+{
+	return std::any_of(m.begin(), m.end(),
+	                   [id](const Range &r) { return inRange(id, r.host, r.size); });
+}
+
+std::string idSpan(uint64_t start, uint64_t size)
+{
+	if (size == 1)
+		return std::to_string(start);
+	return std::to_string(start) + "-" + std::to_string(start + size - 1);
+}
+
+/* ---- the host's accounts and subordinate ranges ---- */
+
+constexpr size_t kAccountFileMax = 32u << 20;
+constexpr uint64_t kDefaultSubMin = 100000; /* shadow's default SUB_UID_MIN */
+
+struct Account
+{
+	uint64_t id;
+	std::string what; /* "account alice (/etc/passwd)" */
+};
+
+/* What the mapping checks need to know about the host, per kind (0 uid, 1 gid).
+ * problem: a file exists but cannot be trusted or read; nothing can be judged. */
+struct HostIds
+{
+	std::string problem;
+	uint64_t subMin[2] = {kDefaultSubMin, kDefaultSubMin};
+	std::vector<Account> accounts[2];
+	std::vector<std::pair<uint64_t, uint64_t>> allowed[2]; /* merged [start, end) */
+	std::string allowedFrom;
+};
+
+/* A host file's text; "" when it does not exist; problem set when it exists
+ * but is not a root-owned file bulkhead can read. */
+std::string accountFile(const HostFacts &host, const char *path, std::string &problem)
+{
+	if (auto t = host.rootFile(path, kAccountFileMax))
+		return *t;
+	if (host.lstat(path) && problem.empty())
+		problem = std::string(path) +
+		          " exists but is not a root-owned file bulkhead can read";
+	return {};
+}
+
+std::vector<std::string_view> fields(std::string_view line, char sep)
+{
+	std::vector<std::string_view> out;
+	size_t i = 0;
+	for (;;) {
+		size_t j = line.find(sep, i);
+		out.push_back(line.substr(i, j == std::string_view::npos ? j : j - i));
+		if (j == std::string_view::npos)
+			return out;
+		i = j + 1;
+	}
+}
+
+/* Each non-empty, non-comment line. */
+template <typename F> void eachLine(std::string_view text, F &&fn)
+{
+	while (!text.empty()) {
+		size_t nl = text.find('\n');
+		std::string_view line = text.substr(0, nl);
+		text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+		if (!line.empty() && line.back() == '\r')
+			line.remove_suffix(1);
+		if (!line.empty() && line.front() != '#')
+			fn(line);
+	}
+}
+
+std::optional<uint64_t> decimal(std::string_view s)
+{
+	uint64_t v = 0;
+	auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+	if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v > 0xffffffffu)
+		return std::nullopt;
+	return v;
+}
+
+/* users: whose subordinate ranges an engine may map onto; extra: the ranges
+ * the policy names ([start, end), for uids and gids alike). */
+HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users,
+                    const std::vector<std::pair<uint64_t, uint64_t>> &extra)
+{
+	HostIds h;
+	std::string &problem = h.problem;
+	/* Accounts. NIS compat lines (+/-) stand for accounts bulkhead cannot see. */
+	std::vector<std::pair<std::string, uint64_t>> uidOf;
+	eachLine(accountFile(host, "/etc/passwd", problem), [&](std::string_view line) {
+		if (line.front() == '+' || line.front() == '-') {
+			problem = "/etc/passwd names NIS accounts bulkhead cannot list";
+			return;
+		}
+		auto f = fields(line, ':');
+		if (f.size() < 4)
+			return; /* the C library skips such lines too */
+		auto uid = decimal(f[2]);
+		auto gid = decimal(f[3]);
+		if (uid) {
+			h.accounts[0].push_back(
+			        {*uid, "account " + std::string(f[0]) + " (/etc/passwd)"});
+			uidOf.emplace_back(std::string(f[0]), *uid);
+		}
+		if (gid)
+			h.accounts[1].push_back({*gid, "the primary group of " + std::string(f[0]) +
+			                                       " (/etc/passwd)"});
+	});
+	eachLine(accountFile(host, "/etc/group", problem), [&](std::string_view line) {
+		if (line.front() == '+' || line.front() == '-') {
+			problem = "/etc/group names NIS groups bulkhead cannot list";
+			return;
+		}
+		auto f = fields(line, ':');
+		if (f.size() < 3)
+			return;
+		if (auto gid = decimal(f[2]))
+			h.accounts[1].push_back(
+			        {*gid, "group " + std::string(f[0]) + " (/etc/group)"});
+	});
+	eachLine(accountFile(host, "/etc/login.defs", problem), [&](std::string_view line) {
+		size_t k = line.find_first_not_of(" \t");
+		if (k == std::string_view::npos)
+			return;
+		line = line.substr(k);
+		size_t e = line.find_first_of(" \t");
+		if (e == std::string_view::npos)
+			return;
+		std::string_view key = line.substr(0, e);
+		int which = key == "SUB_UID_MIN" ? 0 : key == "SUB_GID_MIN" ? 1 : -1;
+		if (which < 0)
+			return;
+		std::string_view value = line.substr(e);
+		value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
+		value = value.substr(0, value.find_first_of(" \t"));
+		if (auto v = decimal(value))
+			h.subMin[which] = *v;
+		else
+			problem =
+			        "/etc/login.defs: " + std::string(key) + " is not a decimal number";
+	});
+	/* Subordinate ranges: "NAME:START:COUNT", NAME a user name or uid. */
+	auto allowedUser = [&](std::string_view name) {
+		for (const auto &u : users) {
+			if (name == u)
+				return true;
+			for (const auto &[n, uid] : uidOf)
+				if (n == u && name == std::to_string(uid))
+					return true;
+		}
+		return false;
+	};
+	const char *subFiles[2] = {"/etc/subuid", "/etc/subgid"};
+	for (int k = 0; k < 2; k++) {
+		auto &ranges = h.allowed[k];
+		eachLine(accountFile(host, subFiles[k], problem), [&](std::string_view line) {
+			auto f = fields(line, ':');
+			if (f.size() != 3 || !allowedUser(f[0]))
+				return;
+			auto start = decimal(f[1]);
+			auto count = decimal(f[2]);
+			if (start && count && *count > 0)
+				ranges.emplace_back(*start, *start + *count);
+		});
+		ranges.insert(ranges.end(), extra.begin(), extra.end());
+		std::sort(ranges.begin(), ranges.end());
+		std::vector<std::pair<uint64_t, uint64_t>> merged;
+		for (const auto &r : ranges) {
+			if (!merged.empty() && r.first <= merged.back().second)
+				merged.back().second = std::max(merged.back().second, r.second);
+			else
+				merged.push_back(r);
+		}
+		ranges = std::move(merged);
+	}
+	std::string who;
+	for (size_t i = 0; i < users.size(); i++)
+		who += (i ? (i + 1 == users.size() ? " or " : ", ") : "") + users[i];
+	if (!who.empty())
+		h.allowedFrom = "the subordinate ranges of " + who + " (/etc/subuid, /etc/subgid)";
+	if (!extra.empty())
+		h.allowedFrom +=
+		        (who.empty() ? "" : " and ") +
+		        std::string("the policy's ranges (hostIdStart and size, hostRanges)");
+	if (who.empty())
+		h.allowedFrom +=
+		        " (no engine user is known: set \"engine\" in "
+		        "bulkhead-config(5), or name the user in P5.userns subordinateUsers)";
+	return h;
+}
+
+/* Why a host range must not be mapped ("" when it may be). kind: 0 uid, 1 gid;
+ * subordinateOnly: false for bulkhead's own range, which the policy names. */
+std::string hostRangeProblem(const HostIds &h, int kind, uint64_t start, uint64_t size,
+                             bool subordinateOnly)
+{
+	const char *id = kind == 0 ? "uid" : "gid";
+	std::vector<std::string> why;
+	if (!h.problem.empty())
+		return "cannot check it against the host's accounts: " + h.problem;
+	if (start < h.subMin[kind])
+		why.push_back("it starts below " +
+		              std::string(kind == 0 ? "SUB_UID_MIN" : "SUB_GID_MIN") + " " +
+		              std::to_string(h.subMin[kind]) +
+		              " (/etc/login.defs), among the host's own accounts");
+	size_t named = 0;
+	for (const auto &a : h.accounts[kind]) {
+		if (!inRange(a.id, start, size))
+			continue;
+		if (named++ < 3)
+			why.push_back("host " + std::string(id) + " " + std::to_string(a.id) +
+			              " is " + a.what);
+	}
+	if (named > 3)
+		why.push_back(std::to_string(named - 3) + " more accounts");
+	if (subordinateOnly) {
+		const uint64_t end = start + size;
+		bool inside = std::any_of(
+		        h.allowed[kind].begin(), h.allowed[kind].end(),
+		        [&](const auto &r) { return start >= r.first && end <= r.second; });
+		if (!inside)
+			why.push_back("it lies outside " + h.allowedFrom);
+	}
+	std::string out;
+	for (const auto &w : why)
+		out += (out.empty() ? "" : "; ") + w;
+	return out;
 }
 
 /* The engine setting that gives this container a user namespace: the engine is
@@ -171,53 +446,84 @@ void checkMountPoints(const HostFacts &host, const Value &doc, const std::string
 	}
 }
 
-/* Checks an engine-provided mapping list: integers, size >= 1, never host ID 0. */
-void checkMappings(RuleRun &rr, const Value *list, const char *key, bool required)
+const char *const kMapRemedy =
+        "map into the engine user's subordinate range (dockerd --userns-remap=default: "
+        "dockremap; podman --userns=auto: containers; Kubernetes hostUsers: false: kubelet), or "
+        "name the range in the policy (P5.userns hostRanges)";
+
+const char *const kEngineNsRemedy =
+        "give the container what its user namespace maps: host paths owned by the mapped IDs "
+        "(chown them into the engine's range) or named volumes, a process user inside the "
+        "mapping";
+
+/* An engine-provided mapping list: integers, size >= 1. A missing or empty
+ * list is denied when required. */
+std::vector<Range> readMappings(RuleRun &rr, const Value *list, const char *key, bool required)
 {
 	Pointer at = Pointer() / "linux" / key;
+	std::vector<Range> out;
 	if (!list || list->items().empty()) {
 		if (required)
 			rr.deny(at, std::string("user namespace without ") + key,
 			        usernsRemedy(rr.doc));
-		return;
+		return out;
 	}
-	auto maps = paths::idMappings(*list, at);
+	const auto maps = paths::idMappings(*list, at);
 	for (size_t i = 0; i < maps.size(); i++)
-		if (inRange(0, maps[i].hostId, maps[i].size))
-			rr.deny(at / i / "hostID",
-			        std::string(key) + " maps container ID " +
-			                std::to_string(maps[i].containerId) +
+		out.push_back(
+		        {maps[i].containerId, maps[i].hostId, maps[i].size, at / i / "hostID"});
+	return out;
+}
+
+/* Every host range of an engine's mapping: never host ID 0, never an account,
+ * never below SUB_UID_MIN/SUB_GID_MIN, only inside the allowed subordinate
+ * ranges. kind: 0 uid, 1 gid. */
+void checkHostRanges(RuleRun &rr, const std::vector<Range> &ranges, int kind,
+                     const std::string &what, const HostIds &h)
+{
+	for (const auto &r : ranges) {
+		if (inRange(0, r.host, r.size)) {
+			rr.deny(r.at,
+			        what + " maps container ID " + std::to_string(r.container) +
 			                " to host ID 0 (host root)",
 			        "map to an unprivileged range (dockerd --userns-remap=default; "
-			        "podman "
-			        "--userns=auto; k8s hostUsers: false)");
+			        "podman --userns=auto; k8s hostUsers: false)");
+			continue;
+		}
+		std::string why = hostRangeProblem(h, kind, r.host, r.size, true);
+		if (!why.empty())
+			rr.deny(r.at,
+			        what + " maps container " + (r.size == 1 ? "ID " : "IDs ") +
+			                idSpan(r.container, r.size) + " onto host " +
+			                (kind == 0 ? "uid" : "gid") + (r.size == 1 ? " " : "s ") +
+			                idSpan(r.host, r.size) + ": " + why,
+			        kMapRemedy);
+	}
 }
 
 /* A joined user namespace /proc/PID/ns/user: its own mappings, read from
- * /proc/PID/{uid,gid}_map, must not cover host ID 0. false when they cannot be
- * read (another path form, or the host fact is unavailable). */
-bool checkJoined(RuleRun &rr, const std::string &nsPath)
+ * /proc/PID/{uid,gid}_map. nullopt when they cannot be read (another path
+ * form, or the host fact is unavailable); a map that cannot be parsed or is
+ * empty is denied here and comes back empty. */
+std::optional<IdMapping> joinedMapping(RuleRun &rr, const std::string &nsPath)
 {
 	auto parts = paths::components(paths::normalize(nsPath));
 	if (parts.size() != 4 || parts[0] != "proc" || parts[2] != "ns" || parts[3] != "user")
-		return false;
+		return std::nullopt;
 	pid_t pid = 0;
 	auto r = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), pid);
 	if (r.ec != std::errc() || r.ptr != parts[1].data() + parts[1].size() || pid <= 0)
-		return false;
+		return std::nullopt;
 	Pointer at = Pointer() / "linux" / "namespaces";
+	IdMapping out;
 	for (bool gid : {false, true}) {
 		auto text = rr.host.idMap(pid, gid);
 		if (!text)
-			return false;
+			return std::nullopt;
 		const char *name = gid ? "gid_map" : "uid_map";
-		size_t lines = 0;
-		bool root = false;
-		std::string_view t = *text;
-		while (!t.empty()) {
-			size_t nl = t.find('\n');
-			std::string_view line = t.substr(0, nl);
-			t = nl == std::string_view::npos ? std::string_view() : t.substr(nl + 1);
+		std::vector<Range> &ranges = gid ? out.gid : out.uid;
+		bool bad = false;
+		eachLine(*text, [&](std::string_view line) {
 			uint64_t v[3] = {};
 			size_t k = 0;
 			const char *p = line.data();
@@ -231,27 +537,175 @@ bool checkJoined(RuleRun &rr, const std::string &nsPath)
 				p = res.ptr;
 				k++;
 			}
-			if (k == 0)
-				continue;
-			if (k != 3 || v[2] == 0) {
-				rr.deny(at,
-				        "cannot parse " + std::string(name) +
-				                " of joined user namespace " + nsPath,
-				        usernsRemedy(rr.doc));
-				return true;
-			}
-			lines++;
-			root = root || inRange(0, v[1], v[2]);
-		}
-		if (lines == 0 || root)
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (k == 0 && p == end)
+				return;
+			if (k != 3 || p != end || v[2] == 0)
+				bad = true;
+			else
+				ranges.push_back({v[0], v[1], v[2], at});
+		});
+		if (bad || ranges.empty()) {
 			rr.deny(at,
 			        "joined user namespace " + nsPath + " " +
-			                (lines == 0 ? std::string("has no ") + name
-			                            : std::string(name) +
-			                                      " covers host ID 0 (host root)"),
+			                (bad ? "has a " + std::string(name) +
+			                                 " bulkhead cannot parse"
+			                     : "has no " + std::string(name)),
 			        usernsRemedy(rr.doc));
+			ranges.clear();
+		}
 	}
-	return true;
+	return out;
+}
+
+/* ---- what any new user namespace needs, bulkhead's or the engine's ---- */
+
+using HasNs = std::vector<std::string>;
+
+/* proc, sysfs and mqueue mount only in namespaces the user namespace owns. */
+void namespaceNeeds(const Value *mounts, const HasNs &present, std::vector<Reason> &out)
+{
+	auto has = [&](const char *t) {
+		return std::find(present.begin(), present.end(), t) != present.end();
+	};
+	for (size_t i = 0; mounts && i < mounts->items().size(); i++) {
+		const Value &m = mounts->items()[i];
+		Pointer at = Pointer() / "mounts" / i;
+		if (!m.isObject())
+			throw paths::Malformed{at, "mount is not an object"};
+		auto type = paths::stringMember(m, "type", at).value_or("");
+		if (type == "proc" && !has("pid"))
+			out.push_back({at, "proc cannot be mounted in a new user namespace "
+			                   "without a private pid namespace"});
+		if (type == "sysfs" && !has("network"))
+			out.push_back({at, "sysfs cannot be mounted in a new user namespace "
+			                   "without a private network namespace"});
+		if (type == "mqueue" && !has("ipc"))
+			out.push_back({at, "mqueue cannot be mounted in a new user namespace "
+			                   "without a private ipc namespace"});
+	}
+}
+
+/* The last of ro/rw (and their recursive forms) wins, as runc applies them. */
+bool mountedReadOnly(const std::vector<std::string> &opts)
+{
+	bool ro = false;
+	for (const auto &o : opts) {
+		if (o == "ro" || o == "rro")
+			ro = true;
+		else if (o == "rw" || o == "rrw" || o == "defaults")
+			ro = false;
+	}
+	return ro;
+}
+
+/* A bind-mounted host path shows its owner only when the mapping maps it;
+ * otherwise it is nobody:nogroup inside. bulkhead's own namespace must not
+ * turn what the spec binds so, except this container's own engine files, which
+ * the mapped root must be able to read. An engine's namespace does so by the
+ * engine's choice (Docker's remapped hosts and resolv.conf stay root's): there
+ * an unmapped bind source must be readable by the mapped root, and a
+ * directory bound read-write that the container could not write is refused. */
+void bindSources(RuleRun &rr, const Value *mounts, const IdMapping &map, bool engineMapped,
+                 std::vector<Reason> &out)
+{
+	auto ids = paths::engineIds(rr.doc, rr.call, rr.host);
+	const auto rootUid = toHost(map.uid, 0);
+	const auto rootGid = toHost(map.gid, 0);
+	for (size_t i = 0; mounts && i < mounts->items().size(); i++) {
+		const Value &m = mounts->items()[i];
+		Pointer at = Pointer() / "mounts" / i;
+		if (!m.isObject())
+			throw paths::Malformed{at, "mount is not an object"};
+		auto opts = paths::mountOptions(m, at);
+		if (!paths::isBind(m, opts))
+			continue;
+		auto src = paths::stringMember(m, "source", at);
+		auto resolved = src ? paths::resolveAgainst(*src, rr.call.bundle) : std::nullopt;
+		if (!resolved) {
+			out.push_back({at / "source", "bind mount source cannot be resolved"});
+			continue;
+		}
+		auto hp = paths::inspect(rr.host, *resolved);
+		bool engineFile = false;
+		for (const auto &t : paths::defaultContainerPaths())
+			if (paths::matchesTemplate(hp.lexical, t, ids) &&
+			    (!hp.real || paths::matchesTemplate(*hp.real, t, ids)))
+				engineFile = true;
+		if (!hp.st || !hp.real) {
+			out.push_back({at / "source",
+			               "bind mount source " + *src + " cannot be inspected"});
+			continue;
+		}
+		if (hostMapped(map.uid, hp.st->uid))
+			continue;
+		const std::string owner =
+		        std::to_string(hp.st->uid) + ":" + std::to_string(hp.st->gid);
+		const bool dir = S_ISDIR(hp.st->mode);
+		if (!engineFile && (!engineMapped || (dir && !mountedReadOnly(opts) &&
+		                                      !writable(*hp.st, rootUid, rootGid)))) {
+			out.push_back({at / "source",
+			               "bind mount of host path " + *src + " (owner " + owner +
+			                       ") would appear as nobody:nogroup in "
+			                       "a user namespace" +
+			                       (engineMapped ? ", and the container "
+			                                       "could not write to it"
+			                                     : "")});
+			continue;
+		}
+		if (!readable(*hp.st, rootUid, rootGid) ||
+		    (dir && !traversable(*hp.st, rootUid.value_or(UINT64_MAX))))
+			out.push_back({at / "source",
+			               std::string(engineFile ? "engine file " : "host path ") +
+			                       *src + " (mode " + octal(hp.st->mode) + ", owner " +
+			                       owner + ") is not readable by the mapped root"});
+		/* runc >= 1.1 opens bind sources before it enters the user
+		 * namespace: the directories above them need not be searchable
+		 * by the mapped root (checked with runc 1.1.5), the rootfs's do. */
+	}
+}
+
+/* The process runs as IDs the mapping maps. */
+void processUser(RuleRun &rr, const IdMapping &map, std::vector<Reason> &out)
+{
+	const Value *proc = paths::member(rr.doc, "process", Type::Object, Pointer());
+	const Value *user =
+	        proc ? paths::member(*proc, "user", Type::Object, Pointer() / "process") : nullptr;
+	if (!user)
+		return;
+	Pointer uat = Pointer() / "process" / "user";
+	for (const char *k : {"uid", "gid"}) {
+		const Value *n = paths::member(*user, k, Type::Number, uat);
+		auto v = n ? n->asUint64() : std::optional<uint64_t>(0);
+		if (!v || !toHost(k[0] == 'u' ? map.uid : map.gid, *v))
+			out.push_back({uat / k, std::string(k) + " " + (n ? n->numberText() : "0") +
+			                                " is outside the mapped range"});
+	}
+	if (const Value *g = paths::member(*user, "additionalGids", Type::Array, uat))
+		for (size_t i = 0; i < g->items().size(); i++) {
+			auto v = g->items()[i].isNumber() ? g->items()[i].asUint64() : std::nullopt;
+			if (!v || !toHost(map.gid, *v))
+				out.push_back({uat / "additionalGids" / i,
+				               "additional gid outside the mapped range"});
+		}
+}
+
+/* "START:COUNT" ranges from the policy, for uids and gids alike. */
+std::vector<std::pair<uint64_t, uint64_t>> policyRanges(const std::vector<std::string> &list)
+{
+	std::vector<std::pair<uint64_t, uint64_t>> out;
+	for (const auto &e : list) {
+		auto f = fields(e, ':');
+		auto start = f.size() == 2 ? decimal(f[0]) : std::nullopt;
+		auto count = f.size() == 2 ? decimal(f[1]) : std::nullopt;
+		if (!start || !count || *count == 0 || *start + *count > 0x100000000ULL)
+			throw Error(ErrorKind::Policy,
+			            "rule P5.userns: hostRanges entry \"" + e +
+			                    "\" is not START:COUNT within 32 bits");
+		out.emplace_back(*start, *start + *count);
+	}
+	return out;
 }
 
 /* "gid=N" option of the devpts mounts, with its position. */
@@ -310,6 +764,7 @@ void usernsRule(RuleRun &rr)
 		const Value *userNs = nullptr;
 		std::vector<std::string> present;
 		std::vector<Reason> reasons;
+		std::vector<Reason> joinReasons; /* namespaces a new one would not own */
 		for (size_t i = 0; nsList && i < nsList->items().size(); i++) {
 			const Value &ns = nsList->items()[i];
 			Pointer at = lat / "namespaces" / i;
@@ -323,7 +778,7 @@ void usernsRule(RuleRun &rr)
 				userNs = &ns;
 			auto path = paths::stringMember(ns, "path", at);
 			if (path && !path->empty())
-				reasons.push_back(
+				joinReasons.push_back(
 				        {at / "path", "the container joins " + *type +
 				                              " namespace " + *path +
 				                              ", which a new user namespace "
@@ -334,22 +789,66 @@ void usernsRule(RuleRun &rr)
 		const Value *gidM =
 		        linux ? paths::member(*linux, "gidMappings", Type::Array, lat) : nullptr;
 
+		std::optional<HostIds> hostIdsCache;
+		auto hostIds = [&]() -> const HostIds & {
+			if (!hostIdsCache) {
+				auto users = rr.paramList("subordinateUsers", {});
+				if (const char *u = engine::subordinateUser(rr.call.engine);
+				    u && std::find(users.begin(), users.end(), u) == users.end())
+					users.insert(users.begin(), u);
+				/* The policy's own range counts as named: a spec bulkhead
+				 * mapped must pass again unchanged. */
+				auto ranges = policyRanges(rr.paramList("hostRanges", {}));
+				ranges.emplace_back(start, start + size);
+				hostIdsCache = readHostIds(rr.host, users, ranges);
+			}
+			return *hostIdsCache;
+		};
+		Value *mounts = paths::member(rr.doc, "mounts", Type::Array, Pointer());
+
 		if (userNs) {
 			/* The engine maps it: check, never rewrite. */
 			auto path = paths::stringMember(*userNs, "path", lat / "namespaces");
 			bool joins = path && !path->empty();
-			bool checkedJoined = false;
+			std::optional<IdMapping> joined;
 			if (joins)
-				checkedJoined = checkJoined(rr, *path);
-			if (joins && !checkedJoined && !uidM && !gidM) {
+				joined = joinedMapping(rr, *path);
+			IdMapping map;
+			if (joined) {
+				checkHostRanges(rr, joined->uid, 0, "the uid_map of " + *path,
+				                hostIds());
+				checkHostRanges(rr, joined->gid, 1, "the gid_map of " + *path,
+				                hostIds());
+				map = *joined;
+			}
+			auto su = readMappings(rr, uidM, "uidMappings", !joins);
+			auto sg = readMappings(rr, gidM, "gidMappings", !joins);
+			if (joins && !joined && (su.empty() || sg.empty())) {
+				/* Neither the joined maps nor both of the spec's. */
 				rr.deny(lat / "namespaces",
 				        "joins user namespace " + *path +
 				                " whose mappings bulkhead cannot check",
 				        usernsRemedy(rr.doc));
 				return;
 			}
-			checkMappings(rr, uidM, "uidMappings", !joins);
-			checkMappings(rr, gidM, "gidMappings", !joins);
+			checkHostRanges(rr, su, 0, "uidMappings", hostIds());
+			checkHostRanges(rr, sg, 1, "gidMappings", hostIds());
+			if (!joined) {
+				map.uid = su;
+				map.gid = sg;
+			}
+			if (map.uid.empty() || map.gid.empty())
+				return; /* denied above: nothing to judge the rest against */
+			/* What holds for any new user namespace. The rootfs and its
+			 * mount points are the engine's: it prepares its layers for
+			 * the mapping it chose (Docker's remapped root, Podman's
+			 * chown), so they are not judged here. */
+			namespaceNeeds(mounts, present, reasons);
+			bindSources(rr, mounts, map, true, reasons);
+			processUser(rr, map, reasons);
+			for (const auto &r : reasons)
+				rr.deny(r.at, "the engine's user namespace: " + r.why,
+				        kEngineNsRemedy);
 			return;
 		}
 		if ((uidM && !uidM->items().empty()) || (gidM && !gidM->items().empty())) {
@@ -365,103 +864,25 @@ void usernsRule(RuleRun &rr)
 		}
 
 		/* Feasibility of adding one. */
-		auto has = [&](const char *t) {
-			return std::find(present.begin(), present.end(), t) != present.end();
-		};
-		if (!has("mount"))
+		reasons = joinReasons;
+		if (std::find(present.begin(), present.end(), "mount") == present.end())
 			reasons.push_back({lat / "namespaces", "no private mount namespace"});
-		auto ids = paths::engineIds(rr.doc, rr.call);
-		uint64_t root = start; /* host uid and gid of container root */
-		Value *mounts = paths::member(rr.doc, "mounts", Type::Array, Pointer());
-		for (size_t i = 0; mounts && i < mounts->items().size(); i++) {
-			const Value &m = mounts->items()[i];
-			Pointer at = Pointer() / "mounts" / i;
-			if (!m.isObject())
-				throw paths::Malformed{at, "mount is not an object"};
-			auto type = paths::stringMember(m, "type", at).value_or("");
-			auto opts = paths::mountOptions(m, at);
-			if (type == "proc" && !has("pid"))
-				reasons.push_back({at,
-				                   "proc cannot be mounted in a new user namespace "
-				                   "without a private pid namespace"});
-			if (type == "sysfs" && !has("network"))
+		IdMapping map;
+		map.uid.push_back({0, start, size, lat});
+		map.gid.push_back({0, start, size, lat});
+		for (int kind : {0, 1}) {
+			std::string why = hostRangeProblem(hostIds(), kind, start, size, false);
+			if (!why.empty())
 				reasons.push_back(
-				        {at, "sysfs cannot be mounted in a new user namespace "
-				             "without a private network namespace"});
-			if (type == "mqueue" && !has("ipc"))
-				reasons.push_back(
-				        {at, "mqueue cannot be mounted in a new user namespace "
-				             "without a private ipc namespace"});
-			if (!paths::isBind(m, opts))
-				continue;
-			auto src = paths::stringMember(m, "source", at);
-			auto resolved =
-			        src ? paths::resolveAgainst(*src, rr.call.bundle) : std::nullopt;
-			if (!resolved) {
-				reasons.push_back(
-				        {at / "source", "bind mount source cannot be resolved"});
-				continue;
-			}
-			auto hp = paths::inspect(rr.host, *resolved);
-			bool engineFile = false;
-			for (const auto &t : paths::defaultContainerPaths())
-				if (paths::matchesTemplate(hp.lexical, t, ids) &&
-				    (!hp.real || paths::matchesTemplate(*hp.real, t, ids)))
-					engineFile = true;
-			if (!hp.st || !hp.real) {
-				reasons.push_back({at / "source", "bind mount source " + *src +
-				                                          " cannot be inspected"});
-				continue;
-			}
-			bool owned = inRange(hp.st->uid, start, size);
-			if (!engineFile && !owned) {
-				reasons.push_back({at / "source",
-				                   "bind mount of host path " + *src + " (owner " +
-				                           std::to_string(hp.st->uid) + ":" +
-				                           std::to_string(hp.st->gid) +
-				                           ") would appear as nobody:nogroup in a "
-				                           "user namespace"});
-				continue;
-			}
-			if (!owned && !readable(*hp.st, root))
-				reasons.push_back(
-				        {at / "source", "engine file " + *src + " (mode " +
-				                                octal(hp.st->mode) +
-				                                ") is not readable by the "
-				                                "mapped root"});
-			/* runc >= 1.1 opens bind sources before it enters the user
-			 * namespace: the directories above them need not be searchable
-			 * by the mapped root (checked with runc 1.1.5), the rootfs's do. */
+				        {lat / "namespaces",
+				         "the policy's range, host " +
+				                 std::string(kind == 0 ? "uids " : "gids ") +
+				                 idSpan(start, size) + ": " + why});
 		}
-
-		/* The process must run as a mapped ID. */
-		const Value *proc = paths::member(rr.doc, "process", Type::Object, Pointer());
-		const Value *user =
-		        proc ? paths::member(*proc, "user", Type::Object, Pointer() / "process")
-		             : nullptr;
-		if (user) {
-			Pointer uat = Pointer() / "process" / "user";
-			for (const char *k : {"uid", "gid"}) {
-				const Value *n = paths::member(*user, k, Type::Number, uat);
-				auto v = n ? n->asUint64() : std::optional<uint64_t>(0);
-				if (!v || *v >= size)
-					reasons.push_back(
-					        {uat / k, std::string(k) + " " +
-					                          (n ? n->numberText() : "") +
-					                          " is outside the mapped range"});
-			}
-			if (const Value *g =
-			            paths::member(*user, "additionalGids", Type::Array, uat))
-				for (size_t i = 0; i < g->items().size(); i++) {
-					auto v = g->items()[i].isNumber() ? g->items()[i].asUint64()
-					                                  : std::nullopt;
-					if (!v || *v >= size)
-						reasons.push_back(
-						        {uat / "additionalGids" / i,
-						         "additional gid outside the mapped "
-						         "range"});
-				}
-		}
+		namespaceNeeds(mounts, present, reasons);
+		bindSources(rr, mounts, map, false, reasons);
+		processUser(rr, map, reasons);
+		const uint64_t root = start; /* host uid and gid of container root */
 
 		/* The rootfs and every directory above it. */
 		const Value *rootV = paths::member(rr.doc, "root", Type::Object, Pointer());
@@ -535,14 +956,20 @@ std::vector<RuleDef> usernsRules()
 {
 	return {
 	        {"P5.userns",
-	         "a user namespace whose mappings never cover host ID 0; added where feasible, "
-	         "refused with the engine setting otherwise; engine mappings checked, not "
-	         "rewritten",
+	         "a user namespace whose mappings never cover host ID 0 nor a host account; added "
+	         "where feasible, refused with the engine setting otherwise; engine mappings "
+	         "checked, not rewritten: only subordinate ranges of the engine's user or the "
+	         "policy's ranges",
 	         {Scope::Spec},
 	         {{"hostIdStart", ParamKind::Int, "first host ID of an added mapping"},
 	          {"size", ParamKind::Int, "number of IDs of an added mapping"},
 	          {"add", ParamKind::Bool,
-	           "add a user namespace where feasible (false: refuse specs without one)"}},
+	           "add a user namespace where feasible (false: refuse specs without one)"},
+	          {"subordinateUsers", ParamKind::StringList,
+	           "users whose /etc/subuid and /etc/subgid ranges engine mappings may use, "
+	           "besides the configured engine's own (dockremap, containers, kubelet)"},
+	          {"hostRanges", ParamKind::StringList,
+	           "further host ID ranges START:COUNT engine mappings may use"}},
 	         &usernsRule},
 	};
 }

@@ -8,6 +8,7 @@
 #include "../sys/io.h"
 
 #include <cerrno>
+#include <climits>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -89,6 +90,26 @@ int minInheritFd(const cli::Invocation &inv)
 }
 
 } // namespace
+
+std::string runtimeRoot(const cli::Invocation &inv)
+{
+	const cli::FlagUse *root = inv.global("root");
+	if (root == nullptr || !root->value || root->value->empty())
+		return {};
+	const std::string &r = *root->value;
+	if (r[0] == '/')
+		return r;
+	char cwd[PATH_MAX];
+	if (::getcwd(cwd, sizeof cwd) == nullptr)
+		throwErrno("getcwd");
+	return std::string(cwd) + "/" + r;
+}
+
+policy::CallContext callContext(const Call &c, const std::string &bundle)
+{
+	return policy::CallContext{c.id, bundle, c.inv.commandName, c.cfg.engine,
+	                           runtimeRoot(c.inv)};
+}
 
 std::string record(Call &c, const Decision &d, bool refused)
 {
@@ -181,8 +202,7 @@ Decision judge(Call &c, Value doc, policy::Scope scope, std::string_view text)
 {
 	if (!c.annotations.members().empty())
 		doc.set("annotations", c.annotations);
-	policy::CallContext call{c.id, "", c.inv.commandName};
-	Decision d = c.pol.evaluate(doc, scope, call, c.host);
+	Decision d = c.pol.evaluate(doc, scope, callContext(c, ""), c.host);
 	if (d.verdict == Verdict::Deny)
 		refuse(c, d, text);
 	return d;

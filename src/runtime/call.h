@@ -36,6 +36,13 @@ struct Call
 	json::Value annotations = json::Value::object(); /* exec/update: the container's */
 };
 
+/* The runtime's --root as runc resolves it (filepath.Abs); "" when not given. */
+std::string runtimeRoot(const cli::Invocation &inv);
+
+/* The policy's view of this call: the container, the bundle ("" for exec and
+ * update), the configured engine and the runtime's root. */
+policy::CallContext callContext(const Call &c, const std::string &bundle);
+
 /* Write the audit record of D. Returns "" or, when the record could not be
  * written for a call that is refused anyway, the reason. Throws when a call
  * that would go ahead cannot be recorded (unless audit.onError continue). */

@@ -95,8 +95,7 @@ std::vector<std::string> hardenBundle(Call &c)
 	const Value spec = spec::read(text, path, policy::Scope::Spec);
 	c.rec.engine = audit::engineHints(spec);
 
-	policy::CallContext call{c.id, bundle, c.inv.commandName};
-	Decision d = c.pol.evaluate(spec, policy::Scope::Spec, call, c.host);
+	Decision d = c.pol.evaluate(spec, policy::Scope::Spec, callContext(c, bundle), c.host);
 	if (d.verdict == Verdict::Deny)
 		refuse(c, d, text);
 	if (d.verdict == Verdict::Allow) {

@@ -20,8 +20,19 @@ fi
 
 mkdir -p "$T/etc-bulkhead"
 write_config "$T/etc-bulkhead/config.json" "$SRC/policies/restricted.json" "$T/audit.jsonl"
+# The engine is Podman: its --uidmap ranges must be subordinate ranges of the
+# "containers" user, given here in private copies of /etc/subuid and /etc/subgid.
+jq '.engine = "podman"' "$T/etc-bulkhead/config.json" >"$T/config.new" &&
+	mv "$T/config.new" "$T/etc-bulkhead/config.json" && chmod 644 "$T/etc-bulkhead/config.json" ||
+	fail "cannot set the engine"
 mkdir -p /etc/bulkhead
 mount --bind "$T/etc-bulkhead" /etc/bulkhead || fail "cannot bind a private /etc/bulkhead"
+for f in subuid subgid; do
+	{ cat "/etc/$f" 2>/dev/null; echo "containers:300000:65536"; } >"$T/$f"
+	chmod 644 "$T/$f"
+	[ -e "/etc/$f" ] || skip "no /etc/$f to cover with a private copy"
+	mount --bind "$T/$f" "/etc/$f" || fail "cannot bind a private /etc/$f"
+done
 cat >"$T/containers.conf" <<CONF
 [containers]
 # The sandbox's hard limits are lower than Podman's defaults.

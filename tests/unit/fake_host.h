@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <sys/stat.h>
 #include <utility>
 
 #include "bulkhead/host.h"
@@ -101,6 +103,29 @@ public:
 	FakeHost &device(const std::string &path, mode_t mode, unsigned major, unsigned minor)
 	{
 		files[path] = FileStat{FileId{5, 1000 + files.size()}, mode, 0, 0, 1, major, minor};
+		return *this;
+	}
+	std::map<std::string, std::string> rootFiles; /* path (after links) -> text */
+	std::map<pid_t, uint64_t> startTimes;         /* live processes */
+
+	[[nodiscard]] std::optional<std::string> rootFile(const std::string &path,
+	                                                  size_t maxBytes) const override
+	{
+		auto it = rootFiles.find(resolve(path));
+		if (it == rootFiles.end() || it->second.size() > maxBytes)
+			return std::nullopt;
+		return it->second;
+	}
+	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override
+	{
+		auto it = startTimes.find(pid);
+		return it == startTimes.end() ? std::nullopt : std::optional<uint64_t>(it->second);
+	}
+	/* Convenience: a root-owned file with this text (stat and lstat see it too). */
+	FakeHost &rootText(const std::string &path, std::string text)
+	{
+		rootFiles[path] = std::move(text);
+		files[path] = FileStat{FileId{8, 7000 + files.size()}, S_IFREG | 0644, 0, 0, 1};
 		return *this;
 	}
 };

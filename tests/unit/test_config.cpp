@@ -107,7 +107,7 @@ TEST_CASE("content problems name FILE:LINE:COL", "[config]")
 	auto unknown =
 	        d.write("u.json", "{\n  \"runtime\": \"/usr/sbin/runc\",\n  \"polcy\": \"/p\"\n}");
 	CHECK(configError(unknown) ==
-	      unknown + ":3:12: unknown key \"polcy\" (known: runtime, policy, audit)");
+	      unknown + ":3:12: unknown key \"polcy\" (known: runtime, policy, audit, engine)");
 
 	auto relative = d.write("rel.json", "{\"runtime\": \"runc\"}");
 	CHECK(configError(relative) ==
@@ -251,4 +251,28 @@ TEST_CASE("load(): BULKHEAD_CONFIG first", "[config]")
 			CHECK(c.runtime == Config::builtin().runtime);
 		}
 	}
+}
+
+TEST_CASE("\"engine\" names one of the five engines; absent is unknown", "[config]")
+{
+	TempDir d;
+	CHECK(Config::loadFile(d.write("none.json", "{\"runtime\": \"/usr/sbin/runc\"}"), false)
+	              .engine == engine::Kind::Unknown);
+	for (auto [name, kind] :
+	     {std::pair{"docker", engine::Kind::Docker},
+	      std::pair{"containerd-cri", engine::Kind::ContainerdCri},
+	      std::pair{"containerd", engine::Kind::Containerd},
+	      std::pair{"crio", engine::Kind::Crio}, std::pair{"podman", engine::Kind::Podman}}) {
+		INFO(name);
+		auto p = d.write("e.json",
+		                 std::string("{\"runtime\": \"/usr/sbin/runc\", \"engine\": \"") +
+		                         name + "\"}");
+		CHECK(Config::loadFile(p, false).engine == kind);
+	}
+	auto bad = d.write("bad.json", "{\"engine\": \"cri-o\"}");
+	CHECK(configError(bad, false) ==
+	      bad + ":1:12: \"engine\" must be one of docker, containerd-cri, containerd, crio, "
+	            "podman, not \"cri-o\"");
+	auto type = d.write("type.json", "{\"engine\": [\"docker\"]}");
+	CHECK_THAT(configError(type, false), Catch::Contains("\"engine\" must be a string"));
 }

@@ -91,6 +91,10 @@ bool hasFinding(const Decision &d, const std::string &rule)
 test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 {
 	test::FakeHost h = test::typicalHost();
+	/* the engines' users own subordinate ranges (dockremap: Docker's remap,
+	 * containers: Podman's --uidmap 0:300000:65536) */
+	for (const char *f : {"/etc/subuid", "/etc/subgid"})
+		h.rootText(f, "dockremap:100000:65536\ncontainers:300000:65536\n");
 	/* hooks run /proc/<dockerd pid>/exe */
 	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
 	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
@@ -136,6 +140,20 @@ test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 			dirs(fs::path(p + pt));
 	}
 	return h;
+}
+
+/* The engine that wrote a spec, as the machine config would name it. */
+engine::Kind engineOf(const json::Value &doc)
+{
+	const json::Value *a = doc.find("annotations");
+	const json::Value *m = a && a->isObject() ? a->find("io.container.manager") : nullptr;
+	if (m && m->isString() && m->asString() == "libpod")
+		return engine::Kind::Podman;
+	const json::Value *root = doc.find("root");
+	const json::Value *path = root && root->isObject() ? root->find("path") : nullptr;
+	if (path && path->isString() && path->asString().rfind("/var/lib/docker/", 0) == 0)
+		return engine::Kind::Docker;
+	return engine::Kind::Unknown;
 }
 
 /* The ID of the container a spec was written for: the engines' per-container
@@ -782,7 +800,7 @@ TEST_CASE("restricted: every spec is denied or hardened to a fixed point", "[pol
 	for (auto &s : samples()) {
 		INFO(s.name);
 		test::FakeHost host = hostFor(s.doc, "/bundles/ctr1");
-		CallContext call{containerIdOf(s.doc), "/bundles/ctr1", "create"};
+		CallContext call{containerIdOf(s.doc), "/bundles/ctr1", "create", engineOf(s.doc)};
 		Decision d = p.evaluate(s.doc, s.scope, call, host);
 		if (d.verdict == Verdict::Deny) {
 			for (const auto &f : d.findings)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "bulkhead/engine.h"
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
 #include "bulkhead/rule.h"
@@ -345,35 +346,103 @@ TEST_CASE("P10.sensitive-mount: engine files of another container are denied", "
 	            Action::Deny) == 1);
 }
 
-TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's UID", "[rules][P10]")
+namespace {
+
+const char *const kPodUid = "1b2c3d4e-aaaa-bbbb-cccc-0123456789ab";
+const char *const kSandbox = "5a4d000000000000000000000000000000000000000000000000000000000002";
+const char *const kCriCtr = "c0ffee0000000000000000000000000000000000000000000000000000000001";
+
+/* A container of pod default/web as containerd's CRI writes it, binding SOURCE. */
+Value criBind(const std::string &source, const std::string &uid = kPodUid)
 {
-	auto spec = [](const std::string &uid) {
-		Value d =
-		        bindOf("/var/lib/kubelet/pods/1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/volumes/"
-		               "kubernetes.io~empty-dir/cache");
-		d.set("annotations", Value::object());
-		d.find("annotations")->set("io.kubernetes.pod.uid", Value::string(uid));
-		return d;
-	};
-	CHECK(run("P10.sensitive-mount", spec("1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"), socketHost(),
-	          call("c"))
-	              .findings.empty());
-	CHECK(count(run("P10.sensitive-mount", spec("ffffffff-aaaa-bbbb-cccc-0123456789ab"),
-	                socketHost(), call("c")),
+	Value d = bindOf(source);
+	d.set("annotations",
+	      J(R"({"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":")" +
+	        std::string(kSandbox) +
+	        R"(","io.kubernetes.cri.sandbox-namespace":"default","io.kubernetes.cri.sandbox-uid":")" +
+	        uid + R"(","io.kubernetes.cri.sandbox-name":"web"})"));
+	return d;
+}
+
+/* The pod's sandbox runs: runc's state of it, under containerd's runc root. */
+FakeHost criPodHost()
+{
+	FakeHost h = socketHost();
+	const std::string s = kSandbox;
+	h.rootText("/run/containerd/runc/k8s.io/" + s + "/state.json",
+	           R"({"id":")" + s +
+	                   R"(","init_process_pid":4242,"init_process_start":987654,)"
+	                   R"("config":{"labels":["io.kubernetes.cri.container-type=sandbox",)"
+	                   R"("io.kubernetes.cri.sandbox-id=)" +
+	                   s + R"(","io.kubernetes.cri.sandbox-uid=)" + kPodUid +
+	                   R"(","io.kubernetes.cri.sandbox-namespace=default",)"
+	                   R"("io.kubernetes.cri.sandbox-name=web",)"
+	                   R"("bundle=/run/containerd/io.containerd.runtime.v2.task/k8s.io/)" +
+	                   s + R"("]}})");
+	h.startTimes[4242] = 987654;
+	return h;
+}
+
+policy::CallContext criCall(engine::Kind kind = engine::Kind::ContainerdCri)
+{
+	return policy::CallContext{
+	        kCriCtr,
+	        std::string("/run/containerd/io.containerd.runtime.v2.task/k8s.io/") + kCriCtr,
+	        "create", kind, "/run/containerd/runc/k8s.io"};
+}
+
+} // namespace
+
+TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's proven UID",
+          "[rules][P10]")
+{
+	const std::string own = std::string("/var/lib/kubelet/pods/") + kPodUid;
+	const std::string vol = own + "/volumes/kubernetes.io~empty-dir/cache";
+	FakeHost h = criPodHost();
+	/* containerd's CRI, its sandbox running with this pod's UID: the pod's own
+	 * volumes, hosts file and the sandbox's files are this container's. */
+	for (const std::string &src :
+	     {vol, own + "/etc-hosts", own + "/containers/app/0c1d",
+	      std::string("/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/") + kSandbox +
+	              "/resolv.conf"}) {
+		INFO(src);
+		auto r = run("P10.sensitive-mount", criBind(src), h, criCall());
+		INFO(dump(r));
+		CHECK(r.findings.empty());
+	}
+	/* Another pod's directory: the spec may name that pod's UID, the
+	 * sandbox's record does not back it. */
+	const std::string other = "/var/lib/kubelet/pods/ffffffff-aaaa-bbbb-cccc-0123456789ab/"
+	                          "volumes/kubernetes.io~projected/kube-api-access-x";
+	auto claim = run("P10.sensitive-mount",
+	                 criBind(other, "ffffffff-aaaa-bbbb-cccc-0123456789ab"), h, criCall());
+	INFO(dump(claim));
+	CHECK(count(claim, Action::Deny) == 1);
+	CHECK(mentions(claim, "the pod is not proven"));
+	CHECK(count(run("P10.sensitive-mount", criBind(other), h, criCall()), Action::Deny) == 1);
+	/* The engine unknown, or another engine: nothing per pod matches. */
+	auto unknown = run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Unknown));
+	CHECK(count(unknown, Action::Deny) == 1);
+	CHECK(mentions(unknown, "engine is unknown"));
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Docker)),
 	            Action::Deny) == 1);
-	CHECK(count(run("P10.sensitive-mount", spec("../.."), socketHost(), call("c")),
-	            Action::Deny) == 1);
-	/* CRI-O carries the pod UID inside its labels annotation. */
-	Value crio = bindOf("/var/lib/kubelet/pods/u-2/volumes/x");
-	crio.set("annotations",
-	         J(R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"u-2\"}"})"));
-	CHECK(run("P10.sensitive-mount", crio, socketHost(), call("c")).findings.empty());
-	crio.set("annotations", J(R"({"io.kubernetes.cri-o.Labels":"{not json"})"));
-	CHECK(count(run("P10.sensitive-mount", crio, socketHost(), call("c")), Action::Deny) == 1);
-	/* The sandbox-uid annotation of containerd works too. */
-	Value d = bindOf("/var/lib/kubelet/pods/u-1/etc-hosts");
-	d.set("annotations", J(R"({"io.kubernetes.cri.sandbox-uid":"u-1"})"));
-	CHECK(run("P10.sensitive-mount", d, socketHost(), call("c")).findings.empty());
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, call("c")), Action::Deny) == 1);
+	/* The sandbox gone: nothing proven. */
+	FakeHost gone = criPodHost();
+	gone.startTimes.clear();
+	CHECK(count(run("P10.sensitive-mount", criBind(vol), gone, criCall()), Action::Deny) == 1);
+	/* Raw annotations a pod can set prove nothing, on any engine. */
+	for (const char *ann :
+	     {R"({"io.kubernetes.pod.uid":"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"})",
+	      R"({"io.kubernetes.cri-o.Labels":"{\"io.kubernetes.pod.uid\":\"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab\"}"})",
+	      R"({"io.kubernetes.cri.sandbox-uid":"1b2c3d4e-aaaa-bbbb-cccc-0123456789ab"})",
+	      R"({"io.kubernetes.pod.uid":"../.."})"}) {
+		INFO(ann);
+		Value d = bindOf(vol);
+		d.set("annotations", J(ann));
+		CHECK(count(run("P10.sensitive-mount", d, h, criCall()), Action::Deny) == 1);
+		CHECK(count(run("P10.sensitive-mount", d, h, call("c")), Action::Deny) == 1);
+	}
 }
 
 TEST_CASE("P10.sensitive-mount denies sensitive trees, parents, children and aliases",
@@ -873,20 +942,110 @@ TEST_CASE("P5.userns refuses Docker's default spec with the remedy", "[rules][P5
 	CHECK(count(run("P5.userns", doc, socketHost(), call(kDockerId)), Action::Deny) >= 1);
 }
 
+namespace {
+
+/* A host with accounts, login.defs and the engines' subordinate ranges, and
+ * the per-container files of the shipped remap and uidmap specs. */
+FakeHost accountsHost()
+{
+	FakeHost h = socketHost();
+	h.rootText("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"
+	                          "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	                          "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n"
+	                          "dockremap:x:999:995::/home/dockremap:/bin/false\n"
+	                          "svc:x:250000:250000::/srv:/bin/false\n");
+	h.rootText("/etc/group", "root:x:0:\nalice:x:1000:\ndockremap:x:995:\nsvc:x:250000:\n"
+	                         "ops:x:400123:alice\n");
+	h.rootText("/etc/login.defs", "# shadow\nUID_MIN 1000\nSUB_UID_MIN\t\t100000\n"
+	                              "SUB_GID_MIN 100000\n");
+	h.rootText("/etc/subuid", "dockremap:100000:65536\ncontainers:300000:65536\n"
+	                          "alice:165536:65536\n");
+	h.rootText("/etc/subgid", "dockremap:100000:65536\ncontainers:300000:65536\n"
+	                          "alice:165536:65536\n");
+	const std::string remap =
+	        "/var/lib/docker/100000.100000/containers/"
+	        "457d698cbd9771a883fa7ad66d02f3221d7a09703ea9e2ab18a6bdde5d8d9e32/";
+	for (const char *f : {"hosts", "hostname", "resolv.conf"})
+		h.file(remap + f, 8, 600, S_IFREG | 0644, 100000, 100000);
+	const std::string id = "85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7";
+	for (const char *f : {"hosts", ".containerenv", "hostname"})
+		h.file("/run/containers/storage/overlay-containers/" + id + "/userdata/" + f, 8,
+		       601, S_IFREG | 0644, 300000, 300000);
+	h.file("/var/lib/containers/storage/overlay-containers/" + id + "/userdata/shm", 8, 602,
+	       S_IFDIR | 01777, 300000, 300000);
+	return h;
+}
+
+policy::CallContext engineCall(engine::Kind kind, const std::string &id = "c")
+{
+	return policy::CallContext{id, "/bundles/b", "create", kind};
+}
+
+/* An engine's user namespace mapping container 0-N onto HOST. */
+Value mapped(uint64_t host, uint64_t size, const std::string &extra = "")
+{
+	std::string m = R"([{"containerID":0,"hostID":)" + std::to_string(host) + R"(,"size":)" +
+	                std::to_string(size) + "}]";
+	return J(R"({"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0}},)" + extra +
+	         R"("linux":{"namespaces":[{"type":"user"},{"type":"mount"}],"uidMappings":)" + m +
+	         R"(,"gidMappings":)" + m + "}}");
+}
+
+} // namespace
+
 TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]")
 {
-	for (const char *f : {"docker-20.10-userns-remap.json", "podman-4.3-uidmap.json"}) {
-		INFO(f);
-		auto doc = fixture(f);
-		auto r = run("P5.userns", doc, socketHost(), call("c"));
+	/* The shipped remap and uidmap specs pass where /etc/subuid holds their
+	 * ranges for the engine's user. */
+	struct
+	{
+		const char *file;
+		engine::Kind kind;
+		const char *id;
+	} shipped[] = {
+	        {"docker-20.10-userns-remap.json", engine::Kind::Docker,
+	         "457d698cbd9771a883fa7ad66d02f3221d7a09703ea9e2ab18a6bdde5d8d9e32"},
+	        {"podman-4.3-uidmap.json", engine::Kind::Podman,
+	         "85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7"},
+	};
+	for (const auto &f : shipped) {
+		INFO(f.file);
+		auto doc = fixture(f.file);
+		auto r = run("P5.userns", doc, accountsHost(), engineCall(f.kind, f.id));
 		INFO(dump(r));
 		CHECK(r.findings.empty());
 		CHECK(r.doc == doc);
 	}
+	/* Podman's 300000 is no range of dockremap's, nor of an unknown engine's. */
+	auto wrongUser =
+	        run("P5.userns", fixture("podman-4.3-uidmap.json"), accountsHost(),
+	            engineCall(engine::Kind::Docker,
+	                       "85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7"));
+	CHECK(count(wrongUser, Action::Deny) == 2);
+	CHECK(mentions(wrongUser, "subordinate ranges of dockremap"));
+	auto unknown =
+	        run("P5.userns", fixture("podman-4.3-uidmap.json"), accountsHost(),
+	            call("85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7"));
+	CHECK(count(unknown, Action::Deny) == 2);
+	CHECK(mentions(unknown, "no engine user is known"));
+	/* ... unless the policy names the user or the range. */
+	CHECK(run("P5.userns", mapped(300000, 65536), accountsHost(), call("c"),
+	          J(R"({"subordinateUsers":["containers"]})"))
+	              .findings.empty());
+	CHECK(run("P5.userns", mapped(300000, 65536), accountsHost(), call("c"),
+	          J(R"({"hostRanges":["300000:65536"]})"))
+	              .findings.empty());
+	CHECK(count(run("P5.userns", mapped(300000, 65537), accountsHost(), call("c"),
+	                J(R"({"hostRanges":["300000:65536"]})")),
+	            Action::Deny) == 2);
+	CHECK_THROWS_AS(run("P5.userns", mapped(300000, 1), accountsHost(), call("c"),
+	                    J(R"({"hostRanges":["300000-365535"]})")),
+	                Error);
+
 	auto rootless =
 	        run("P5.userns", fixture("runc-spec-rootless.json"), socketHost(), call("c"));
 	INFO(dump(rootless));
-	CHECK(count(rootless, Action::Deny) == 2); /* uid and gid map host 0 */
+	CHECK(count(rootless, Action::Deny) >= 2); /* uid and gid map host 0 */
 	CHECK(mentions(rootless, "host ID 0"));
 	auto wide = J(
 	        R"({"linux":{"namespaces":[{"type":"user"}],)"
@@ -915,6 +1074,137 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
 	h.idMaps[{77, true}] = "garbage\n";
 	CHECK(count(run("P5.userns", joined, h, call("c")), Action::Deny) == 2);
+	/* Joined maps unreadable and only the uid map in the spec: the gid map
+	 * is unknown. */
+	auto half = J(R"({"linux":{"namespaces":[{"type":"user","path":"/proc/78/ns/user"}],)"
+	              R"("uidMappings":[{"containerID":0,"hostID":100000,"size":65536}]}})");
+	auto hr = run("P5.userns", half, h, call("c"));
+	CHECK(count(hr, Action::Deny) == 1);
+	CHECK(mentions(hr, "cannot check"));
+}
+
+TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]")
+{
+	FakeHost h = accountsHost();
+	const auto docker = engineCall(engine::Kind::Docker);
+	/* Container users made the host's real accounts: alice's uid 1000. */
+	auto alice = run("P5.userns", mapped(1000, 1), h, docker);
+	INFO(dump(alice));
+	CHECK(count(alice, Action::Deny) == 2);
+	CHECK(mentions(alice, "host uid 1000 is account alice (/etc/passwd)"));
+	CHECK(mentions(alice, "host gid 1000 is group alice (/etc/group)"));
+	CHECK(mentions(alice, "below SUB_UID_MIN 100000"));
+	CHECK(mentions(alice, "outside the subordinate ranges of dockremap"));
+	CHECK(alice.findings.at(0).pointer == "/linux/uidMappings/0/hostID");
+	/* Anything from 1 up to 65535, one ID or the whole block. */
+	for (uint64_t host : {1ull, 999ull, 65534ull})
+		CHECK(count(run("P5.userns", mapped(host, 1), h, docker), Action::Deny) == 2);
+	CHECK(count(run("P5.userns", mapped(1, 65535), h, docker), Action::Deny) == 2);
+	/* An account above SUB_UID_MIN inside a range, even a subordinate one. */
+	FakeHost svc = h;
+	svc.rootText("/etc/subuid", "dockremap:100000:200000\n");
+	svc.rootText("/etc/subgid", "dockremap:100000:400000\n");
+	auto inside = run("P5.userns", mapped(200000, 65536), svc, docker);
+	INFO(dump(inside));
+	CHECK(count(inside, Action::Deny) == 2);
+	CHECK(mentions(inside, "host uid 250000 is account svc"));
+	CHECK(mentions(inside, "host gid 250000 is the primary group of svc"));
+	/* Another user's subordinate range is not the engine's. */
+	auto others = run("P5.userns", mapped(165536, 65536), h, docker);
+	CHECK(count(others, Action::Deny) == 2);
+	/* A lower SUB_UID_MIN counts; a garbled one fails closed. */
+	FakeHost low = h;
+	low.rootText("/etc/login.defs", "SUB_UID_MIN 50000\nSUB_GID_MIN 50000\n");
+	low.rootText("/etc/subuid", "dockremap:50000:10000\n");
+	low.rootText("/etc/subgid", "dockremap:50000:10000\n");
+	CHECK(run("P5.userns", mapped(50000, 10000), low, docker).findings.empty());
+	low.rootText("/etc/login.defs", "SUB_UID_MIN 0x10\n");
+	CHECK(count(run("P5.userns", mapped(50000, 10000), low, docker), Action::Deny) == 2);
+	/* Account files that exist but cannot be trusted fail closed. */
+	for (const char *f : {"/etc/passwd", "/etc/group", "/etc/subuid", "/etc/login.defs"}) {
+		INFO(f);
+		FakeHost bad = h;
+		bad.rootFiles.erase(f); /* still there, no longer root's */
+		auto r = run("P5.userns", fixture("docker-20.10-userns-remap.json"), bad,
+		             engineCall(engine::Kind::Docker, "457d698cbd9771a883fa7ad66d02f3221d7a"
+		                                              "09703ea9e2ab18a6bdde5d8d9e32"));
+		CHECK(count(r, Action::Deny) == 2);
+		CHECK(mentions(r, std::string(f) + " exists but"));
+	}
+	FakeHost nis = h;
+	nis.rootText("/etc/passwd", "root:x:0:0::/root:/bin/sh\n+::::::\n");
+	CHECK(count(run("P5.userns", mapped(100000, 65536), nis, docker), Action::Deny) == 2);
+	/* The joined namespace's own map is judged the same way. */
+	auto joined = J(R"({"linux":{"namespaces":[{"type":"user","path":"/proc/77/ns/user"}]}})");
+	h.idMaps[{77, false}] = "0 1000 1\n";
+	h.idMaps[{77, true}] = "0 300000 65536\n";
+	auto j = run("P5.userns", joined, h, docker);
+	INFO(dump(j));
+	CHECK(count(j, Action::Deny) == 2);
+	CHECK(mentions(j, "the uid_map of /proc/77/ns/user"));
+	CHECK(mentions(j, "account alice"));
+}
+
+TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rules][P5]")
+{
+	FakeHost h = accountsHost();
+	h.file("/home/alice", 8, 700, S_IFDIR | 0755, 1000, 1000);
+	h.file("/srv/ctr", 8, 701, S_IFDIR | 0755, 100000, 100000);
+	const auto docker = engineCall(engine::Kind::Docker);
+	auto bind = [](const char *src) {
+		return std::string(R"("mounts":[{"destination":"/data","type":"bind","source":")") +
+		       src + R"(","options":["rbind"]}],)";
+	};
+	/* A host directory the mapping does not own. */
+	auto home = run("P5.userns", mapped(100000, 65536, bind("/home/alice")), h, docker);
+	INFO(dump(home));
+	CHECK(count(home, Action::Deny) == 1);
+	CHECK(mentions(home, "the engine's user namespace"));
+	CHECK(mentions(home, "nobody:nogroup"));
+	CHECK(home.findings.at(0).pointer == "/mounts/0/source");
+	/* One the mapped range owns. */
+	CHECK(run("P5.userns", mapped(100000, 65536, bind("/srv/ctr")), h, docker)
+	              .findings.empty());
+	/* Unmapped, but the engine's choice: readable files (Docker's remapped
+	 * hosts and resolv.conf below a moved data-root stay root's) and
+	 * directories bound read-only pass; what the mapped root cannot read
+	 * does not. */
+	h.file("/data/docker/containers/x/hosts", 8, 703, S_IFREG | 0644);
+	h.file("/data/docker/containers/x/secret", 8, 704, S_IFREG | 0600);
+	h.file("/srv/ro", 8, 705, S_IFDIR | 0755);
+	h.file("/srv/closed", 8, 706, S_IFDIR | 0700);
+	CHECK(run("P5.userns", mapped(100000, 65536, bind("/data/docker/containers/x/hosts")), h,
+	          docker)
+	              .findings.empty());
+	CHECK(count(run("P5.userns",
+	                mapped(100000, 65536, bind("/data/docker/containers/x/secret")), h, docker),
+	            Action::Deny) == 1);
+	auto roBind = [](const char *src) {
+		return std::string(R"("mounts":[{"destination":"/data","type":"bind","source":")") +
+		       src + R"(","options":["rbind","rw","ro"]}],)";
+	};
+	CHECK(run("P5.userns", mapped(100000, 65536, roBind("/srv/ro")), h, docker)
+	              .findings.empty());
+	auto closed = run("P5.userns", mapped(100000, 65536, roBind("/srv/closed")), h, docker);
+	CHECK(count(closed, Action::Deny) == 1);
+	CHECK(mentions(closed, "not readable by the mapped root"));
+	h.file("/srv/shared", 8, 707, S_IFDIR | 01777); /* world-writable: writable inside */
+	CHECK(run("P5.userns", mapped(100000, 65536, bind("/srv/shared")), h, docker)
+	              .findings.empty());
+	/* A process user the mapping does not map. */
+	Value user = mapped(100000, 10);
+	json::set(user, json::Pointer::parse("/process/user/uid"), Value::number(uint64_t{1000}));
+	auto u = run("P5.userns", user, h, docker);
+	CHECK(count(u, Action::Deny) == 1);
+	CHECK(mentions(u, "uid 1000 is outside the mapped range"));
+	/* proc without a pid namespace of its own. */
+	auto proc =
+	        run("P5.userns",
+	            mapped(100000, 65536,
+	                   R"("mounts":[{"destination":"/proc","type":"proc","source":"proc"}],)"),
+	            h, docker);
+	CHECK(count(proc, Action::Deny) == 1);
+	CHECK(mentions(proc, "private pid namespace"));
 }
 
 TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
