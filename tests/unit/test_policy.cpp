@@ -91,15 +91,6 @@ test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 {
 	test::FakeHost h = test::typicalHost();
 	/* hooks run /proc/<dockerd pid>/exe */
-	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
-	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
-		for (const auto &[stage, list] : hooks->members())
-			if (list.isArray())
-				for (const auto &hook : list.items())
-					if (const json::Value *p = hook.find("path");
-					    p && p->isString() &&
-					    p->asString().rfind("/proc/", 0) == 0)
-						h.link(p->asString(), "/usr/bin/dockerd");
 	ino_t ino = 1000;
 	auto dirs = [&](fs::path a) {
 		for (; !a.empty(); a = a.parent_path()) {
@@ -109,6 +100,20 @@ test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 				break;
 		}
 	};
+	/* hooks run /proc/<dockerd pid>/exe: root-owned all the way */
+	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
+	dirs("/usr/bin");
+	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
+		for (const auto &[stage, list] : hooks->members())
+			if (list.isArray())
+				for (const auto &hook : list.items())
+					if (const json::Value *p = hook.find("path");
+					    p && p->isString() &&
+					    p->asString().rfind("/proc/", 0) == 0) {
+						h.link(p->asString(), "/usr/bin/dockerd");
+						h.file(p->asString(), 3, ino++, S_IFLNK | 0777);
+						dirs(fs::path(p->asString()).parent_path());
+					}
 	const json::Value *root = doc.find("root");
 	const json::Value *path = root && root->isObject() ? root->find("path") : nullptr;
 	if (path && path->isString()) {
@@ -291,8 +296,15 @@ TEST_CASE("structured parameters are checked by their rule at load time", "[poli
 	CHECK(e.find("arg0") != std::string::npos);
 	CHECK(loadError(
 	              withRules(
-	                      R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args0": "x"}]})"))
+	                      R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args": ["x", "{id}"]}]})"))
 	              .empty());
+	/* args0 kept every argument after args[0] unseen: replaced by args. */
+	e = loadError(withRules(
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args0": "x"}]})"));
+	CHECK(e.find("\"args0\" is replaced by \"args\"") != std::string::npos);
+	e = loadError(withRules(
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args": ["{any}"]}]})"));
+	CHECK(e.find("unknown placeholder {any}") != std::string::npos);
 	e = loadError(withRules(
 	        R"("process.rlimits": {"action": "mutate", "max": {"RLIMIT_BOGUS": 1}})"));
 	CHECK(e.find("RLIMIT_BOGUS") != std::string::npos);
