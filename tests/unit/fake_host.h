@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bulkhead/host.h"
 
@@ -70,6 +71,22 @@ private:
 	{
 		auto it = links.find(path);
 		return it == links.end() ? path : it->second;
+	}
+
+public:
+	/* cgroup hierarchies (default: none mounted) and the cgroup directories
+	 * that exist (absent from the map: Absent). */
+	std::optional<std::vector<CgroupMount>> cgroupHierarchies = std::vector<CgroupMount>{};
+	std::map<std::string, CgroupUse> cgroupDirs;
+
+	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override
+	{
+		return cgroupHierarchies;
+	}
+	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override
+	{
+		auto it = cgroupDirs.find(dir);
+		return it == cgroupDirs.end() ? CgroupUse::Absent : it->second;
 	}
 };
 
