@@ -95,7 +95,7 @@ bool hasDotDot(std::string_view p)
 
 struct Parents
 {
-	std::vector<std::string> fs;                    /* "/docker" */
+	std::vector<std::string> fs;                   /* "/docker" */
 	std::vector<std::vector<std::string>> systemd; /* {"system.slice", "docker", "*"} */
 };
 
@@ -106,9 +106,10 @@ Parents parents(const RuleRun &run)
 		if (!e.empty() && e.front() == '/') {
 			if (hasDotDot(e) || e.find('\0') != std::string::npos ||
 			    util::cleanPath(e) == "/")
-				throw Error(ErrorKind::Policy,
-				            "rule P6.cgroups-path: parameter \"parents\": \"" + e +
-				                    "\" must be a cgroup below the root, without ..");
+				throw Error(
+				        ErrorKind::Policy,
+				        "rule P6.cgroups-path: parameter \"parents\": \"" + e +
+				                "\" must be a cgroup below the root, without ..");
 			p.fs.push_back(util::cleanPath(e));
 			continue;
 		}
@@ -211,7 +212,8 @@ void systemdPaths(const std::vector<HostFacts::CgroupMount> &mounts, const std::
 		    init.compare(init.size() - tail.size(), tail.size(), tail) == 0)
 			init = init.substr(0, init.size() - tail.size());
 		if (util::cleanPath(init) != "/")
-			out.push_back({join(m.dir, init + "/" + slicePath + "/" + unit), "systemd"});
+			out.push_back(
+			        {join(m.dir, init + "/" + slicePath + "/" + unit), "systemd"});
 	}
 }
 
@@ -256,17 +258,19 @@ void checkCgroupsPath(RuleRun &run)
 
 	if (path.empty()) {
 		if (!runcDefault) {
-			run.deny(kPathAt,
-			         "no cgroupsPath: runc would place the container below its caller's "
-			         "own cgroup",
-			         kPathRemedy);
+			run.deny(
+			        kPathAt,
+			        "no cgroupsPath: runc would place the container below its caller's "
+			        "own cgroup",
+			        kPathRemedy);
 			return;
 		}
 		const std::string &id = run.call.containerId;
 		if (id.empty())
 			return; /* offline: the ID, and so the cgroup, is not known */
 		if (!plainName(id)) {
-			run.deny(kPathAt, "container ID " + util::show(id) + " cannot name a cgroup",
+			run.deny(kPathAt,
+			         "container ID " + util::show(id) + " cannot name a cgroup",
 			         kPathRemedy);
 			return;
 		}
@@ -294,8 +298,8 @@ void checkCgroupsPath(RuleRun &run)
 		if (!under) {
 			run.deny(kPathAt,
 			         "cgroupsPath " + util::show(path) +
-			                 " is not below an allowed parent (" + util::join(allowed.fs) +
-			                 ")",
+			                 " is not below an allowed parent (" +
+			                 util::join(allowed.fs) + ")",
 			         kPathRemedy);
 			return;
 		}
@@ -337,8 +341,9 @@ void checkCgroupsPath(RuleRun &run)
 			for (const auto &p : allowed.systemd)
 				shown.push_back(p[0] + ":" + p[1] + ":" + p[2]);
 			run.deny(kPathAt,
-			         "cgroupsPath " + util::show(path) + " is not below an allowed parent (" +
-			                 util::join(shown) + ")",
+			         "cgroupsPath " + util::show(path) +
+			                 " is not below an allowed parent (" + util::join(shown) +
+			                 ")",
 			         kPathRemedy);
 			return;
 		}
@@ -374,12 +379,12 @@ void checkCgroupsPath(RuleRun &run)
 }
 
 const std::vector<std::string> kUnifiedAllowed = {
-        "cpu.weight",      "cpu.weight.nice",  "cpu.max",          "cpu.max.burst",
-        "cpu.idle",        "cpuset.cpus",      "cpuset.mems",      "io.weight",
-        "io.bfq.weight",   "io.max",           "memory.min",       "memory.low",
-        "memory.high",     "memory.max",       "memory.swap.high", "memory.swap.max",
-        "memory.zswap.max", "memory.oom.group", "pids.max",        "hugetlb.*.max",
-        "hugetlb.*.rsvd.max", "rdma.max",       "misc.max",
+        "cpu.weight",         "cpu.weight.nice",  "cpu.max",          "cpu.max.burst",
+        "cpu.idle",           "cpuset.cpus",      "cpuset.mems",      "io.weight",
+        "io.bfq.weight",      "io.max",           "memory.min",       "memory.low",
+        "memory.high",        "memory.max",       "memory.swap.high", "memory.swap.max",
+        "memory.zswap.max",   "memory.oom.group", "pids.max",         "hugetlb.*.max",
+        "hugetlb.*.rsvd.max", "rdma.max",         "misc.max",
 };
 
 void checkUnified(RuleRun &run)
@@ -407,8 +412,8 @@ void checkUnified(RuleRun &run)
 			                 " is not a controller limit bulkhead allows: runc writes "
 			                 "it as a file into the container's cgroup" +
 			                 (core ? " (cgroup.* files move, freeze or kill "
-			                            "processes)"
-			                          : ""),
+			                         "processes)"
+			                       : ""),
 			         "drop it from the engine's unified resources (k8s: "
 			         "the pod's unified settings), or allow it in P6.unified");
 			continue;

@@ -102,11 +102,11 @@ RuleResult run(const Value &doc, const FakeHost &h, const std::string &id = "c1"
 
 TEST_CASE("P6.cgroups-path accepts the engines' real specs", "[rules][P6][cgroups]")
 {
-	for (const char *f : {"docker-20.10-default.json", "docker-20.10-hardened.json",
-	                      "docker-20.10-userns-remap.json", "docker-20.10-hostns-socket.json",
-	                      "containerd-1.6-ctr-default.json", "podman-4.3-default.json",
-	                      "podman-4.3-uidmap.json", "runc-spec-default.json",
-	                      "runc-spec-rootless.json"}) {
+	for (const char *f :
+	     {"docker-20.10-default.json", "docker-20.10-hardened.json",
+	      "docker-20.10-userns-remap.json", "docker-20.10-hostns-socket.json",
+	      "containerd-1.6-ctr-default.json", "podman-4.3-default.json",
+	      "podman-4.3-uidmap.json", "runc-spec-default.json", "runc-spec-rootless.json"}) {
 		for (const FakeHost &h : {v1Host(), v2Host()}) {
 			INFO(f);
 			auto r = run(fixture(f), h);
@@ -137,13 +137,27 @@ TEST_CASE("P6.cgroups-path accepts the engines' real specs", "[rules][P6][cgroup
 
 TEST_CASE("P6.cgroups-path refuses paths outside the engines' parents", "[rules][P6][cgroups]")
 {
-	for (const char *p : {"/", "/docker", "/docker/", "/docker/../system.slice/x",
-	                      "/docker/x/../../init.scope", "/system.slice/sshd.service",
-	                      "/dockerx/abc", "//docker/../x", "relative", "user.slice/x", "../x",
-	                      "a:b", "a:b:c:d", "system.slice:docker:../x",
-	                      "system.slice:docker:user.slice", "system.slice:docker:",
-	                      "system.slice::abc", "user.slice:docker:abc", "system.slice:sshd:abc",
-	                      "system-.slice:docker:abc", "system.slice/x:docker:abc",
+	for (const char *p : {"/",
+	                      "/docker",
+	                      "/docker/",
+	                      "/docker/../system.slice/x",
+	                      "/docker/x/../../init.scope",
+	                      "/system.slice/sshd.service",
+	                      "/dockerx/abc",
+	                      "//docker/../x",
+	                      "relative",
+	                      "user.slice/x",
+	                      "../x",
+	                      "a:b",
+	                      "a:b:c:d",
+	                      "system.slice:docker:../x",
+	                      "system.slice:docker:user.slice",
+	                      "system.slice:docker:",
+	                      "system.slice::abc",
+	                      "user.slice:docker:abc",
+	                      "system.slice:sshd:abc",
+	                      "system-.slice:docker:abc",
+	                      "system.slice/x:docker:abc",
 	                      "-.slice:docker:abc"}) {
 		INFO(p);
 		auto r = run(withPath(p), v1Host());
@@ -163,9 +177,9 @@ TEST_CASE("P6.cgroups-path refuses paths outside the engines' parents", "[rules]
 	CHECK(run(withPath("app.slice:site:ctr-1"), v2Host(), "c1", site).findings.empty());
 	CHECK(denied(run(withPath("/docker/a"), v1Host(), "c1", site)) == 1);
 	CHECK(denied(run(withPath("app.slice:site:x"), v2Host(), "c1", site)) == 1);
-	for (const char *bad : {R"({"parents":["relative"]})", R"({"parents":["/a/../b"]})",
-	                        R"({"parents":["/"]})", R"({"parents":["a:b"]})",
-	                        R"({"parents":["a/b.slice:x:*"]})"}) {
+	for (const char *bad :
+	     {R"({"parents":["relative"]})", R"({"parents":["/a/../b"]})", R"({"parents":["/"]})",
+	      R"({"parents":["a:b"]})", R"({"parents":["a/b.slice:x:*"]})"}) {
 		INFO(bad);
 		CHECK_THROWS_AS(run(withPath("/docker/a"), v1Host(), "c1", J(bad)), Error);
 	}
@@ -209,8 +223,8 @@ TEST_CASE("P6.cgroups-path refuses a cgroup that already holds processes or cgro
 		h.cgroupDirs["/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"
 		             "kubepods-burstable-pod1.slice/cri-containerd-abc.scope"] =
 		        Use::Processes;
-		CHECK(denied(run(withPath("kubepods-burstable-pod1.slice:cri-containerd:abc"), h)) ==
-		      1);
+		CHECK(denied(run(withPath("kubepods-burstable-pod1.slice:cri-containerd:abc"),
+		                 h)) == 1);
 		/* systemd v1: below pid 1's cgroup without init.scope. */
 		FakeHost v1 = v1Host();
 		for (auto &m : *v1.cgroupHierarchies)
@@ -271,13 +285,14 @@ TEST_CASE("P6.unified: controller limit files only, in create and in update",
 	};
 	for (Scope scope : {Scope::Spec, Scope::Resources}) {
 		for (const char *bad :
-		     {R"({"cgroup.freeze":"1"})", R"({"cgroup.procs":"1"})", R"({"cgroup.kill":"1"})",
-		      R"({"cgroup.subtree_control":"+memory"})", R"({"cgroup.type":"threaded"})",
-		      R"({"cgroup.max.descendants":"5"})", R"({"Memory.max":"1"})",
-		      R"({"../cgroup.procs":"1"})", R"({"memory.max/..":"1"})", R"({"":"1"})",
-		      R"({"io.latency":"8:0 target=1"})", R"({"cpu.uclamp.min":"max"})",
-		      R"({"cpuset.cpus.partition":"root"})", R"({"memory.reclaim":"1G"})",
-		      R"({"cpu.weight":"100\n"})", R"({"cpu.weight":5})"}) {
+		     {R"({"cgroup.freeze":"1"})", R"({"cgroup.procs":"1"})",
+		      R"({"cgroup.kill":"1"})", R"({"cgroup.subtree_control":"+memory"})",
+		      R"({"cgroup.type":"threaded"})", R"({"cgroup.max.descendants":"5"})",
+		      R"({"Memory.max":"1"})", R"({"../cgroup.procs":"1"})",
+		      R"({"memory.max/..":"1"})", R"({"":"1"})", R"({"io.latency":"8:0 target=1"})",
+		      R"({"cpu.uclamp.min":"max"})", R"({"cpuset.cpus.partition":"root"})",
+		      R"({"memory.reclaim":"1G"})", R"({"cpu.weight":"100\n"})",
+		      R"({"cpu.weight":5})"}) {
 			INFO(bad);
 			auto r = runU(unified(bad), scope);
 			INFO(dump(r));
