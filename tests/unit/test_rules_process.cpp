@@ -633,7 +633,8 @@ TEST_CASE("P6.memory: cgroup v2 unified keys may not override the limit", "[rule
 	auto r = harden("P6.memory", d);
 	CHECK(at(r.doc, "/linux/resources/unified") == j(R"({"cpu.weight": "100"})"));
 	CHECK(anyMessage(r.findings, "memory.max"));
-	for (const char *v : {"3G", "0x7fffffff", "4294967296", "", " 1048576"}) {
+	/* 0268435456 is octal to the kernel (base 0): not the number it looks like. */
+	for (const char *v : {"3G", "0x7fffffff", "4294967296", "", " 1048576", "0268435456"}) {
 		json::set(d, json::Pointer::parse("/linux/resources/unified"), j("{}"));
 		json::set(d, json::Pointer::parse("/linux/resources/unified/memory.max"),
 		          json::Value::string(v));
@@ -682,8 +683,9 @@ TEST_CASE("P6.memory and P6.pids in update: checked, never defaulted", "[rules][
 		CHECK(count(r.findings, Action::Deny) == 1);
 		CHECK(r.doc == d);
 	}
-	for (const char *res : {R"({"pids": {"limit": -1}})", R"({"pids": {"limit": 0}})",
-	                        R"({"unified": {"pids.max": "max"}})"}) {
+	for (const char *res :
+	     {R"({"pids": {"limit": -1}})", R"({"pids": {"limit": 0}})",
+	      R"({"unified": {"pids.max": "max"}})", R"({"unified": {"pids.max": "0100"}})"}) {
 		INFO(res);
 		const json::Value d = resourcesDoc(j(res));
 		r = runRule("P6.pids", d, json::Value::object(), Action::Mutate, Scope::Resources);
