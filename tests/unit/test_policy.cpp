@@ -808,6 +808,27 @@ TEST_CASE("restricted: every spec is denied or hardened to a fixed point", "[pol
 	CHECK(hardened >= 3);
 }
 
+TEST_CASE("restricted: Docker's ping_group_range fits the user namespace it adds",
+          "[policy][property]")
+{
+	/* Docker's default spec on a rootfs the mapped root can reach (runc run
+	 * with Docker's spec): P5.userns, which runs last, adds the namespace and
+	 * the range "0 2147483647" must shrink with it or runc cannot start it. */
+	Policy p = shipped("restricted");
+	json::Value doc = spec("docker-20.10-default.json");
+	test::FakeHost host = hostFor(doc, "/bundles/ctr1");
+	CallContext call{containerIdOf(doc), "/bundles/ctr1", "create"};
+	Decision d = p.evaluate(doc, Scope::Spec, call, host);
+	for (const auto &f : d.findings)
+		UNSCOPED_INFO(f.rule << " " << f.pointer << ": " << f.message);
+	REQUIRE(d.verdict == Verdict::Mutate);
+	const json::Value *range = json::get(
+	        d.result, json::Pointer::parse("/linux/sysctl/net.ipv4.ping_group_range"));
+	REQUIRE(range);
+	CHECK(range->asString() == "0 65535");
+	CHECK(p.evaluate(d.result, Scope::Spec, call, host).findings.empty());
+}
+
 TEST_CASE("restricted keeps what it does not touch", "[policy][property]")
 {
 	Policy p = shipped("restricted");

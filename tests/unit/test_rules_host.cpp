@@ -1137,6 +1137,30 @@ TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
 	      R"(["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"])");
 	checkConverges("P5.userns", small, bundleHost(), call("c", "/bundles/b"),
 	               J(R"({"hostIdStart":200000,"size":4})"));
+	/* Docker's net.ipv4.ping_group_range "0 2147483647" cannot be written in the
+	 * namespace (runc: "invalid argument"): clamped to the mapped groups, whichever
+	 * of P5.userns and sysctl.safe runs first. */
+	Value ping = doc;
+	ping.find("linux")->set("sysctl", J(R"({"net.ipv4.ping_group_range":"0 2147483647"})"));
+	auto p = run("P5.userns", ping, bundleHost(), call("c", "/bundles/b"));
+	INFO(dump(p));
+	REQUIRE(count(p, Action::Mutate) == 1);
+	CHECK(mentions(p, "net.ipv4.ping_group_range clamped to \"0 65535\""));
+	CHECK(json::write(*json::get(p.doc, json::Pointer::parse("/linux/sysctl"))) ==
+	      R"({"net.ipv4.ping_group_range":"0 65535"})");
+	checkConverges("P5.userns", p, bundleHost(), call("c", "/bundles/b"));
+	CHECK(run("sysctl.safe", p.doc, bundleHost(), call("c", "/bundles/b"),
+	          J(R"({"unprivilegedPorts":false})"))
+	              .findings.empty());
+	auto first = run("sysctl.safe", ping, bundleHost(), call("c", "/bundles/b"),
+	                 J(R"({"unprivilegedPorts":false})"));
+	CHECK(first.findings.empty()); /* no user namespace yet: the host's range is fine */
+	CHECK(json::write(run("P5.userns", first.doc, bundleHost(), call("c", "/bundles/b")).doc) ==
+	      json::write(p.doc));
+	auto tiny = run("P5.userns", ping, bundleHost(), call("c", "/bundles/b"),
+	                J(R"({"hostIdStart":200000,"size":4})"));
+	CHECK(json::write(*json::get(tiny.doc, json::Pointer::parse("/linux/sysctl"))) ==
+	      R"({"net.ipv4.ping_group_range":"0 3"})");
 	/* add: false refuses instead. */
 	CHECK(count(run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"),
 	                J(R"({"add":false})")),
