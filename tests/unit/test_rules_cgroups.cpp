@@ -319,3 +319,21 @@ TEST_CASE("P6.unified: controller limit files only, in create and in update",
 	                      "podman-4.3-default.json", "runc-spec-default.json"})
 		CHECK(runU(fixture(f), Scope::Spec).findings.empty());
 }
+
+TEST_CASE("P6.cgroups-path and P6.unified never throw on malformed specs", "[rules][P6][cgroups]")
+{
+	for (const char *rule : {"P6.cgroups-path", "P6.unified"})
+		for (const char *bad :
+		     {"[]", "5", R"({"linux":[]})", R"({"linux":{"cgroupsPath":[]}})",
+		      R"({"linux":{"resources":[]}})", R"({"linux":{"resources":{"unified":[]}}})",
+		      R"({"linux":{"resources":{"unified":{"cpu.weight":1}}}})"}) {
+			INFO(rule << " on " << bad);
+			RuleResult r;
+			REQUIRE_NOTHROW(r = runRule(rule, J(bad), Value::object(), Action::Mutate,
+			                            Scope::Spec, v1Host()));
+			CHECK(denied(r) <= 1);
+			CHECK(r.findings.size() == denied(r));
+		}
+	CHECK(denied(runRule("P6.unified", J("[]"))) == 1);
+	CHECK(denied(runRule("P6.cgroups-path", J(R"({"linux":{"cgroupsPath":[]}})"))) == 1);
+}
