@@ -2,9 +2,12 @@
 
 #include "sys/fd.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <string>
@@ -192,6 +195,191 @@ std::optional<uint64_t> RealHost::processStartTime(pid_t pid) const
 	if (r.ec != std::errc() || (r.ptr != rest.data() + rest.size() && *r.ptr != ' '))
 		return std::nullopt;
 	return start;
+}
+
+namespace {
+
+/* A /proc file read through a bounded fd; nullopt when it cannot be read. */
+std::optional<std::string> readProc(const char *path, size_t max)
+{
+	int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return std::nullopt;
+	std::optional<std::string> text;
+	try {
+		text = json::readFd(fd, path, max);
+	} catch (...) {
+		text = std::nullopt;
+	}
+	::close(fd);
+	return text;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep)
+{
+	std::vector<std::string_view> out;
+	size_t i = 0;
+	while (true) {
+		size_t j = s.find(sep, i);
+		out.push_back(
+		        s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+		if (j == std::string_view::npos)
+			return out;
+		i = j + 1;
+	}
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+std::string unescape(std::string_view s)
+{
+	std::string out;
+	for (size_t i = 0; i < s.size(); i++) {
+		if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+			                         (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			out += s[i];
+		}
+	}
+	return out;
+}
+
+struct ProcCgroup
+{
+	std::vector<std::string> controllers; /* empty: the v2 line "0::" */
+	std::string path;
+};
+
+std::vector<ProcCgroup> parseProcCgroup(const std::string &text)
+{
+	std::vector<ProcCgroup> out;
+	for (auto line : split(text, '\n')) {
+		if (line.empty())
+			continue;
+		size_t a = line.find(':');
+		size_t b = a == std::string_view::npos ? a : line.find(':', a + 1);
+		if (b == std::string_view::npos)
+			continue;
+		ProcCgroup c;
+		for (auto ctl : split(line.substr(a + 1, b - a - 1), ','))
+			if (!ctl.empty())
+				c.controllers.emplace_back(ctl);
+		c.path = std::string(line.substr(b + 1));
+		out.push_back(std::move(c));
+	}
+	return out;
+}
+
+/* The cgroup of `procs` in the hierarchy mounted with these super options,
+ * relative to the mount's root; "" when it cannot be told. */
+std::string cgroupIn(const std::vector<ProcCgroup> &procs, bool unified,
+                     const std::vector<std::string_view> &superOpts, const std::string &root)
+{
+	for (const auto &c : procs) {
+		bool match =
+		        unified ? c.controllers.empty()
+		                : !c.controllers.empty() &&
+		                          std::all_of(c.controllers.begin(), c.controllers.end(),
+		                                      [&](const std::string &ctl) {
+			                                      return std::find(superOpts.begin(),
+			                                                       superOpts.end(),
+			                                                       ctl) !=
+			                                             superOpts.end();
+		                                      });
+		if (!match)
+			continue;
+		if (root == "/")
+			return c.path;
+		if (c.path == root)
+			return "/";
+		if (c.path.size() > root.size() && c.path.compare(0, root.size(), root) == 0 &&
+		    c.path[root.size()] == '/')
+			return c.path.substr(root.size());
+		return {};
+	}
+	return {};
+}
+
+} // namespace
+
+std::optional<std::vector<HostFacts::CgroupMount>> RealHost::cgroupMounts() const
+{
+	auto mountinfo = readProc("/proc/self/mountinfo", 16 << 20);
+	auto self = readProc("/proc/self/cgroup", 1 << 20);
+	if (!mountinfo || !self)
+		return std::nullopt;
+	auto own = parseProcCgroup(*self);
+	auto initText = readProc("/proc/1/cgroup", 1 << 20);
+	auto init = initText ? parseProcCgroup(*initText) : std::vector<ProcCgroup>{};
+	std::vector<CgroupMount> out;
+	for (auto line : split(*mountinfo, '\n')) {
+		auto f = split(line, ' ');
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
+		size_t dash = 6;
+		while (dash < f.size() && f[dash] != "-")
+			dash++;
+		if (dash + 3 >= f.size())
+			continue;
+		std::string_view type = f[dash + 1];
+		if (type != "cgroup" && type != "cgroup2")
+			continue;
+		bool unified = type == "cgroup2";
+		std::string root = unescape(f[3]);
+		auto superOpts = split(f[dash + 3], ',');
+		CgroupMount m;
+		m.dir = unescape(f[4]);
+		m.unified = unified;
+		m.own = cgroupIn(own, unified, superOpts, root);
+		m.init = cgroupIn(init, unified, superOpts, root);
+		out.push_back(std::move(m));
+	}
+	return out;
+}
+
+HostFacts::CgroupUse RealHost::cgroupUse(const std::string &dir) const
+{
+	struct stat st
+	{
+	};
+	if (dir.empty() || hasNul(dir))
+		return CgroupUse::Unknown;
+	if (::lstat(dir.c_str(), &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? CgroupUse::Absent : CgroupUse::Unknown;
+	if (!S_ISDIR(st.st_mode))
+		return CgroupUse::Unknown;
+	int fd = ::open((dir + "/cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return CgroupUse::Unknown;
+	char buf[64];
+	ssize_t n = ::read(fd, buf, sizeof buf);
+	::close(fd);
+	if (n < 0)
+		return CgroupUse::Unknown;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] >= '0' && buf[i] <= '9')
+			return CgroupUse::Processes;
+	std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir.c_str()), &::closedir);
+	if (!d)
+		return CgroupUse::Unknown;
+	while (const struct dirent *e = ::readdir(d.get())) {
+		std::string_view name = e->d_name;
+		if (name == "." || name == "..")
+			continue;
+		bool isDir = e->d_type == DT_DIR;
+		if (e->d_type == DT_UNKNOWN) {
+			struct stat cs
+			{
+			};
+			isDir = ::fstatat(::dirfd(d.get()), e->d_name, &cs, AT_SYMLINK_NOFOLLOW) ==
+			                0 &&
+			        S_ISDIR(cs.st_mode);
+		}
+		if (isDir)
+			return CgroupUse::Children;
+	}
+	return CgroupUse::Empty;
 }
 
 } // namespace bulkhead

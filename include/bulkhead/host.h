@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 /* Facts about the host that rules need, gathered behind an interface so that
  * rules stay pure functions of (spec, policy, host facts) and tests can fake it. */
@@ -93,6 +94,32 @@ public:
 	{
 		return std::nullopt;
 	}
+
+	/* A mounted cgroup hierarchy as runc finds it: its mount point, this
+	 * process's own cgroup in it (relative to the mount's root, "" when it
+	 * cannot be told), pid 1's likewise, and whether it is cgroup v2. */
+	struct CgroupMount
+	{
+		std::string dir;  /* "/sys/fs/cgroup/memory", "/sys/fs/cgroup" (v2) */
+		std::string own;  /* "/user.slice/session-1.scope" */
+		std::string init; /* pid 1's, "" when unreadable */
+		bool unified = false;
+	};
+	/* Every cgroup hierarchy mounted (v1 controllers, name=systemd, the v2
+	 * one; /proc/self/mountinfo and /proc/self/cgroup). nullopt when they
+	 * cannot be read. The default knows nothing. */
+	[[nodiscard]] virtual std::optional<std::vector<CgroupMount>> cgroupMounts() const
+	{
+		return std::nullopt;
+	}
+	/* What a cgroup directory holds: Absent (runc would create it), Empty (no
+	 * process, no child cgroup), Processes (cgroup.procs is not empty),
+	 * Children (a cgroup below it), Unknown (cannot be read). */
+	enum class CgroupUse { Absent, Empty, Processes, Children, Unknown };
+	[[nodiscard]] virtual CgroupUse cgroupUse(const std::string & /*dir*/) const
+	{
+		return CgroupUse::Unknown;
+	}
 };
 
 /* The real machine. */
@@ -109,6 +136,8 @@ public:
 	[[nodiscard]] std::optional<std::string> rootFile(const std::string &path,
 	                                                  size_t maxBytes) const override;
 	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override;
+	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override;
+	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override;
 };
 
 } // namespace bulkhead

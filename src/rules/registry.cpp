@@ -8,6 +8,7 @@ std::vector<RuleDef> rootfsRules();
 std::vector<RuleDef> capsRules();
 std::vector<RuleDef> processRules();
 std::vector<RuleDef> resourcesRules();
+std::vector<RuleDef> cgroupsRules();
 std::vector<RuleDef> seccompRules();
 std::vector<RuleDef> sysctlRules();
 std::vector<RuleDef> pathsRules();
@@ -33,6 +34,7 @@ const std::vector<RuleDef> &allRules()
 		             &capsRules,
 		             &processRules,
 		             &resourcesRules,
+		             &cgroupsRules,
 		             &seccompRules,
 		             &sysctlRules,
 		             &pathsRules,

@@ -27,11 +27,12 @@ Limits limitParams(const RuleRun &run, int64_t def, int64_t max)
 }
 
 /* A cgroup v2 value bulkhead accepts: plain decimal digits within [lo, max].
- * "max", hex, octal and unit suffixes (which the kernel also takes) are not
- * accepted, so nothing is misread. */
+ * "max", hex, unit suffixes and a leading 0 (which the kernel reads as octal:
+ * memory.max and pids.max are parsed with base 0) are not accepted, so nothing
+ * is misread. */
 bool plainWithin(const std::string &s, int64_t lo, int64_t max)
 {
-	if (s.empty() || s.size() > 18)
+	if (s.empty() || s.size() > 18 || (s.size() > 1 && s[0] == '0'))
 		return false;
 	for (char c : s)
 		if (c < '0' || c > '9')

@@ -13,6 +13,7 @@
  * --userns-remap). Where it cannot work the spec is refused with the reason and
  * the engine setting that fixes it, instead of runc failing later. */
 #include "paths_util.h"
+#include "sysctl_util.h"
 
 #include <algorithm>
 #include <charconv>
@@ -913,12 +914,16 @@ void usernsRule(RuleRun &rr)
 			return;
 		}
 
+		/* Docker's ping_group_range "0 2147483647" cannot be written in it. */
+		const std::vector<sysctl::IdMapping> added = {{0, start, size}};
+		const std::string ping = sysctl::pingGroupRangeChange(rr.doc, added);
 		rr.fixable(lat / "namespaces",
 		           "no user namespace: container root would be host root; adding one "
 		           "mapping 0-" +
 		                   std::to_string(size - 1) + " to host " + std::to_string(start) +
-		                   "-" + std::to_string(start + size - 1),
-		           usernsRemedy(rr.doc), [&rr, start, size] {
+		                   "-" + std::to_string(start + size - 1) +
+		                   (ping.empty() ? "" : " (" + ping + ")"),
+		           usernsRemedy(rr.doc), [&rr, start, size, added] {
 			           auto mapping = [&] {
 				           Value a = Value::array();
 				           Value m = Value::object();
@@ -946,6 +951,7 @@ void usernsRule(RuleRun &rr)
 					           it->options->items().erase(
 					                   it->options->items().begin() +
 					                   static_cast<std::ptrdiff_t>(it->index));
+			           sysctl::applyPingGroupRange(rr.doc, added);
 		           });
 	});
 }

@@ -24,7 +24,13 @@ cleanup()
 }
 trap cleanup EXIT
 
-write_config "$T/config.json" "$SRC/policies/restricted.json" "$T/audit.jsonl"
+# ctr puts a container's cgroup below its namespace (/bulkhead-test/ID): that
+# parent is added to restricted's P6.cgroups-path parents.
+sed 's|"parents": \["/docker"|"parents": ["/bulkhead-test", "/docker"|' "$SRC/policies/restricted.json" >"$T/restricted.json"
+cp "$SRC/policies/seccomp-default.json" "$T/"
+chmod 644 "$T/restricted.json" "$T/seccomp-default.json"
+grep -q '"/bulkhead-test"' "$T/restricted.json" || fail "could not add /bulkhead-test to the policy's cgroup parents"
+write_config "$T/config.json" "$T/restricted.json" "$T/audit.jsonl"
 cat >"$T/containerd.toml" <<TOML
 version = 2
 root = "$T/root"

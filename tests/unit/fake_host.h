@@ -5,6 +5,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <utility>
+#include <vector>
 
 #include "bulkhead/host.h"
 
@@ -128,7 +129,50 @@ public:
 		files[path] = FileStat{FileId{8, 7000 + files.size()}, S_IFREG | 0644, 0, 0, 1};
 		return *this;
 	}
+	/* cgroup hierarchies (default: none mounted) and the cgroup directories
+	 * that exist (absent from the map: Absent). */
+	std::optional<std::vector<CgroupMount>> cgroupHierarchies = std::vector<CgroupMount>{};
+	std::map<std::string, CgroupUse> cgroupDirs;
+
+	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override
+	{
+		return cgroupHierarchies;
+	}
+	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override
+	{
+		auto it = cgroupDirs.find(dir);
+		return it == cgroupDirs.end() ? CgroupUse::Absent : it->second;
+	}
 };
+
+/* Every directory above PATH root-owned and 0755 (as a distribution installs
+ * them), with inode numbers counted from INO. */
+inline void rootDirs(FakeHost &h, const std::string &path, ino_t &ino)
+{
+	h.file("/", 8, 2, S_IFDIR | 0755);
+	size_t i = 1;
+	while ((i = path.find('/', i)) != std::string::npos) {
+		const std::string p = path.substr(0, i);
+		if (!h.files.count(p))
+			h.file(p, 8, ino++, S_IFDIR | 0755);
+		i++;
+	}
+}
+
+/* dockerd as pid 2879 (the pid in the tests/data Docker specs), installed at
+ * EXE, with /proc/2879 a root-owned directory as the kernel shows it: what
+ * Docker 20.10's libnetwork-setkey prestart hook needs to pass P12.hooks. */
+inline FakeHost &withDockerd(FakeHost &h, const std::string &exe = "/usr/bin/dockerd")
+{
+	ino_t ino = 600;
+	rootDirs(h, exe, ino);
+	rootDirs(h, "/proc/2879/exe", ino);
+	h.file("/proc/2879", 3, 2879, S_IFDIR | 0555);
+	h.file(exe, 8, 700, S_IFREG | 0755);
+	h.file("/proc/2879/exe", 3, 2880, S_IFLNK | 0777);
+	h.link("/proc/2879/exe", exe);
+	return h;
+}
 
 /* Private namespaces everywhere, readable from /proc/self only (like this machine). */
 inline FakeHost typicalHost()

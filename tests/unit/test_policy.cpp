@@ -96,15 +96,6 @@ test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 	for (const char *f : {"/etc/subuid", "/etc/subgid"})
 		h.rootText(f, "dockremap:100000:65536\ncontainers:300000:65536\n");
 	/* hooks run /proc/<dockerd pid>/exe */
-	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
-	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
-		for (const auto &[stage, list] : hooks->members())
-			if (list.isArray())
-				for (const auto &hook : list.items())
-					if (const json::Value *p = hook.find("path");
-					    p && p->isString() &&
-					    p->asString().rfind("/proc/", 0) == 0)
-						h.link(p->asString(), "/usr/bin/dockerd");
 	ino_t ino = 1000;
 	auto dirs = [&](fs::path a) {
 		for (; !a.empty(); a = a.parent_path()) {
@@ -114,6 +105,20 @@ test::FakeHost hostFor(const json::Value &doc, const std::string &bundle)
 				break;
 		}
 	};
+	/* hooks run /proc/<dockerd pid>/exe: root-owned all the way */
+	h.file("/usr/bin/dockerd", 8, 900, S_IFREG | 0755);
+	dirs("/usr/bin");
+	if (const json::Value *hooks = doc.find("hooks"); hooks && hooks->isObject())
+		for (const auto &[stage, list] : hooks->members())
+			if (list.isArray())
+				for (const auto &hook : list.items())
+					if (const json::Value *p = hook.find("path");
+					    p && p->isString() &&
+					    p->asString().rfind("/proc/", 0) == 0) {
+						h.link(p->asString(), "/usr/bin/dockerd");
+						h.file(p->asString(), 3, ino++, S_IFLNK | 0777);
+						dirs(fs::path(p->asString()).parent_path());
+					}
 	const json::Value *root = doc.find("root");
 	const json::Value *path = root && root->isObject() ? root->find("path") : nullptr;
 	if (path && path->isString()) {
@@ -321,8 +326,15 @@ TEST_CASE("structured parameters are checked by their rule at load time", "[poli
 	CHECK(e.find("arg0") != std::string::npos);
 	CHECK(loadError(
 	              withRules(
-	                      R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args0": "x"}]})"))
+	                      R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args": ["x", "{id}"]}]})"))
 	              .empty());
+	/* args0 kept every argument after args[0] unseen: replaced by args. */
+	e = loadError(withRules(
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args0": "x"}]})"));
+	CHECK(e.find("\"args0\" is replaced by \"args\"") != std::string::npos);
+	e = loadError(withRules(
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd", "args": ["{any}"]}]})"));
+	CHECK(e.find("unknown placeholder {any}") != std::string::npos);
 	e = loadError(withRules(
 	        R"("process.rlimits": {"action": "mutate", "max": {"RLIMIT_BOGUS": 1}})"));
 	CHECK(e.find("RLIMIT_BOGUS") != std::string::npos);
@@ -830,6 +842,27 @@ TEST_CASE("restricted: every spec is denied or hardened to a fixed point", "[pol
 		CHECK(json::write(patched) == json::write(d.result));
 	}
 	CHECK(hardened >= 3);
+}
+
+TEST_CASE("restricted: Docker's ping_group_range fits the user namespace it adds",
+          "[policy][property]")
+{
+	/* Docker's default spec on a rootfs the mapped root can reach (runc run
+	 * with Docker's spec): P5.userns, which runs last, adds the namespace and
+	 * the range "0 2147483647" must shrink with it or runc cannot start it. */
+	Policy p = shipped("restricted");
+	json::Value doc = spec("docker-20.10-default.json");
+	test::FakeHost host = hostFor(doc, "/bundles/ctr1");
+	CallContext call{containerIdOf(doc), "/bundles/ctr1", "create"};
+	Decision d = p.evaluate(doc, Scope::Spec, call, host);
+	for (const auto &f : d.findings)
+		UNSCOPED_INFO(f.rule << " " << f.pointer << ": " << f.message);
+	REQUIRE(d.verdict == Verdict::Mutate);
+	const json::Value *range = json::get(
+	        d.result, json::Pointer::parse("/linux/sysctl/net.ipv4.ping_group_range"));
+	REQUIRE(range);
+	CHECK(range->asString() == "0 65535");
+	CHECK(p.evaluate(d.result, Scope::Spec, call, host).findings.empty());
 }
 
 TEST_CASE("restricted keeps what it does not touch", "[policy][property]")

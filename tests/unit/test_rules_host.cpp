@@ -732,12 +732,12 @@ TEST_CASE("P11.devices denies wildcards and host devices", "[rules][P11]")
 
 namespace {
 
-FakeHost dockerdHost()
+/* Root-owned 0755 directories from / down to (not including) path. */
+/* dockerd as pid 2879, installed at exe (fake_host.h's withDockerd). */
+FakeHost dockerdHost(const std::string &exe = "/usr/bin/dockerd")
 {
 	FakeHost h = socketHost();
-	h.file("/usr/bin/dockerd", 8, 700, S_IFREG | 0755);
-	h.link("/proc/2879/exe", "/usr/bin/dockerd");
-	return h;
+	return withDockerd(h, exe);
 }
 
 Value hookSpec(const std::string &hook, const std::string &stage = "prestart")
@@ -745,65 +745,224 @@ Value hookSpec(const std::string &hook, const std::string &stage = "prestart")
 	return J(R"({"hooks":{")" + stage + R"(":[)" + hook + "]}}");
 }
 
+std::string setkey(const std::string &path, const std::string &id,
+                   const std::string &execRoot = "/var/run/docker",
+                   const std::string &ctrl = "5a5cdf00fa5e")
+{
+	return R"({"path":")" + path + R"(","args":["libnetwork-setkey","-exec-root=)" + execRoot +
+	       R"(",")" + id + R"(",")" + ctrl + R"("]})";
+}
+
+std::string at(const RuleResult &r, const char *pointer)
+{
+	const Value *v = json::get(r.doc, json::Pointer::parse(pointer));
+	return v ? json::write(*v) : "(absent)";
+}
+
 } // namespace
 
-TEST_CASE("P12.hooks allows Docker's libnetwork hook and pins its environment", "[rules][P12]")
+TEST_CASE("P12.hooks keeps Docker's libnetwork hook: resolved path, pinned environment",
+          "[rules][P12]")
 {
 	auto doc = fixture("docker-20.10-default.json");
 	auto r = run("P12.hooks", doc, dockerdHost(), call(kDockerId));
 	INFO(dump(r));
-	REQUIRE(count(r, Action::Mutate) == 1);
-	CHECK(r.findings.at(0).pointer == "/hooks/prestart/0/env");
-	CHECK(json::write(*json::get(r.doc, json::Pointer::parse("/hooks/prestart/0/env"))) ==
+	REQUIRE(count(r, Action::Mutate) == 2);
+	CHECK(count(r, Action::Deny) == 0);
+	CHECK(r.findings.at(0).pointer == "/hooks/prestart/0/path");
+	CHECK(at(r, "/hooks/prestart/0/path") == R"("/usr/bin/dockerd")");
+	/* argv is untouched: args[0] "libnetwork-setkey" selects dockerd's re-exec. */
+	CHECK(at(r, "/hooks/prestart/0/args") ==
+	      std::string(R"(["libnetwork-setkey","-exec-root=/var/run/docker",")") + kDockerId +
+	              R"(","5a5cdf00fa5e"])");
+	CHECK(at(r, "/hooks/prestart/0/env") ==
 	      R"(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])");
 	checkConverges("P12.hooks", r, dockerdHost(), call(kDockerId));
 	/* dockerd installed as /usr/sbin/dockerd is on the default list too. */
-	FakeHost sbin = socketHost();
-	sbin.file("/usr/sbin/dockerd", 8, 701, S_IFREG | 0755);
-	sbin.link("/proc/2879/exe", "/usr/sbin/dockerd");
-	CHECK(count(run("P12.hooks", doc, sbin, call(kDockerId)), Action::Deny) == 0);
+	auto s = run("P12.hooks", doc, dockerdHost("/usr/sbin/dockerd"), call(kDockerId));
+	CHECK(count(s, Action::Deny) == 0);
+	CHECK(at(s, "/hooks/prestart/0/path") == R"("/usr/sbin/dockerd")");
+	/* Offline (no container ID) any ID fits {id}; the hardened and privileged
+	 * specs carry the same hook. */
+	for (const char *f : {"docker-20.10-default.json", "docker-20.10-hardened.json",
+	                      "docker-20.10-privileged.json"}) {
+		INFO(f);
+		CHECK(count(run("P12.hooks", fixture(f), dockerdHost(), call("")), Action::Deny) ==
+		      0);
+	}
+	/* The shipped policies' allowlist, not only the built-in default. */
+	auto params =
+	        J(R"({"allowedHooks":[{"path":"/usr/sbin/dockerd","args":["libnetwork-setkey",)"
+	          R"("-exec-root=/var/run/docker","{id}","{hex:12}"],"stages":["prestart"]}]})");
+	CHECK(count(run("P12.hooks", doc, dockerdHost("/usr/sbin/dockerd"), call(kDockerId),
+	                params),
+	            Action::Deny) == 0);
+}
+
+TEST_CASE("P12.hooks pins the whole argv of an allowlisted hook", "[rules][P12]")
+{
+	FakeHost h = dockerdHost();
+	const std::string id = kDockerId;
+	/* The real shape passes. */
+	CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
+	            Action::Deny) == 0);
+	for (const std::string &hook : {
+	             setkey("/proc/2879/exe", id, "/tmp/evil"),   /* another exec-root */
+	             setkey("/proc/2879/exe", "other-container"), /* not this container */
+	             setkey("/proc/2879/exe", id, "/var/run/docker", "5a5cdf00fa5"), /* 11 hex */
+	             setkey("/proc/2879/exe", id, "/var/run/docker", "5A5CDF00FA5E"),
+	             setkey("/proc/2879/exe", id, "/var/run/docker", "5a5cdf00fa5e0"),
+	             std::string(R"({"path":"/proc/2879/exe","args":["libnetwork-setkey",)"
+	                         R"("-exec-root=/tmp/evil","-exec-root=/var/run/docker",")") +
+	                     id + R"(","5a5cdf00fa5e"]})", /* an extra flag anywhere */
+	             std::string(R"({"path":"/proc/2879/exe","args":["libnetwork-setkey",)"
+	                         R"("-exec-root=/var/run/docker",")") +
+	                     id + R"(","5a5cdf00fa5e","x"]})", /* a trailing argument */
+	             std::string(R"({"path":"/proc/2879/exe","args":["libnetwork-setkey"]})"),
+	             std::string(R"({"path":"/proc/2879/exe","args":["sh","-c","id"]})"),
+	             std::string(R"({"path":"/proc/2879/exe"})"),
+	     }) {
+		INFO(hook);
+		auto r = run("P12.hooks", hookSpec(hook), h, call(id));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(count(r, Action::Mutate) == 0);
+	}
+	/* Offline, {id} is any ID but still one path-safe component. */
+	CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", "abc")), h, call("")),
+	            Action::Deny) == 0);
+	CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", "../x")), h, call("")),
+	            Action::Deny) == 1);
+	/* A pattern language without wildcards: {{ is a brace, unknown placeholders and
+	 * the old args0 key are policy errors. */
+	auto with = [&](const std::string &entry) {
+		return run("P12.hooks", hookSpec(R"({"path":"/usr/bin/dockerd","args":["a{b"]})"),
+		           h, call(id), J(R"({"allowedHooks":[)" + entry + "]}"));
+	};
+	CHECK(count(with(R"({"path":"/usr/bin/dockerd","args":["a{{b"]})"), Action::Deny) == 0);
+	for (const char *bad :
+	     {R"({"path":"/usr/bin/dockerd","args":["{*}"]})",
+	      R"({"path":"/usr/bin/dockerd","args":["{hex:0}"]})",
+	      R"({"path":"/usr/bin/dockerd","args":["{id"]})",
+	      R"({"path":"/usr/bin/dockerd","args0":"x","args":[]})",
+	      R"({"path":"/usr/bin/dockerd"})",
+	      R"({"path":"/usr/bin/dockerd","args":[],"stages":["startContainer"]})",
+	      R"({"path":"/usr/bin/dockerd","args":[],"stages":["preStart"]})"}) {
+		INFO(bad);
+		CHECK_THROWS_AS(with(bad), Error);
+	}
 }
 
 TEST_CASE("P12.hooks denies unknown hooks and lookalikes", "[rules][P12]")
 {
 	FakeHost h = dockerdHost();
+	ino_t ino = 900;
+	rootDirs(h, "/usr/local/bin/evil", ino);
 	h.file("/usr/local/bin/evil", 8, 800, S_IFREG | 0755);
 	h.link("/proc/31337/exe", "/usr/local/bin/evil");
 	h.file("/tmp/dockerd", 8, 801, S_IFREG | 0755);
-	for (const char *hook : {R"({"path":"/usr/local/bin/evil","args":["libnetwork-setkey"]})",
-	                         R"({"path":"/proc/31337/exe","args":["libnetwork-setkey"]})",
-	                         R"({"path":"/proc/2879/exe","args":["sh","-c","id"]})",
-	                         R"({"path":"/proc/2879/exe"})",
-	                         R"({"path":"/proc/4040/exe","args":["libnetwork-setkey"]})",
-	                         R"({"path":"/tmp/dockerd","args":["libnetwork-setkey"]})"}) {
+	const std::string id = kDockerId;
+	for (const std::string &hook :
+	     {setkey("/usr/local/bin/evil", id), setkey("/proc/31337/exe", id),
+	      setkey("/proc/4040/exe", id), setkey("/tmp/dockerd", id)}) {
 		INFO(hook);
-		auto r = run("P12.hooks", hookSpec(hook), h, call("c"));
+		auto r = run("P12.hooks", hookSpec(hook), h, call(id));
 		INFO(dump(r));
 		CHECK(count(r, Action::Deny) == 1);
 		CHECK(count(r, Action::Mutate) == 0);
 	}
 	/* The allowlisted hook in a stage it is not allowed in. */
-	CHECK(count(run("P12.hooks",
-	                hookSpec(R"({"path":"/proc/2879/exe","args":["libnetwork-setkey"]})",
-	                         "poststart"),
-	                h, call("c")),
+	CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id), "poststart"), h,
+	                call(id)),
 	            Action::Deny) == 1);
-	/* A hard link of dockerd is dockerd (same device+inode). */
+	/* A hard link of dockerd in a root-only directory is dockerd (same device+inode),
+	 * and runc gets it as judged. */
+	rootDirs(h, "/opt/dockerd-copy", ino);
 	h.file("/opt/dockerd-copy", 8, 700, S_IFREG | 0755);
-	CHECK(count(run("P12.hooks",
-	                hookSpec(R"({"path":"/opt/dockerd-copy","args":["libnetwork-setkey"]})"), h,
-	                call("c")),
-	            Action::Deny) == 0);
+	auto r = run("P12.hooks", hookSpec(setkey("/opt/dockerd-copy", id)), h, call(id));
+	CHECK(count(r, Action::Deny) == 0);
+	CHECK(at(r, "/hooks/prestart/0/path") == R"("/opt/dockerd-copy")");
 	CHECK(count(run("P12.hooks", J(R"({"hooks":{"preStart":[{"path":"/bin/true"}]}})"), h,
-	                call("c")),
+	                call(id)),
 	            Action::Deny) == 1);
+	/* dockerd replaced on disk while running: /proc/PID/exe names a deleted file. */
+	FakeHost up = dockerdHost();
+	up.link("/proc/2879/exe", "/usr/bin/dockerd (deleted)");
+	up.files["/usr/bin/dockerd (deleted)"] = up.files["/usr/bin/dockerd"];
+	up.files["/usr/bin/dockerd"].id.ino = 701;
+	auto d = run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), up, call(id));
+	INFO(dump(d));
+	CHECK(count(d, Action::Deny) == 1);
+	CHECK(mentions(d, "replaced since it started"));
+}
+
+TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P12]")
+{
+	const std::string id = kDockerId;
+	SECTION("a link in a world-writable directory, pointing at dockerd")
+	{
+		FakeHost h = dockerdHost();
+		h.file("/tmp", 8, 50, S_IFDIR | 01777);
+		h.file("/tmp/hook", 8, 51, S_IFLNK | 0777);
+		h.link("/tmp/hook", "/usr/bin/dockerd");
+		auto r = run("P12.hooks", hookSpec(setkey("/tmp/hook", id)), h, call(id));
+		INFO(dump(r));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(r.findings.at(0).pointer == "/hooks/prestart/0/path");
+		CHECK(mentions(r, "/tmp is writable by group or others (mode 1777)"));
+		CHECK(at(r, "/hooks/prestart/0/path") == R"("/tmp/hook")");
+	}
+	SECTION("a link owned by a user, in a root-only directory")
+	{
+		FakeHost h = dockerdHost();
+		h.file("/srv", 8, 50, S_IFDIR | 0755);
+		h.file("/srv/hook", 8, 51, S_IFLNK | 0777, 1000, 1000);
+		h.link("/srv/hook", "/usr/bin/dockerd");
+		CHECK(mentions(run("P12.hooks", hookSpec(setkey("/srv/hook", id)), h, call(id)),
+		               "/srv/hook is owned by uid 1000"));
+	}
+	SECTION("the target in a group-writable directory")
+	{
+		FakeHost h = dockerdHost();
+		h.files["/usr/bin"].mode = S_IFDIR | 0775;
+		auto r = run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id));
+		CHECK(count(r, Action::Deny) == 1);
+		CHECK(mentions(r, "/usr/bin is writable by group or others (mode 0775)"));
+	}
+	SECTION("the target itself writable, or owned by a user")
+	{
+		FakeHost h = dockerdHost();
+		h.files["/usr/bin/dockerd"].mode = S_IFREG | 0757;
+		CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
+		            Action::Deny) == 1);
+		h.files["/usr/bin/dockerd"].mode = S_IFREG | 0755;
+		h.files["/usr/bin/dockerd"].uid = 1000;
+		CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
+		            Action::Deny) == 1);
+	}
+	SECTION("/proc/PID of a process that is not root's")
+	{
+		FakeHost h = dockerdHost();
+		h.files["/proc/2879"].uid = 1000;
+		CHECK(count(run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
+		            Action::Deny) == 1);
+	}
+	SECTION("a directory that cannot be inspected")
+	{
+		FakeHost h = dockerdHost();
+		h.files.erase("/usr");
+		CHECK(mentions(
+		        run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
+		        "/usr cannot be inspected"));
+	}
 }
 
 TEST_CASE("P12.hooks replaces an inherited or injected environment", "[rules][P12]")
 {
-	auto params = J(R"({"allowedHooks":[{"path":"/usr/bin/nvidia-container-runtime-hook",)"
-	                R"("args0":"nvidia-container-runtime-hook","env":["PATH=/usr/bin"]}]})");
-	FakeHost h = socketHost();
+	auto params = J(
+	        R"({"allowedHooks":[{"path":"/usr/bin/nvidia-container-runtime-hook",)"
+	        R"("args":["nvidia-container-runtime-hook","prestart"],"env":["PATH=/usr/bin"]}]})");
+	FakeHost h = dockerdHost();
 	h.file("/usr/bin/nvidia-container-runtime-hook", 8, 900, S_IFREG | 0755);
 	auto doc = hookSpec(
 	        R"({"path":"/usr/bin/nvidia-container-runtime-hook","args":["nvidia-container-runtime-hook","prestart"],"env":["LD_PRELOAD=/tmp/x.so","PATH=/usr/bin"]})",
@@ -811,18 +970,30 @@ TEST_CASE("P12.hooks replaces an inherited or injected environment", "[rules][P1
 	auto r = run("P12.hooks", doc, h, call("c"), params);
 	INFO(dump(r));
 	CHECK(count(r, Action::Mutate) == 1);
-	CHECK(json::write(
-	              *json::get(r.doc, json::Pointer::parse("/hooks/createContainer/0/env"))) ==
-	      R"(["PATH=/usr/bin"])");
+	CHECK(at(r, "/hooks/createContainer/0/env") == R"(["PATH=/usr/bin"])");
 	checkConverges("P12.hooks", r, h, call("c"), params);
+	/* A hook without args runs with argv {path}: the rewrite keeps that argv[0]. */
+	FakeHost l = h;
+	l.file("/usr/lib", 8, 903, S_IFDIR | 0755);
+	l.file("/usr/lib/nvidia", 8, 901, S_IFDIR | 0755);
+	l.file("/usr/lib/nvidia/hook", 8, 902, S_IFLNK | 0777);
+	l.link("/usr/lib/nvidia/hook", "/usr/bin/nvidia-container-runtime-hook");
+	auto p2 = J(R"({"allowedHooks":[{"path":"/usr/bin/nvidia-container-runtime-hook",)"
+	            R"("args":["/usr/lib/nvidia/hook"]}]})");
+	auto n = run("P12.hooks", hookSpec(R"({"path":"/usr/lib/nvidia/hook"})"), l, call("c"), p2);
+	INFO(dump(n));
+	CHECK(count(n, Action::Deny) == 0);
+	CHECK(at(n, "/hooks/prestart/0/path") == R"("/usr/bin/nvidia-container-runtime-hook")");
+	CHECK(at(n, "/hooks/prestart/0/args") == R"(["/usr/lib/nvidia/hook"])");
+	checkConverges("P12.hooks", n, l, call("c"), p2);
 	/* The default allowlist no longer applies when a policy names its own. */
 	CHECK(count(run("P12.hooks", fixture("docker-20.10-default.json"), dockerdHost(),
 	                call(kDockerId), params),
 	            Action::Deny) == 1);
 	/* A bad parameter is a policy error, not a finding. */
-	CHECK_THROWS_AS(
-	        run("P12.hooks", doc, h, call("c"), J(R"({"allowedHooks":[{"path":"relative"}]})")),
-	        Error);
+	CHECK_THROWS_AS(run("P12.hooks", doc, h, call("c"),
+	                    J(R"({"allowedHooks":[{"path":"relative","args":[]}]})")),
+	                Error);
 }
 
 /* ------------------------------------------------------------------ annotations */
@@ -1235,6 +1406,30 @@ TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
 	      R"(["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"])");
 	checkConverges("P5.userns", small, bundleHost(), call("c", "/bundles/b"),
 	               J(R"({"hostIdStart":200000,"size":4})"));
+	/* Docker's net.ipv4.ping_group_range "0 2147483647" cannot be written in the
+	 * namespace (runc: "invalid argument"): clamped to the mapped groups, whichever
+	 * of P5.userns and sysctl.safe runs first. */
+	Value ping = doc;
+	ping.find("linux")->set("sysctl", J(R"({"net.ipv4.ping_group_range":"0 2147483647"})"));
+	auto p = run("P5.userns", ping, bundleHost(), call("c", "/bundles/b"));
+	INFO(dump(p));
+	REQUIRE(count(p, Action::Mutate) == 1);
+	CHECK(mentions(p, "net.ipv4.ping_group_range clamped to \"0 65535\""));
+	CHECK(json::write(*json::get(p.doc, json::Pointer::parse("/linux/sysctl"))) ==
+	      R"({"net.ipv4.ping_group_range":"0 65535"})");
+	checkConverges("P5.userns", p, bundleHost(), call("c", "/bundles/b"));
+	CHECK(run("sysctl.safe", p.doc, bundleHost(), call("c", "/bundles/b"),
+	          J(R"({"unprivilegedPorts":false})"))
+	              .findings.empty());
+	auto first = run("sysctl.safe", ping, bundleHost(), call("c", "/bundles/b"),
+	                 J(R"({"unprivilegedPorts":false})"));
+	CHECK(first.findings.empty()); /* no user namespace yet: the host's range is fine */
+	CHECK(json::write(run("P5.userns", first.doc, bundleHost(), call("c", "/bundles/b")).doc) ==
+	      json::write(p.doc));
+	auto tiny = run("P5.userns", ping, bundleHost(), call("c", "/bundles/b"),
+	                J(R"({"hostIdStart":200000,"size":4})"));
+	CHECK(json::write(*json::get(tiny.doc, json::Pointer::parse("/linux/sysctl"))) ==
+	      R"({"net.ipv4.ping_group_range":"0 3"})");
 	/* add: false refuses instead. */
 	CHECK(count(run("P5.userns", doc, bundleHost(), call("c", "/bundles/b"),
 	                J(R"({"add":false})")),

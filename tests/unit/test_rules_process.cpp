@@ -1,3 +1,4 @@
+#include "../../src/rules/sysctl_util.h"
 #include "fake_host.h"
 #include "rule_harness.h"
 
@@ -646,7 +647,8 @@ TEST_CASE("P6.memory: cgroup v2 unified keys may not override the limit", "[rule
 	auto r = harden("P6.memory", d);
 	CHECK(at(r.doc, "/linux/resources/unified") == j(R"({"cpu.weight": "100"})"));
 	CHECK(anyMessage(r.findings, "memory.max"));
-	for (const char *v : {"3G", "0x7fffffff", "4294967296", "", " 1048576"}) {
+	/* 0268435456 is octal to the kernel (base 0): not the number it looks like. */
+	for (const char *v : {"3G", "0x7fffffff", "4294967296", "", " 1048576", "0268435456"}) {
 		json::set(d, json::Pointer::parse("/linux/resources/unified"), j("{}"));
 		json::set(d, json::Pointer::parse("/linux/resources/unified/memory.max"),
 		          json::Value::string(v));
@@ -695,8 +697,9 @@ TEST_CASE("P6.memory and P6.pids in update: checked, never defaulted", "[rules][
 		CHECK(count(r.findings, Action::Deny) == 1);
 		CHECK(r.doc == d);
 	}
-	for (const char *res : {R"({"pids": {"limit": -1}})", R"({"pids": {"limit": 0}})",
-	                        R"({"unified": {"pids.max": "max"}})"}) {
+	for (const char *res :
+	     {R"({"pids": {"limit": -1}})", R"({"pids": {"limit": 0}})",
+	      R"({"unified": {"pids.max": "max"}})", R"({"unified": {"pids.max": "0100"}})"}) {
 		INFO(res);
 		const json::Value d = resourcesDoc(j(res));
 		r = runRule("P6.pids", d, json::Value::object(), Action::Mutate, Scope::Resources);
@@ -877,6 +880,85 @@ TEST_CASE("sysctl.safe: Docker's sysctls pass; a private netns gets unprivileged
 	/* Podman sets ping_group_range and gets the port setting added. */
 	r = harden("sysctl.safe", spec("podman-4.3-default"));
 	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 0");
+}
+
+TEST_CASE("ping_group_range fits the groups a user namespace maps", "[rules][sysctl]")
+{
+	using policy::sysctl::fitPingGroupRange;
+	using Kind = policy::sysctl::PingFit::Kind;
+	const std::vector<policy::sysctl::IdMapping> m = {{0, 100000, 65536}};
+	auto fit = fitPingGroupRange("0 2147483647", m); /* Docker's default */
+	CHECK(fit.kind == Kind::Set);
+	CHECK(fit.value == "0 65535");
+	for (const char *keep : {"0 0", "0 65535", "1 0", "100 200", " 0\t65535\n"}) {
+		INFO(keep);
+		CHECK(fitPingGroupRange(keep, m).kind == Kind::Keep);
+	}
+	CHECK(fitPingGroupRange("1000 70000", m).value == "1000 65535");
+	CHECK(fitPingGroupRange("70000 80000", m).kind == Kind::Drop); /* no mapped group */
+	CHECK(fitPingGroupRange("70000 0", m).kind == Kind::Drop);     /* empty, unmapped end */
+	for (const char *bad : {"", "0", "0 1 2", "a b", "0 4294967295", "-1 5", "0,5", "0x0 5"}) {
+		INFO(bad);
+		CHECK(fitPingGroupRange(bad, m).kind == Kind::Unreadable);
+	}
+	/* Two extents: the one keeping most of the range. */
+	const std::vector<policy::sysctl::IdMapping> two = {{0, 100000, 10}, {10, 200000, 1000}};
+	CHECK(fitPingGroupRange("0 2147483647", two).value == "10 1009");
+	CHECK(fitPingGroupRange("0 5", two).kind == Kind::Keep);
+	CHECK(fitPingGroupRange("5 15", two).value == "10 15");
+	CHECK(fitPingGroupRange("0 5", {}).kind == Kind::Drop);
+}
+
+TEST_CASE("sysctl.safe: ping_group_range clamped to the spec's user namespace", "[rules][sysctl]")
+{
+	auto withUserns = [](json::Value d, const char *gidMappings) {
+		d.find("linux")->find("namespaces")->push(j(R"({"type": "user"})"));
+		json::set(d, json::Pointer::parse("/linux/uidMappings"),
+		          j(R"([{"containerID": 0, "hostID": 100000, "size": 65536}])"));
+		json::set(d, json::Pointer::parse("/linux/gidMappings"), j(gidMappings));
+		return d;
+	};
+	const char *m65536 = R"([{"containerID": 0, "hostID": 100000, "size": 65536}])";
+	/* Docker's default spec as P5 leaves it (P5 runs last; this is the other order). */
+	auto r = harden("sysctl.safe", withUserns(spec("docker-20.10-default"), m65536));
+	INFO(r.findings.size());
+	REQUIRE(r.findings.size() == 1);
+	CHECK(r.findings[0].action == Action::Mutate);
+	CHECK(r.findings[0].pointer == "/linux/sysctl/net.ipv4.ping_group_range");
+	CHECK(r.findings[0].message.find("clamped to \"0 65535\"") != std::string::npos);
+	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 65535");
+	CHECK(runRule("sysctl.safe", r.doc).findings.empty());
+	/* Without a user namespace the host's range is valid: untouched. */
+	CHECK(runRule("sysctl.safe", spec("docker-20.10-default")).findings.empty());
+	/* The engine's own mappings (Podman --uidmap keeps "0 0"), a slash spelling, a
+	 * range no mapped group is in, one that cannot be read. */
+	r = harden("sysctl.safe", spec("podman-4.3-uidmap"));
+	for (const auto &f : r.findings)
+		CHECK(f.pointer != "/linux/sysctl/net.ipv4.ping_group_range");
+	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 0");
+	json::Value d = withUserns(spec("docker-20.10-default"),
+	                           R"([{"containerID": 0, "hostID": 100000, "size": 1000}])");
+	json::set(d, json::Pointer::parse("/linux/sysctl"),
+	          j(R"({"net/ipv4/ping_group_range": "5000 6000",
+		"net.ipv4.ip_unprivileged_port_start": "0"})"));
+	r = harden("sysctl.safe", d);
+	REQUIRE(r.findings.size() == 1);
+	CHECK(!has(r.doc, "/linux/sysctl/net~1ipv4~1ping_group_range"));
+	CHECK(has(r.doc, "/linux/sysctl/net.ipv4.ip_unprivileged_port_start"));
+	json::set(d, json::Pointer::parse("/linux/sysctl/net~1ipv4~1ping_group_range"),
+	          json::Value::string("zero 1"));
+	CHECK(count(harden("sysctl.safe", d).findings, Action::Deny) == 1);
+	/* Under deny the problem is refused, not fixed. */
+	r = runRule("sysctl.safe", withUserns(spec("docker-20.10-default"), m65536),
+	            json::Value::object(), Action::Deny);
+	REQUIRE(count(r.findings, Action::Deny) == 1);
+	CHECK(at(r.doc, "/linux/sysctl/net.ipv4.ping_group_range").asString() == "0 2147483647");
+	/* A joined user namespace's mappings are not in the spec: left alone. */
+	json::Value joined = spec("docker-20.10-default");
+	joined.find("linux")
+	        ->find("namespaces")
+	        ->push(j(R"({"type": "user", "path": "/proc/42/ns/user"})"));
+	CHECK(runRule("sysctl.safe", joined).findings.empty());
 }
 
 TEST_CASE("deny and audit actions: problems reported, no fix claimed or made", "[rules]")
