@@ -132,10 +132,41 @@ Value processFromFlags(const Call &c, const Container &ctr)
 	return doc;
 }
 
+/* exec --cgroup [CONTROLLERS:]PATH joins a sub-cgroup of the container's; runc
+ * 1.1.5 checks that by a string prefix only, so "memory:../x" lands in a
+ * sibling cgroup, outside the container's limits. A PATH with a ".." component
+ * is refused before anything else. */
+void checkSubCgroups(const Call &c)
+{
+	for (const auto &f : c.inv.flags) {
+		if (f.name != "cgroup" || !f.value)
+			continue;
+		const std::string &v = *f.value;
+		const auto colon = v.find(':');
+		const std::string path = colon == std::string::npos ? v : v.substr(colon + 1);
+		size_t start = 0;
+		while (start <= path.size()) {
+			size_t slash = path.find('/', start);
+			if (slash == std::string::npos)
+				slash = path.size();
+			if (path.compare(start, slash - start, "..") == 0)
+				throw Error(
+				        ErrorKind::Usage,
+				        "exec --cgroup " + singleLine(v) +
+				                ": a \"..\" component leaves the container's "
+				                "cgroup "
+				                "(runc 1.1.5 checks only a string prefix); name a "
+				                "sub-cgroup of the container");
+			start = slash + 1;
+		}
+	}
+}
+
 } // namespace
 
 std::vector<std::string> hardenExec(Call &c)
 {
+	checkSubCgroups(c);
 	const Container ctr = container(c.inv, c.id);
 	c.annotations = ctr.annotations;
 	Value holder = Value::object();

@@ -447,6 +447,19 @@ TEST_CASE("exec flags build the process runc would run, judged like a --process 
 	refused({"--cwd", "/proc/1/root"}, "process.cwd");
 	refused({"--cwd", "/dev/fd/3"}, "process.cwd");
 
+	/* --cgroup outside the container's own cgroup, whatever the process */
+	for (const char *cg : {"memory:../abcd", "..", "cpu,memory:a/../../b", "../x"}) {
+		INFO(cg);
+		CHECK_THROWS_AS(runtime::prepare(parse({"--root", root, "exec", "--cgroup", cg,
+		                                        "c9", "true"}),
+		                                 fx.cfg),
+		                Error);
+	}
+	CHECK_NOTHROW(handedProcess(
+	        parse({"--root", root, "exec", "--cgroup", "memory:sub/..x", "c9", "true"}),
+	        runtime::prepare(
+	                parse({"--root", root, "exec", "--cgroup", "memory:sub/..x", "c9", "true"}),
+	                fx.cfg)));
 	/* what runc itself refuses to parse */
 	for (auto bad : std::vector<std::vector<std::string>>{{"-u", "root"}, {"-u", "1000:adm"}}) {
 		std::vector<std::string> args{"--root", root, "exec", bad[0], bad[1], "c9", "true"};
