@@ -290,12 +290,14 @@ void containerdCri(const json::Value &spec, const Call &call, Facts &f, const Ho
 		             "sandbox-namespace or sandbox-name";
 		return;
 	}
-	f.unproven = proveByRuncState(host, call.runtimeRoot, sid,
-	                              {{"io.kubernetes.cri.container-type", "sandbox"},
-	                               {"io.kubernetes.cri.sandbox-id", sid},
-	                               {"io.kubernetes.cri.sandbox-uid", uid},
-	                               {"io.kubernetes.cri.sandbox-namespace", ns},
-	                               {"io.kubernetes.cri.sandbox-name", pod}});
+	f.unproven = call.offline
+	                     ? std::string()
+	                     : proveByRuncState(host, call.runtimeRoot, sid,
+	                                        {{"io.kubernetes.cri.container-type", "sandbox"},
+	                                         {"io.kubernetes.cri.sandbox-id", sid},
+	                                         {"io.kubernetes.cri.sandbox-uid", uid},
+	                                         {"io.kubernetes.cri.sandbox-namespace", ns},
+	                                         {"io.kubernetes.cri.sandbox-name", pod}});
 	if (!f.unproven.empty())
 		return;
 	f.sandboxId = sid;
@@ -306,7 +308,8 @@ void containerdCri(const json::Value &spec, const Call &call, Facts &f, const Ho
 	f.image = annotation(spec, "io.kubernetes.cri.image-name");
 }
 
-void crio(const json::Value &spec, const std::string &storage, Facts &f, const HostFacts &host)
+void crio(const json::Value &spec, const std::string &storage, Facts &f, const HostFacts &host,
+          bool offline)
 {
 	const std::string cid = annotation(spec, "io.kubernetes.cri-o.ContainerID");
 	const std::string type = annotation(spec, "io.kubernetes.cri-o.ContainerType");
@@ -337,12 +340,13 @@ void crio(const json::Value &spec, const std::string &storage, Facts &f, const H
 		             "io.kubernetes.pod.uid, .namespace or .name";
 		return;
 	}
-	f.unproven = proveByCrioSandbox(host, storage, sid,
-	                                {{"io.kubernetes.cri-o.ContainerType", "sandbox"},
-	                                 {"io.kubernetes.cri-o.SandboxID", sid},
-	                                 {"io.kubernetes.pod.uid", uid},
-	                                 {"io.kubernetes.pod.namespace", ns},
-	                                 {"io.kubernetes.pod.name", pod}});
+	f.unproven = offline ? std::string()
+	                     : proveByCrioSandbox(host, storage, sid,
+	                                          {{"io.kubernetes.cri-o.ContainerType", "sandbox"},
+	                                           {"io.kubernetes.cri-o.SandboxID", sid},
+	                                           {"io.kubernetes.pod.uid", uid},
+	                                           {"io.kubernetes.pod.namespace", ns},
+	                                           {"io.kubernetes.pod.name", pod}});
 	if (!f.unproven.empty())
 		return;
 	f.sandboxId = sid;
@@ -440,8 +444,8 @@ Facts derive(const json::Value &spec, const Call &call, const HostFacts &host)
 	const Parts p = canonicalRun(*written);
 	const std::string &id = f.containerId;
 	std::string storage;
-	bool layout = false;
-	switch (call.engine) {
+	bool layout = call.offline; /* offline there is no bundle to place */
+	switch (call.offline ? Kind::Unknown : call.engine) {
 	case Kind::Docker:
 		layout = containerdNamespace(p, id, true) == "moby";
 		break;
@@ -472,7 +476,7 @@ Facts derive(const json::Value &spec, const Call &call, const HostFacts &host)
 		containerdCri(spec, call, f, host);
 		break;
 	case Kind::Crio:
-		crio(spec, storage, f, host);
+		crio(spec, storage, f, host, call.offline);
 		break;
 	default:
 		if (pod)

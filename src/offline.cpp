@@ -9,6 +9,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "bulkhead/engine.h"
 #include "bulkhead/error.h"
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
@@ -24,9 +25,9 @@ constexpr size_t kMaxSpecBytes = 64u << 20;
 
 constexpr const char *kUsage =
         "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [--at DATE]\n"
-        "                              [CONFIG|-]\n"
+        "                              [--engine NAME] [CONFIG|-]\n"
         "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND]\n"
-        "                             [--id ID] [--at DATE] CONFIG...\n"
+        "                             [--id ID] [--at DATE] [--engine NAME] CONFIG...\n"
         "       bulkhead policy validate [--strict] FILE...\n"
         "       bulkhead policy show [--effective] FILE\n"
         "       bulkhead policy diff A B\n"
@@ -50,6 +51,11 @@ constexpr const char *kUsage =
         "  --id ID         judge the spec as container ID (per-container engine files,\n"
         "                  exemptions matched on containerId)\n"
         "  --at DATE       judge expiry dates as of DATE (YYYY-MM-DD) instead of today\n"
+        "  --engine NAME   judge as a call of that engine (docker, containerd-cri,\n"
+        "                  containerd, crio, podman): its own annotation keys give the\n"
+        "                  Kubernetes namespace, pod, container and image that\n"
+        "                  exemptions and overrides match, read as written (the runtime\n"
+        "                  proves them; offline nothing can)\n"
         "  --strict        validate: warnings are errors\n"
         "\n"
         "Relative mount sources resolve against the directory holding CONFIG (the\n"
@@ -68,9 +74,10 @@ struct Options
 	std::string format = "text";
 	std::string id;
 	policy::Scope kind = policy::Scope::Spec;
-	std::string at;         /* --at DATE */
-	bool strict = false;    /* validate --strict */
-	bool effective = false; /* show --effective */
+	std::string at;                              /* --at DATE */
+	engine::Kind engine = engine::Kind::Unknown; /* --engine NAME */
+	bool strict = false;                         /* validate --strict */
+	bool effective = false;                      /* show --effective */
 	bool help = false;
 	std::vector<std::string> operands;
 };
@@ -98,7 +105,7 @@ Options parseArgs(const std::vector<std::string> &args)
 	const bool judges = o.verb == "harden" || o.verb == "check";
 	bool optionsDone = false;
 	bool seenPolicy = false, seenFormat = false, seenId = false, seenKind = false,
-	     seenAt = false;
+	     seenAt = false, seenEngine = false;
 	for (; i < args.size(); i++) {
 		const std::string &a = args[i];
 		if (optionsDone || a == "-" || a.empty() || a[0] != '-') {
@@ -150,6 +157,13 @@ Options parseArgs(const std::vector<std::string> &args)
 				usageError("policy " + o.verb +
 				           ": --at must be a date, YYYY-MM-DD, not \"" + o.at +
 				           "\"");
+		} else if (name == "--engine" && judges) {
+			const std::string e = takeValue(seenEngine);
+			auto k = engine::kindFromName(e);
+			if (!k)
+				usageError("policy " + o.verb + ": --engine must be one of " +
+				           engine::kindNames() + ", not \"" + e + "\"");
+			o.engine = *k;
 		} else if (name == "--strict" && o.verb == "validate") {
 			flagOnly();
 			o.strict = true;
@@ -230,6 +244,16 @@ Input readInput(const std::string &operand, policy::Scope kind)
 	}
 	in.doc = spec::read(text, in.name, kind);
 	return in;
+}
+
+/* The call an offline judgement simulates: --id, the CONFIG's directory as
+ * the bundle, --at, and with --engine that engine's own keys read as written. */
+policy::CallContext callOf(const Options &o, const std::string &bundle)
+{
+	policy::CallContext call{o.id, bundle, "policy", o.at};
+	call.engine = o.engine;
+	call.offline = true;
+	return call;
 }
 
 struct Colour
@@ -325,8 +349,7 @@ int harden(const Options &o, std::string &out, std::string &err)
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	Input in = readInput(o.operands[0], o.kind);
 	RealHost host;
-	policy::Decision d = p.evaluate(in.doc, o.kind,
-	                                policy::CallContext{o.id, in.bundle, "policy", o.at}, host);
+	policy::Decision d = p.evaluate(in.doc, o.kind, callOf(o, in.bundle), host);
 	if (d.verdict == policy::Verdict::Deny) {
 		for (const auto &f : d.findings) {
 			if (f.action != policy::Action::Deny)
@@ -383,9 +406,7 @@ int check(const Options &o, std::string &out, std::string &err, bool colour)
 			}
 			continue;
 		}
-		policy::Decision d =
-		        p.evaluate(in->doc, o.kind,
-		                   policy::CallContext{o.id, in->bundle, "policy", o.at}, host);
+		policy::Decision d = p.evaluate(in->doc, o.kind, callOf(o, in->bundle), host);
 		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
 			rc = kExitDenied;
 		if (o.format == "json") {

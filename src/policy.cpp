@@ -26,6 +26,36 @@ bool globMatch(const std::string &pattern, const std::string &value, int flags)
 
 } // namespace
 
+json::Value factsJson(const engine::Facts &f)
+{
+	using json::Value;
+	auto str = [](const std::string &s) { return s.empty() ? Value() : Value::string(s); };
+	Value o = Value::object();
+	o.set("engine", str(engine::kindName(f.engine)));
+	o.set("containerId", str(f.containerId));
+	Value k8s = Value::object();
+	k8s.set("namespace", str(f.k8sNamespace));
+	k8s.set("pod", str(f.k8sPod));
+	k8s.set("podUid", str(f.podUid));
+	k8s.set("container", str(f.k8sContainer));
+	k8s.set("sandbox", Value::boolean(f.sandbox));
+	k8s.set("sandboxId", str(f.sandboxId));
+	o.set("k8s", std::move(k8s));
+	o.set("image", str(f.image));
+	o.set("unproven", str(f.unproven));
+	return o;
+}
+
+engine::Facts engineFacts(const json::Value &doc, const CallContext &call, const HostFacts &host)
+{
+	if (call.facts != nullptr)
+		return *call.facts;
+	return engine::derive(doc,
+	                      engine::Call{call.engine, call.containerId, call.bundle,
+	                                   call.runtimeRoot, call.offline},
+	                      host);
+}
+
 const char *verdictName(Verdict v) noexcept
 {
 	switch (v) {
@@ -56,21 +86,33 @@ const char *actionName(Action a) noexcept
 
 namespace {
 
-bool matches(const CompiledPolicy::Match &m, const json::Value &doc, const CallContext &call)
+/* The value of a match key for this call; "" when unknown. */
+std::string matchFact(const std::string &key, const engine::Facts &f, const CallContext &call)
 {
-	if (m.containerId && !globMatch(*m.containerId, call.containerId, 0))
-		return false;
-	if (m.bundle && !globMatch(*m.bundle, call.bundle, FNM_PATHNAME))
-		return false;
-	if (!m.annotations.empty()) {
-		const json::Value *ann = doc.isObject() ? doc.find("annotations") : nullptr;
-		if (!ann || !ann->isObject())
+	if (key == "containerId")
+		return call.containerId;
+	if (key == "bundle")
+		return call.bundle;
+	if (key == "engine")
+		return engine::kindName(f.engine);
+	if (key == "k8s.namespace")
+		return f.k8sNamespace;
+	if (key == "k8s.pod")
+		return f.k8sPod;
+	if (key == "k8s.container")
+		return f.k8sContainer;
+	if (key == "image")
+		return f.image;
+	return {};
+}
+
+bool matches(const CompiledPolicy::Match &m, const engine::Facts &f, const CallContext &call)
+{
+	for (const auto &[key, glob] : m.keys) {
+		const std::string value = matchFact(key, f, call);
+		/* unknown matches nothing, not even "*" */
+		if (value.empty() || !globMatch(glob, value, key == "bundle" ? FNM_PATHNAME : 0))
 			return false;
-		for (const auto &[key, glob] : m.annotations) {
-			const json::Value *v = ann->find(key);
-			if (!v || !v->isString() || !globMatch(glob, v->asString(), 0))
-				return false;
-		}
 	}
 	return true;
 }
@@ -96,13 +138,19 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 	/* The rules read only what runc reads, in the types Go gives it. */
 	spec::check(doc, scope);
 	json::Value work = doc;
+	/* Who runs it, as the engine proves it: derived once, on the document as
+	 * the engine wrote it, for the matches and every rule. */
+	d.facts = engineFacts(doc, call, host);
+	const engine::Facts &facts = d.facts;
+	CallContext ruleCall = call;
+	ruleCall.facts = &d.facts;
 
 	{
 		const CompiledPolicy &c = *compiled_;
 		const std::string now = call.date.empty() ? today() : call.date;
 		std::vector<const CompiledPolicy::Exemption *> exempt;
 		for (const auto &e : c.exemptions) {
-			if (!matches(e.match, doc, call))
+			if (!matches(e.match, facts, call))
 				continue;
 			if (!e.expires.empty() && now > e.expires) {
 				d.expired.push_back(
@@ -114,7 +162,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 		}
 		std::vector<const CompiledPolicy::Override *> over;
 		for (const auto &o : c.overrides) {
-			if (!matches(o.match, doc, call))
+			if (!matches(o.match, facts, call))
 				continue;
 			std::vector<std::string> names;
 			for (const auto &r : o.rules)
@@ -164,7 +212,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 				target = &scratch;
 			}
 			const size_t first = d.findings.size();
-			RuleRun run(*target, *params, action, scope, call, host, def.name,
+			RuleRun run(*target, *params, action, scope, ruleCall, host, def.name,
 			            d.findings);
 			try {
 				def.fn(run);
@@ -290,6 +338,7 @@ json::Value toJson(const Decision &d)
 		expired.push(std::move(x));
 	}
 	o.set("expired", std::move(expired));
+	o.set("facts", factsJson(d.facts));
 	o.set("patch", d.patch.isNull() ? Value::array() : d.patch);
 	return o;
 }

@@ -16,11 +16,12 @@ namespace bulkhead::policy {
 
 struct CompiledPolicy
 {
+	/* Every key given must hold; each is a glob (fnmatch(3)) over one fact of
+	 * the call. A fact the engine does not prove is unknown and matches no
+	 * glob, not even "*". */
 	struct Match
 	{
-		std::optional<std::string> containerId; /* glob */
-		std::optional<std::string> bundle;      /* glob, '/' matched literally */
-		std::vector<std::pair<std::string, std::string>> annotations; /* key, value glob */
+		std::vector<std::pair<std::string, std::string>> keys; /* match key, glob */
 		json::Value written; /* the match object as the policy wrote it */
 	};
 	struct Rule

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bulkhead/caps.h"
+#include "bulkhead/engine.h"
 #include "bulkhead/error.h"
 #include "bulkhead/seccomp.h"
 #include "bulkhead/sha256.h"
@@ -29,12 +30,10 @@ constexpr int kMaxExtends = 8;
  * containerd's CRI plugin, CRI-O, Podman) from facts a container user cannot
  * choose. Pod or container names are left out on purpose: whoever may create a
  * pod picks them. */
-constexpr std::string_view kMatchAnnotations[] = {
-        "io.kubernetes.cri.sandbox-namespace",
-        "io.kubernetes.pod.namespace",
-        "io.kubernetes.cri.container-type",
-        "io.kubernetes.cri.image-name",
-        "io.container.manager",
+/* What an exemption or override may match on: facts of the call, the
+ * Kubernetes and image ones as the configured engine proves them (engine.h). */
+constexpr std::string_view kMatchKeys[] = {
+        "k8s.namespace", "k8s.pod", "k8s.container", "image", "engine", "containerId", "bundle",
 };
 
 using sys::Fd;
@@ -502,44 +501,33 @@ public:
 		CompiledPolicy::Match out;
 		out.written = *m;
 		for (const auto &[key, v] : m->members()) {
-			if (key == "containerId" || key == "bundle") {
-				if (!v.isString() || v.asString().empty() ||
-				    v.asString().find('\0') != std::string::npos)
-					fail(v, std::string(what) + ": match." + key +
-					                " must be a non-empty glob string");
-				(key == "containerId" ? out.containerId : out.bundle) =
-				        v.asString();
-			} else if (key == "annotations") {
-				if (!v.isObject() || v.members().empty())
-					fail(v, std::string(what) + ": match.annotations must be a "
-					                            "non-empty object");
-				for (const auto &[ak, av] : v.members()) {
-					bool allowed = false;
-					for (auto a : kMatchAnnotations)
-						allowed = allowed || ak == a;
-					if (!allowed)
-						fail(av,
-						     std::string(what) + ": annotation \"" +
-						             printable(ak) +
-						             "\" cannot be matched: only "
-						             "engine-set keys (io.kubernetes.pod."
-						             "namespace, io.kubernetes.cri.sandbox-"
-						             "namespace, "
-						             "io.kubernetes.cri.container-"
-						             "type, io.kubernetes.cri.image-name, "
-						             "io.container.manager)");
-					if (!av.isString() ||
-					    av.asString().find('\0') != std::string::npos)
-						fail(av, std::string(what) +
-						                 ": match.annotations." + ak +
-						                 " must be a glob string");
-					out.annotations.emplace_back(ak, av.asString());
-				}
-			} else {
+			if (key == "annotations")
+				fail(v,
+				     std::string(what) +
+				             ": match.annotations is no longer read: a pod can set "
+				             "annotations on some engines; match the facts the "
+				             "engine "
+				             "proves instead (k8s.namespace, k8s.pod, "
+				             "k8s.container, "
+				             "image, engine, containerId, bundle)");
+			bool known = false;
+			for (auto k : kMatchKeys)
+				known = known || key == k;
+			if (!known)
 				fail(v, std::string(what) + ": unknown match key \"" +
 				                printable(key) +
-				                "\" (containerId, bundle, annotations)");
-			}
+				                "\" (k8s.namespace, k8s.pod, k8s.container, image, "
+				                "engine, containerId, bundle)");
+			if (!v.isString() || v.asString().empty() ||
+			    v.asString().find('\0') != std::string::npos)
+				fail(v, std::string(what) + ": match." + key +
+				                " must be a non-empty glob string");
+			if (key == "engine" && !engine::kindFromName(v.asString()) &&
+			    v.asString().find_first_of("*?[") == std::string::npos)
+				fail(v, std::string(what) + ": match.engine \"" +
+				                printable(v.asString()) + "\" is not an engine (" +
+				                engine::kindNames() + ")");
+			out.keys.emplace_back(key, v.asString());
 		}
 		return out;
 	}

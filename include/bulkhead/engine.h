@@ -39,6 +39,10 @@ struct Call
 	std::string containerId;     /* from the command line; "" offline */
 	std::string bundle;          /* absolute bundle directory; "" offline */
 	std::string runtimeRoot;     /* the runtime's --root; "" for runc's /run/runc */
+	/* Judged offline (policy check --engine): the engine's own keys are read
+	 * as written, with neither the bundle layout nor the sandbox's record to
+	 * prove them. Never set in runtime mode. */
+	bool offline = false;
 };
 
 /* Facts for rules and policy matches. Empty strings are unknown. */

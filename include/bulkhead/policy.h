@@ -82,8 +82,17 @@ struct CallContext
 	 * default): what engine::derive needs to prove a pod's identity. */
 	engine::Kind engine = engine::Kind::Unknown;
 	std::string runtimeRoot = {};
+	/* The offline verbs' --engine: the engine's keys read without proof. */
+	bool offline = false;
 	std::string date = {}; /* "YYYY-MM-DD" to judge expiry dates as of; "" today (UTC) */
+	/* Set by Policy::evaluate for the rules it runs: the engine facts of the
+	 * document as the engine wrote it, derived once per evaluation. */
+	const engine::Facts *facts = nullptr;
 };
+
+/* The engine facts of DOC for CALL: CALL's own when evaluate has derived them,
+ * otherwise derived now. For rules and matches; never from the document alone. */
+engine::Facts engineFacts(const json::Value &doc, const CallContext &call, const HostFacts &host);
 
 /* An exemption or override whose match held but whose date has passed: not
  * applied, and recorded so that an auditor sees it stopped applying. */
@@ -107,6 +116,9 @@ struct Decision
 	std::string policySha256;
 	std::vector<OverrideUse> overrides;
 	std::vector<ExpiredUse> expired;
+	/* Who runs the container, as far as the engine proves it (engine.h):
+	 * what matches used, for the audit record. */
+	engine::Facts facts;
 	/* What the policy in enforce mode would have decided: == verdict in
 	 * enforce mode; in audit mode judged from the findings' wouldBe. */
 	Verdict wouldBe = Verdict::Allow;
@@ -156,6 +168,11 @@ private:
 	Mode mode_ = Mode::Enforce;
 	std::shared_ptr<const CompiledPolicy> compiled_;
 };
+
+/* Engine facts as JSON: {"engine", "containerId", "k8s": {"namespace", "pod",
+ * "podUid", "container", "sandbox", "sandboxId"}, "image", "unproven"}, null
+ * for what is unknown. */
+json::Value factsJson(const engine::Facts &f);
 
 /* Decision as JSON (for `policy check --format json` and the audit log). */
 json::Value toJson(const Decision &d);

@@ -316,9 +316,7 @@ EngineIds engineIds(const json::Value &spec, const CallContext &call, const Host
 	ids.containerId = isSafeId(call.containerId) ? call.containerId : std::string();
 	if (!call.containerId.empty() && ids.containerId.empty())
 		ids.containerId = "\x01invalid"; /* matches no path component */
-	const engine::Facts f = engine::derive(
-	        spec, engine::Call{call.engine, call.containerId, call.bundle, call.runtimeRoot},
-	        host);
+	const engine::Facts f = engineFacts(spec, call, host);
 	ids.podUid = f.podUid;
 	ids.sandboxId = f.sandboxId;
 	ids.unproven = f.unproven;

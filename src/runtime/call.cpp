@@ -202,7 +202,7 @@ Decision judge(Call &c, Value doc, policy::Scope scope, std::string_view text)
 {
 	if (!c.annotations.members().empty())
 		doc.set("annotations", c.annotations);
-	Decision d = c.pol.evaluate(doc, scope, callContext(c, ""), c.host);
+	Decision d = c.pol.evaluate(doc, scope, callContext(c, c.bundle), c.host);
 	if (d.verdict == Verdict::Deny)
 		refuse(c, d, text);
 	return d;
@@ -290,7 +290,7 @@ std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 		}
 	}();
 	const RealHost host;
-	Call c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false, Value::object()};
+	Call c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false, Value::object(), {}};
 	c.rec.command = inv.commandName;
 	c.rec.containerId = c.id;
 	try {

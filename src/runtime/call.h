@@ -34,6 +34,7 @@ struct Call
 	audit::Record rec;
 	bool recorded = false;
 	json::Value annotations = json::Value::object(); /* exec/update: the container's */
+	std::string bundle; /* exec/update: the container's bundle, from runc's state */
 };
 
 /* The runtime's --root as runc resolves it (filepath.Abs); "" when not given. */

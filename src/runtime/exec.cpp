@@ -169,6 +169,7 @@ std::vector<std::string> hardenExec(Call &c)
 	checkSubCgroups(c);
 	const Container ctr = container(c.inv, c.id);
 	c.annotations = ctr.annotations;
+	c.bundle = ctr.bundle;
 	Value holder = Value::object();
 	holder.set("annotations", c.annotations);
 	c.rec.engine = audit::engineHints(holder);

@@ -111,9 +111,9 @@ Run runWithStdin(const std::vector<std::string> &args, const std::string &stdinF
 
 TEST_CASE("check: text output (golden)", "[offline][golden]")
 {
-	Run r = run({"check", "--policy", golden() + "/policy.json", golden() + "/allow.json",
-	             golden() + "/mutate.json", golden() + "/exempt.json",
-	             golden() + "/deny.json"});
+	Run r = run({"check", "--policy", golden() + "/policy.json", "--engine", "crio", "--id",
+	             "golden-ctr", golden() + "/allow.json", golden() + "/mutate.json",
+	             golden() + "/exempt.json", golden() + "/deny.json"});
 	CHECK(r.rc == 3);
 	CHECK(r.err.empty());
 	CHECK(r.out.find('\033') == std::string::npos);
@@ -122,8 +122,9 @@ TEST_CASE("check: text output (golden)", "[offline][golden]")
 
 TEST_CASE("check: JSON output (golden)", "[offline][golden]")
 {
-	Run r = run({"check", "--format", "json", "--policy", golden() + "/policy.json",
-	             golden() + "/allow.json", golden() + "/mutate.json", golden() + "/exempt.json",
+	Run r = run({"check", "--format", "json", "--policy", golden() + "/policy.json", "--engine",
+	             "crio", "--id", "golden-ctr", golden() + "/allow.json",
+	             golden() + "/mutate.json", golden() + "/exempt.json",
 	             golden() + "/deny.json"});
 	CHECK(r.rc == 3);
 	json::Value doc = json::parse(r.out, "check output");

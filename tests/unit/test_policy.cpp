@@ -414,10 +414,14 @@ TEST_CASE("exemptions and overrides are checked", "[policy][errors]")
 	      std::string::npos);
 	CHECK(ex(R"({"name": "a", "reason": "r", "match": {}, "rules": ["P1.user"]})")
 	              .find("apply everywhere") != std::string::npos);
-	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"annotations": {"org.example/team": "x"}}, "rules": ["P1.user"]})")
-	              .find("cannot be matched") != std::string::npos);
-	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"image": "x"}, "rules": ["P1.user"]})")
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"annotations": {"io.kubernetes.pod.namespace": "x"}}, "rules": ["P1.user"]})")
+	              .find("no longer read") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"namespace": "x"}, "rules": ["P1.user"]})")
 	              .find("unknown match key") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"engine": "cri-o"}, "rules": ["P1.user"]})")
+	              .find("is not an engine") != std::string::npos);
+	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"image": "docker.io/library/nginx:*", "k8s.namespace": "web", "engine": "crio"}, "rules": ["P1.user"]})")
+	              .empty());
 	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"containerId": "x"}, "rules": ["P9.nope"]})")
 	              .find("unknown rule") != std::string::npos);
 	CHECK(ex(R"({"name": "a", "reason": "r", "match": {"containerId": "x"}, "rules": []})")
@@ -519,31 +523,50 @@ TEST_CASE("exemptions turn rules off where they match, until they expire", "[pol
 	d = policyWith("", R"({"bundle": "/run/*"})").evaluate(doc, Scope::Spec, kCall, host);
 	CHECK(hasFinding(d, "P1.user"));
 
-	/* annotations: from the spec, every key must match */
-	Policy byNs = policyWith("", R"({"annotations": {"io.kubernetes.pod.namespace": "kube-*",
-		"io.kubernetes.cri.container-type": "container"}})");
-	CHECK(hasFinding(byNs.evaluate(doc, Scope::Spec, kCall, host), "P1.user"));
+	/* k8s.namespace and the like: what the configured engine proves, from its
+	 * own keys (offline: read as written), never an annotation of anyone's */
+	Policy byNs = policyWith("", R"({"k8s.namespace": "kube-*", "k8s.container": "dns"})");
 	json::Value annotated = doc;
 	json::Value ann = json::Value::object();
-	ann.set("io.kubernetes.pod.namespace", json::Value::string("kube-system"));
+	for (const auto &[k, v] : std::vector<std::pair<const char *, const char *>>{
+	             {"io.kubernetes.cri-o.ContainerID", "ctr1"},
+	             {"io.kubernetes.cri-o.ContainerType", "container"},
+	             {"io.kubernetes.cri-o.SandboxID", "sb1"},
+	             {"io.kubernetes.pod.uid", "0c5f3a3e-6a57-4f3e-9b43-7f0d3c1e2a11"},
+	             {"io.kubernetes.pod.namespace", "kube-system"},
+	             {"io.kubernetes.pod.name", "coredns-1"},
+	             {"io.kubernetes.container.name", "dns"}})
+		ann.set(k, json::Value::string(v));
 	annotated.set("annotations", ann);
+	CallContext crio{"ctr1", "/bundles/ctr1", "policy", engine::Kind::Crio};
+	crio.offline = true;
+	/* the engine unknown: nothing is known, nothing matches */
 	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, kCall, host), "P1.user"));
-	ann.set("io.kubernetes.cri.container-type", json::Value::string("container"));
-	annotated.set("annotations", ann);
-	d = byNs.evaluate(annotated, Scope::Spec, kCall, host);
+	d = byNs.evaluate(annotated, Scope::Spec, crio, host);
 	CHECK(!hasFinding(d, "P1.user"));
 	CHECK(d.exemptions.size() == 1);
-	ann.set("io.kubernetes.pod.namespace", json::Value::string("default"));
+	CHECK(d.facts.k8sNamespace == "kube-system");
+	/* every key must match */
+	ann.set("io.kubernetes.container.name", json::Value::string("sidecar"));
 	annotated.set("annotations", ann);
-	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, kCall, host), "P1.user"));
+	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, crio, host), "P1.user"));
+	/* on containerd's CRI the namespace is containerd's own key: CRI-O's (which a
+	 * pod's annotations reach on containerd) proves nothing there */
+	CallContext cri{"ctr1", "/bundles/ctr1", "policy", engine::Kind::ContainerdCri};
+	cri.offline = true;
+	ann.set("io.kubernetes.container.name", json::Value::string("dns"));
+	annotated.set("annotations", ann);
+	CHECK(hasFinding(byNs.evaluate(annotated, Scope::Spec, cri, host), "P1.user"));
+	/* an unknown fact matches nothing, not even "*" */
+	Policy any = policyWith("", R"({"k8s.namespace": "*"})");
+	CHECK(hasFinding(any.evaluate(doc, Scope::Spec, crio, host), "P1.user"));
 
 	/* exec: the caller supplies the container's annotations next to the process */
 	json::Value exec = json::Value::object();
 	exec.set("process", *doc.find("process"));
-	CHECK(hasFinding(byNs.evaluate(exec, Scope::Process, kCall, host), "P1.user"));
-	ann.set("io.kubernetes.pod.namespace", json::Value::string("kube-system"));
+	CHECK(hasFinding(byNs.evaluate(exec, Scope::Process, crio, host), "P1.user"));
 	exec.set("annotations", ann);
-	CHECK(!hasFinding(byNs.evaluate(exec, Scope::Process, kCall, host), "P1.user"));
+	CHECK(!hasFinding(byNs.evaluate(exec, Scope::Process, crio, host), "P1.user"));
 }
 
 TEST_CASE("overrides merge parameters where they match", "[policy][overrides]")
@@ -692,7 +715,8 @@ TEST_CASE("toJson has the published shape", "[policy][json]")
 	for (const auto &m : j.members())
 		keys.push_back(m.first);
 	CHECK(keys == std::vector<std::string>{"verdict", "wouldBe", "mode", "policy", "findings",
-	                                       "exemptions", "overrides", "expired", "patch"});
+	                                       "exemptions", "overrides", "expired", "facts",
+	                                       "patch"});
 	CHECK(j.find("verdict")->asString() == "deny");
 	CHECK(j.find("policy")->find("sha256")->asString() == d.policySha256);
 	REQUIRE(!j.find("findings")->items().empty());
