@@ -94,6 +94,7 @@ struct Decision
 	std::vector<ExemptionUse> exemptions;
 	std::string policyName;
 	std::string policySha256;
+	std::string policyVersion; /* the policy file's "version" */
 	std::vector<OverrideUse> overrides;
 	std::vector<ExpiredUse> expired;
 	/* What the policy in enforce mode would have decided: == verdict in

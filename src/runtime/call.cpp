@@ -15,6 +15,7 @@
 
 #include "bulkhead/error.h"
 #include "bulkhead/runtime.h"
+#include "bulkhead/sha256.h"
 
 namespace bulkhead::runtime {
 
@@ -179,6 +180,8 @@ Container container(const cli::Invocation &inv, const std::string &id)
 
 Decision judge(Call &c, Value doc, policy::Scope scope, std::string_view text)
 {
+	if (c.rec.inputSha256.empty()) /* built from inline flags */
+		c.rec.inputSha256 = sha256Hex(text);
 	if (!c.annotations.members().empty())
 		doc.set("annotations", c.annotations);
 	policy::CallContext call{c.id, "", c.inv.commandName};
