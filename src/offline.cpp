@@ -2,6 +2,7 @@
 
 #include "policy_compiled.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -12,8 +13,10 @@
 #include "bulkhead/error.h"
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
+#include "bulkhead/output.h"
 #include "bulkhead/policy.h"
 #include "bulkhead/policy_report.h"
+#include "bulkhead/sarif.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::offline {
@@ -25,7 +28,7 @@ constexpr size_t kMaxSpecBytes = 64u << 20;
 constexpr const char *kUsage =
         "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [--at DATE]\n"
         "                              [CONFIG|-]\n"
-        "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND]\n"
+        "       bulkhead policy check --policy FILE [--format text|json|sarif] [--kind KIND]\n"
         "                             [--id ID] [--at DATE] CONFIG...\n"
         "       bulkhead policy validate [--strict] FILE...\n"
         "       bulkhead policy show [--effective] FILE\n"
@@ -43,7 +46,8 @@ constexpr const char *kUsage =
         "            (exit 0: nothing, 1: something)\n"
         "\n"
         "  --policy FILE   the policy file (see bulkhead-policy(5))\n"
-        "  --format FMT    text (default) or json\n"
+        "  --format FMT    text (default), json, or sarif (SARIF 2.1.0 for CI systems);\n"
+        "                  each file's result is written as soon as it is judged\n"
         "  --kind KIND     what CONFIG is: spec (config.json, the default), process (an\n"
         "                  exec --process file) or resources (an update -r document);\n"
         "                  harden prints the hardened document of that kind\n"
@@ -188,8 +192,9 @@ Options parseArgs(const std::vector<std::string> &args)
 	}
 	if (o.policy.empty())
 		usageError("policy " + o.verb + ": --policy FILE is required");
-	if (o.format != "text" && o.format != "json")
-		usageError("policy check: --format must be text or json, not \"" + o.format + "\"");
+	if (o.format != "text" && o.format != "json" && o.format != "sarif")
+		usageError("policy check: --format must be text, json or sarif, not \"" + o.format +
+		           "\"");
 	if (o.verb == "harden" && o.operands.size() > 1)
 		usageError("policy harden: one CONFIG at a time (or - for standard input)");
 	if (o.verb == "harden" && o.operands.empty())
@@ -211,6 +216,7 @@ struct Input
 	std::string name; /* as shown to the user */
 	json::Value doc;
 	std::string bundle;
+	std::string text; /* as read: findings' places are offsets into it */
 };
 
 Input readInput(const std::string &operand, policy::Scope kind)
@@ -229,6 +235,7 @@ Input readInput(const std::string &operand, policy::Scope kind)
 		        fs::absolute(fs::path(operand)).lexically_normal().parent_path().string();
 	}
 	in.doc = spec::read(text, in.name, kind);
+	in.text = std::move(text);
 	return in;
 }
 
@@ -320,7 +327,7 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 	return out;
 }
 
-int harden(const Options &o, std::string &out, std::string &err)
+int harden(const Options &o, Output &out, Output &err)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	Input in = readInput(o.operands[0], o.kind);
@@ -331,12 +338,12 @@ int harden(const Options &o, std::string &out, std::string &err)
 		for (const auto &f : d.findings) {
 			if (f.action != policy::Action::Deny)
 				continue;
-			err += "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
-			       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
-			       singleLine(f.message);
+			err << "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
+			                (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
+			                singleLine(f.message);
 			if (!f.remedy.empty())
-				err += "; fix: " + singleLine(f.remedy);
-			err += "\n";
+				err << "; fix: " + singleLine(f.remedy);
+			err << "\n";
 		}
 		return kExitDenied;
 	}
@@ -351,66 +358,170 @@ int harden(const Options &o, std::string &out, std::string &err)
 		            "policy harden: the hardened document lost its " +
 		                    std::string(o.kind == policy::Scope::Process ? "process"
 		                                                                 : "resources"));
-	out = json::write(*result, true);
+	out << json::write(*result, true);
 	return kExitOk;
 }
 
-int check(const Options &o, std::string &out, std::string &err, bool colour)
+/* Where in the text a finding points: the value its pointer names, or the
+ * nearest ancestor that exists (a member the rule wants added). 1-based line
+ * and column, the column in code points. */
+std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer)
+{
+	size_t offset = 0;
+	try {
+		std::vector<std::string> tokens = json::Pointer::parse(pointer).tokens();
+		const json::Value *at = &in.doc;
+		for (const auto &t : tokens) {
+			const json::Value *next = nullptr;
+			if (at->isObject()) {
+				next = at->find(t);
+			} else if (at->isArray()) {
+				char *end = nullptr;
+				unsigned long i = std::strtoul(t.c_str(), &end, 10);
+				if (!t.empty() && *end == '\0' && i < at->items().size())
+					next = &at->items()[i];
+			}
+			if (next == nullptr)
+				break;
+			at = next;
+		}
+		offset = at->offset();
+	} catch (const Error &) {
+		offset = 0;
+	}
+	offset = std::min(offset, in.text.size());
+	size_t line = 1, col = 1;
+	for (size_t i = 0; i < offset; i++) {
+		auto ch = static_cast<unsigned char>(in.text[i]);
+		if (ch == '\n') {
+			line++;
+			col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	return {line, col};
+}
+
+json::Value sarifLocations(const Input &in, const policy::Finding &f)
+{
+	json::Value loc = json::Value::object();
+	if (in.name != "<stdin>") {
+		auto [line, col] = placeOf(in, f.pointer);
+		json::Value art = json::Value::object();
+		art.set("uri", json::Value::string(sarif::fileUri(in.name)));
+		json::Value region = json::Value::object();
+		region.set("startLine", json::Value::number(static_cast<uint64_t>(line)));
+		region.set("startColumn", json::Value::number(static_cast<uint64_t>(col)));
+		json::Value phys = json::Value::object();
+		phys.set("artifactLocation", std::move(art));
+		phys.set("region", std::move(region));
+		loc.set("physicalLocation", std::move(phys));
+	}
+	json::Value logical = json::Value::object();
+	logical.set("fullyQualifiedName",
+	            json::Value::string(f.pointer.empty() ? std::string("/") : f.pointer));
+	logical.set("kind", json::Value::string("member"));
+	json::Value logicals = json::Value::array();
+	logicals.push(std::move(logical));
+	loc.set("logicalLocations", std::move(logicals));
+	json::Value locs = json::Value::array();
+	locs.push(std::move(loc));
+	return locs;
+}
+
+/* V pretty-printed with every line after the first indented by PAD, no final newline. */
+std::string indented(const json::Value &v, std::string_view pad)
+{
+	std::string s = json::write(v, true);
+	while (!s.empty() && s.back() == '\n')
+		s.pop_back();
+	std::string out;
+	out.reserve(s.size() + s.size() / 4);
+	for (char ch : s) {
+		out.push_back(ch);
+		if (ch == '\n')
+			out.append(pad);
+	}
+	return out;
+}
+
+/* `policy check`: each file's result is written as soon as it is judged, so
+ * memory does not grow with the number of files. JSON is the document
+ * {"policy": ..., "results": [...]} written a result at a time; SARIF one run. */
+int check(const Options &o, Output &out, Output &err, bool colour)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	RealHost host;
 	Colour c{colour};
 	int rc = kExitOk;
-	json::Value results = json::Value::array();
-	bool first = true;
+	const bool asJson = o.format == "json", asSarif = o.format == "sarif";
+	std::optional<sarif::Writer> sarifOut;
+	size_t written = 0;
+	json::Value pol = json::Value::object();
+	pol.set("name", json::Value::string(p.name()));
+	pol.set("sha256", json::Value::string(p.sha256()));
+	pol.set("version", json::Value::string(p.version()));
+	pol.set("mode", json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
+	if (asJson) {
+		out << "{\n  \"policy\": " << indented(pol, "  ") << ",\n  \"results\": [";
+	} else if (asSarif) {
+		json::Value props = json::Value::object();
+		props.set("policy", std::move(pol));
+		sarifOut.emplace(out, std::move(props));
+	}
+	auto emitJson = [&](const json::Value &r) {
+		out << (written++ ? ",\n    " : "\n    ") << indented(r, "    ");
+	};
 	for (const auto &operand : o.operands) {
 		std::optional<Input> in;
+		std::optional<policy::Decision> d;
 		try {
 			in = readInput(operand, o.kind);
+			d = p.evaluate(in->doc, o.kind,
+			               policy::CallContext{o.id, in->bundle, "policy", o.at}, host);
 		} catch (const Error &e) {
 			rc = kExitBad;
 			std::string name = operand == "-" ? "<stdin>" : operand;
-			err += "bulkhead: " + singleLine(e.what()) + "\n";
-			if (o.format == "json") {
+			err << "bulkhead: " << singleLine(e.what()) << "\n";
+			if (asJson) {
 				json::Value r = json::Value::object();
 				r.set("file", json::Value::string(name));
 				r.set("error", json::Value::string(e.what()));
-				results.push(std::move(r));
+				emitJson(r);
+			} else if (asSarif) {
+				sarifOut->notify("error", singleLine(e.what()),
+				                 operand == "-" ? "" : sarif::fileUri(name));
 			} else {
-				out += (first ? "" : "\n") + name + ": " + c.wrap("error", "1;31") +
-				       ": " + singleLine(e.what()) + "\n";
-				first = false;
+				out << (written++ ? "\n" : "") << name << ": "
+				    << c.wrap("error", "1;31") << ": " << singleLine(e.what())
+				    << "\n";
 			}
+			err.flush();
+			out.flush();
 			continue;
 		}
-		policy::Decision d =
-		        p.evaluate(in->doc, o.kind,
-		                   policy::CallContext{o.id, in->bundle, "policy", o.at}, host);
-		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
+		if (d->verdict == policy::Verdict::Deny && rc == kExitOk)
 			rc = kExitDenied;
-		if (o.format == "json") {
+		if (asJson) {
 			json::Value r = json::Value::object();
 			r.set("file", json::Value::string(in->name));
-			json::Value decision = policy::toJson(d);
+			json::Value decision = policy::toJson(*d);
 			for (auto &[k, v] : decision.members())
 				r.set(k, std::move(v));
-			results.push(std::move(r));
+			emitJson(r);
+		} else if (asSarif) {
+			for (const auto &f : d->findings)
+				sarifOut->add(sarif::result(f, sarifLocations(*in, f)));
 		} else {
-			out += (first ? "" : "\n") + checkText(*in, d, c);
-			first = false;
+			out << (written++ ? "\n" : "") << checkText(*in, *d, c);
 		}
+		out.flush();
 	}
-	if (o.format == "json") {
-		json::Value doc = json::Value::object();
-		json::Value pol = json::Value::object();
-		pol.set("name", json::Value::string(p.name()));
-		pol.set("sha256", json::Value::string(p.sha256()));
-		pol.set("mode",
-		        json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
-		doc.set("policy", std::move(pol));
-		doc.set("results", std::move(results));
-		out += json::write(doc, true);
-	}
+	if (asJson)
+		out << "\n  ]\n}\n";
+	else if (asSarif)
+		sarifOut->finish(rc != kExitBad);
 	return rc;
 }
 
@@ -429,7 +540,7 @@ std::optional<policy::Policy> reference(const std::string &file, bool asRoot)
 	}
 }
 
-int validate(const Options &o, std::string &out, std::string &err)
+int validate(const Options &o, Output &out, Output &err)
 {
 	int rc = kExitOk;
 	const bool asRoot = ::geteuid() == 0;
@@ -448,7 +559,7 @@ int validate(const Options &o, std::string &out, std::string &err)
 				                    : n.level == policy::Notice::Level::Warning
 				                            ? "warning"
 				                            : "note";
-				err += file + ": " + label + ": " + singleLine(n.text) + "\n";
+				err << file + ": " + label + ": " + singleLine(n.text) + "\n";
 				errors += fatal ? 1 : 0;
 				warnings += n.level == policy::Notice::Level::Warning ? 1 : 0;
 			}
@@ -459,79 +570,68 @@ int validate(const Options &o, std::string &out, std::string &err)
 			std::string chain;
 			for (size_t k = 1; k < p.compiled().files.size(); k++)
 				chain += ", extends " + p.compiled().files[k];
-			out += file + ": ok: policy " + p.name() + " version " + p.version() +
-			       ", mode " + (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
-			       chain + ", sha256:" + p.sha256() +
-			       (warnings ? strprintf(", %zu warning%s", warnings,
-			                             warnings == 1 ? "" : "s")
-			                 : std::string()) +
-			       "\n";
+			out << file + ": ok: policy " + p.name() + " version " + p.version() +
+			                ", mode " +
+			                (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
+			                chain + ", sha256:" + p.sha256() +
+			                (warnings ? strprintf(", %zu warning%s", warnings,
+			                                      warnings == 1 ? "" : "s")
+			                          : std::string()) +
+			                "\n";
 		} catch (const Error &e) {
-			err += singleLine(e.what()) + "\n";
+			err << singleLine(e.what()) + "\n";
 			rc = kExitBad;
 		}
 	}
 	return rc;
 }
 
-int show(const Options &o, std::string &out)
+int show(const Options &o, Output &out)
 {
 	policy::Policy p = policy::Policy::load(o.operands[0], ::geteuid() == 0);
-	out = json::write(o.effective ? policy::effective(p) : policy::flatten(p), true);
+	out << json::write(o.effective ? policy::effective(p) : policy::flatten(p), true);
 	return kExitOk;
 }
 
 /* Exit 0 when B lets through nothing A refuses, 1 when it does (diff(1)'s
  * convention), 2 on trouble. */
-int diff(const Options &o, std::string &out)
+int diff(const Options &o, Output &out)
 {
 	const bool asRoot = ::geteuid() == 0;
 	policy::Policy a = policy::Policy::load(o.operands[0], asRoot);
 	policy::Policy b = policy::Policy::load(o.operands[1], asRoot);
 	std::vector<std::string> different;
 	const auto weaker = policy::weakenings(a, b, different);
-	out += "A: " + o.operands[0] + " (policy " + a.name() + " version " + a.version() +
-	       ", sha256:" + a.sha256() + ")\n";
-	out += "B: " + o.operands[1] + " (policy " + b.name() + " version " + b.version() +
-	       ", sha256:" + b.sha256() + ")\n";
+	out << "A: " + o.operands[0] + " (policy " + a.name() + " version " + a.version() +
+	                ", sha256:" + a.sha256() + ")\n";
+	out << "B: " + o.operands[1] + " (policy " + b.name() + " version " + b.version() +
+	                ", sha256:" + b.sha256() + ")\n";
 	if (weaker.empty()) {
-		out += "B lets through nothing that A refuses.\n";
+		out << "B lets through nothing that A refuses.\n";
 	} else {
-		out += strprintf("B lets through what A refuses, in %zu place%s:\n", weaker.size(),
+		out << strprintf("B lets through what A refuses, in %zu place%s:\n", weaker.size(),
 		                 weaker.size() == 1 ? "" : "s");
 		for (const auto &w : weaker)
-			out += "  - " + singleLine(w) + "\n";
+			out << "  - " + singleLine(w) + "\n";
 	}
 	if (!different.empty()) {
-		out += "Other differences (B is not weaker there):\n";
+		out << "Other differences (B is not weaker there):\n";
 		for (const auto &d : different)
-			out += "  - " + singleLine(d) + "\n";
+			out << "  - " + singleLine(d) + "\n";
 	}
 	return weaker.empty() ? kExitOk : 1;
 }
 
-void writeAll(int fd, const std::string &s)
-{
-	size_t done = 0;
-	while (done < s.size()) {
-		ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		done += static_cast<size_t>(n);
-	}
-}
-
 } // namespace
 
-int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
-               bool colour)
+namespace {
+
+int policyMainTo(const std::vector<std::string> &args, Output &out, Output &err, bool colour)
 {
 	try {
 		Options o = parseArgs(args);
 		if (o.help) {
-			out += kUsage;
+			out << kUsage;
 			return kExitOk;
 		}
 		if (o.verb == "harden")
@@ -544,22 +644,34 @@ int policyMain(const std::vector<std::string> &args, std::string &out, std::stri
 			return diff(o, out);
 		return validate(o, out, err);
 	} catch (const std::bad_alloc &) {
-		err += "bulkhead: out of memory\n";
+		err << "bulkhead: out of memory\n";
 	} catch (const std::exception &e) {
-		err += "bulkhead: " + singleLine(e.what()) + "\n";
+		err << "bulkhead: " << singleLine(e.what()) << "\n";
 	}
-	out.clear();
 	return kExitBad;
+}
+
+} // namespace
+
+int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
+               bool colour)
+{
+	Output o(out), e(err);
+	return policyMainTo(args, o, e, colour);
 }
 
 int policyMain(const std::vector<std::string> &args)
 {
-	std::string out, err;
 	const char *noColour = std::getenv("NO_COLOR");
 	bool colour = ::isatty(STDOUT_FILENO) == 1 && (!noColour || !*noColour);
-	int rc = policyMain(args, out, err, colour);
-	writeAll(STDOUT_FILENO, out);
-	writeAll(STDERR_FILENO, err);
+	Output out(STDOUT_FILENO), err(STDERR_FILENO);
+	int rc = policyMainTo(args, out, err, colour);
+	try {
+		out.flush();
+	} catch (const Error &e) {
+		err << "bulkhead: " << singleLine(e.what()) << "\n";
+		rc = kExitBad;
+	}
 	return rc;
 }
 
