@@ -205,9 +205,8 @@ Writer::Writer(Output &out, Value runProperties) : out_(out)
 	Value tool = Value::object();
 	tool.set("driver", driver());
 	out_ << "{\n  \"version\": \"2.1.0\",\n  \"$schema\": \"" << kSchema
-	     << "\",\n  \"runs\": [\n    {\n      \"tool\": "
-	     << indent(tool, "      ") << ",\n      \"taxonomies\": "
-	     << indent(taxonomies(), "      ");
+	     << "\",\n  \"runs\": [\n    {\n      \"tool\": " << indent(tool, "      ")
+	     << ",\n      \"taxonomies\": " << indent(taxonomies(), "      ");
 	if (runProperties.isObject())
 		out_ << ",\n      \"properties\": " << indent(runProperties, "      ");
 	out_ << ",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [";
@@ -259,8 +258,7 @@ void Writer::finish(bool executionSuccessful)
 	inv.set("toolExecutionNotifications", std::move(notes));
 	Value invs = Value::array();
 	invs.push(std::move(inv));
-	out_ << "      \"invocations\": " << indent(invs, "      ")
-	     << "\n    }\n  ]\n}\n";
+	out_ << "      \"invocations\": " << indent(invs, "      ") << "\n    }\n  ]\n}\n";
 }
 
 } // namespace bulkhead::sarif

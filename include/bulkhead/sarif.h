@@ -15,8 +15,8 @@
  * Used by `policy check --format sarif` and `bulkhead audit --format sarif`. */
 namespace bulkhead::sarif {
 
-inline constexpr const char *kSchema =
-        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+inline constexpr const char *kSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/"
+                                       "schemas/sarif-schema-2.1.0.json";
 
 /* "error" for a finding enforce mode denies, "warning" for one it fixes,
  * "note" for one it only records. */
