@@ -15,8 +15,7 @@ struct Ids
 {
 	const char *cis;      /* CIS Docker Benchmark section ("5.31"), nullptr when none */
 	const char *cisTitle; /* its recommendation */
-	const char
-	        *pss; /* Pod Security Standards control ("baseline/host-namespaces"), or nullptr */
+	const char *pss;      /* Pod Security Standards control ("baseline/host-namespaces") */
 	const char *pssTitle; /* its name in the standard ("Host Namespaces") */
 	const char *severity; /* "high", "medium", "low": how much a violation gives away */
 };
