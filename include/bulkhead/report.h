@@ -116,18 +116,18 @@ struct PodStats
 struct Options
 {
 	std::optional<int64_t> sinceMs, untilMs;
-	int64_t nowMs = 0;        /* "expiring soon" is judged from here */
-	int64_t soonDays = 30;    /* expiring within this many days */
-	size_t limit = 50;        /* denied/mutated requests kept in detail */
-	size_t maxKeys = 10000;   /* distinct names per table; the rest count as "(other)" */
-	size_t maxBadShown = 20;  /* bad lines listed (all are counted) */
+	int64_t nowMs = 0;       /* "expiring soon" is judged from here */
+	int64_t soonDays = 30;   /* expiring within this many days */
+	size_t limit = 50;       /* denied/mutated requests kept in detail */
+	size_t maxKeys = 10000;  /* distinct names per table; the rest count as "(other)" */
+	size_t maxBadShown = 20; /* bad lines listed (all are counted) */
 };
 
 struct Aggregate
 {
-	uint64_t records = 0;    /* in the window */
-	uint64_t outside = 0;    /* well-formed, outside --since/--until */
-	uint64_t badLines = 0;   /* torn, not JSON, not a record */
+	uint64_t records = 0;  /* in the window */
+	uint64_t outside = 0;  /* well-formed, outside --since/--until */
+	uint64_t badLines = 0; /* torn, not JSON, not a record */
 	int64_t firstMs = 0, lastMs = 0;
 	std::vector<std::string> files;
 	std::vector<BadLine> bad; /* the first maxBadShown */
@@ -137,9 +137,9 @@ struct Aggregate
 	std::map<std::string, Counts> engines, namespaces, pods, images, containers, commands;
 	std::map<int64_t, Counts> hours; /* hour start (ms) -> decisions */
 	std::map<std::string, FindingGroup> groups;
-	std::deque<Request> requests; /* newest last */
-	std::map<std::string, Use> uses;    /* kind + name */
-	std::map<std::string, Use> expired; /* kind + name */
+	std::deque<Request> requests;                               /* newest last */
+	std::map<std::string, Use> uses;                            /* kind + name */
+	std::map<std::string, Use> expired;                         /* kind + name */
 	std::map<std::string, std::map<std::string, PodStats>> k8s; /* namespace -> pod */
 };
 

@@ -1,9 +1,8 @@
 /* The audit log folded into counts, one record at a time. */
-#include "bulkhead/report.h"
-
 #include <ctime>
 
 #include "bulkhead/error.h"
+#include "bulkhead/report.h"
 
 namespace bulkhead::report {
 
@@ -49,8 +48,7 @@ std::string str(const json::Value *v)
 }
 
 /* MAP[KEY], or MAP["(other)"] once MAP holds MAX distinct keys. */
-template<typename M>
-typename M::mapped_type &slot(M &map, const std::string &key, size_t max)
+template <typename M> typename M::mapped_type &slot(M &map, const std::string &key, size_t max)
 {
 	auto it = map.find(key);
 	if (it != map.end())
@@ -248,9 +246,9 @@ bool Aggregator::add(const json::Value &rec, std::string *why)
 	if (!who.image.empty())
 		count(slot(agg_.images, who.image, max));
 	const std::string id = str(rec.find("containerId"));
-	std::string container = !who.k8sContainer.empty()
-	                                ? who.k8sNamespace + "/" + who.k8sPod + "/" + who.k8sContainer
-	                                : id;
+	std::string container = !who.k8sContainer.empty() ? who.k8sNamespace + "/" + who.k8sPod +
+	                                                            "/" + who.k8sContainer
+	                                                  : id;
 	if (!container.empty())
 		count(slot(agg_.containers, container, max));
 	std::string example = id.empty() ? str(rec.find("subject")) : id;
@@ -284,12 +282,14 @@ bool Aggregator::add(const json::Value &rec, std::string *why)
 		for (const auto &f : fs->items()) {
 			if (!f.isObject())
 				continue;
-			const std::string rule = str(f.find("rule")), action = str(f.find("action"));
+			const std::string rule = str(f.find("rule")),
+			                  action = str(f.find("action"));
 			const std::string message = str(f.find("message"));
 			const std::string remedy = str(f.find("remedy"));
 			RuleCounts &rc = slot(agg_.rules, rule, max);
 			(action == "deny" ? rc.deny : action == "mutate" ? rc.mutate : rc.audit)++;
-			FindingGroup &g = slot(agg_.groups, rule + '\n' + action + '\n' + message, max);
+			FindingGroup &g =
+			        slot(agg_.groups, rule + '\n' + action + '\n' + message, max);
 			if (g.count++ == 0) {
 				g.rule = rule;
 				g.action = action;

@@ -1,9 +1,8 @@
 /* `bulkhead audit --format html`: one self-contained page an auditor can hand
  * on. No network: the CSS is inline and the charts are inline SVG whose bars
  * carry their counts in data attributes (data-count). */
-#include "util.h"
-
 #include "bulkhead_build.h"
+#include "util.h"
 
 #include "bulkhead/compliance.h"
 #include "bulkhead/error.h"
@@ -76,7 +75,8 @@ void legend(Output &out, std::initializer_list<const char *> names)
 {
 	out << "<p class=\"legend\">";
 	for (const char *name : names)
-		out << "<span><i style=\"background:var(--" << name << ")\"></i>" << name << "</span>";
+		out << "<span><i style=\"background:var(--" << name << ")\"></i>" << name
+		    << "</span>";
 	out << "</p>\n";
 }
 
@@ -115,22 +115,25 @@ void timeChart(Output &out, const Aggregate &a)
 		out << "<g class=\"bucket\" data-bucket=\"" << esc(label) << "\" data-total=\""
 		    << n(c.total()) << "\">";
 		double y = top + plotH;
-		const std::pair<const char *, uint64_t> parts[] = {
-		        {"allow", c.allow}, {"mutate", c.mutate}, {"deny", c.deny}, {"error", c.error}};
+		const std::pair<const char *, uint64_t> parts[] = {{"allow", c.allow},
+		                                                   {"mutate", c.mutate},
+		                                                   {"deny", c.deny},
+		                                                   {"error", c.error}};
 		for (const auto &[verdict, count] : parts) {
-			const double h = plotH * static_cast<double>(count) / static_cast<double>(max);
+			const double h =
+			        plotH * static_cast<double>(count) / static_cast<double>(max);
 			y -= h;
 			out << "<rect class=\"" << verdict << "\" data-bucket=\"" << esc(label)
 			    << "\" data-verdict=\"" << verdict << "\" data-count=\"" << n(count)
 			    << "\" x=\"" << px(x) << "\" y=\"" << px(y) << "\" width=\"" << px(barW)
-			    << "\" height=\"" << px(h) << "\"><title>" << esc(label) << ": " << n(count)
-			    << " " << verdict << "</title></rect>";
+			    << "\" height=\"" << px(h) << "\"><title>" << esc(label) << ": "
+			    << n(count) << " " << verdict << "</title></rect>";
 		}
 		out << "</g>\n";
 		if (i % labelEvery == 0)
 			out << "<text x=\"" << px(x + barW / 2) << "\" y=\"" << px(H - bottom + 16)
-			    << "\" text-anchor=\"middle\">" << esc(label.substr(label.size() > 10 ? 5 : 0))
-			    << "</text>\n";
+			    << "\" text-anchor=\"middle\">"
+			    << esc(label.substr(label.size() > 10 ? 5 : 0)) << "</text>\n";
 	}
 	out << "</svg>\n";
 	legend(out, {"allow", "mutate", "deny", "error"});
@@ -151,8 +154,8 @@ void ruleChart(Output &out, const Aggregate &a)
 	const double W = 1000, left = 200, rowH = 22, plotW = W - left - 60;
 	const double H = rowH * static_cast<double>(rows.size()) + 8;
 	out << "<svg id=\"chart-rules\" viewBox=\"0 0 " << px(W) << " " << px(H)
-	    << "\" width=\"100%\" role=\"img\" aria-label=\"findings by rule\" data-max=\"" << n(max)
-	    << "\" data-scale=\"" << px(plotW / static_cast<double>(max)) << "\">\n";
+	    << "\" width=\"100%\" role=\"img\" aria-label=\"findings by rule\" data-max=\""
+	    << n(max) << "\" data-scale=\"" << px(plotW / static_cast<double>(max)) << "\">\n";
 	for (size_t i = 0; i < rows.size(); i++) {
 		const auto &[rule, c] = *rows[i];
 		const double y = 4 + rowH * static_cast<double>(i);
@@ -163,7 +166,8 @@ void ruleChart(Output &out, const Aggregate &a)
 		const std::pair<const char *, uint64_t> parts[] = {
 		        {"deny", c.deny}, {"mutate", c.mutate}, {"audit", c.audit}};
 		for (const auto &[action, count] : parts) {
-			const double w = plotW * static_cast<double>(count) / static_cast<double>(max);
+			const double w =
+			        plotW * static_cast<double>(count) / static_cast<double>(max);
 			out << "<rect class=\"" << action << "\" data-rule=\"" << esc(rule)
 			    << "\" data-action=\"" << action << "\" data-count=\"" << n(count)
 			    << "\" x=\"" << px(x) << "\" y=\"" << px(y) << "\" width=\"" << px(w)
@@ -184,7 +188,8 @@ void countsTable(Output &out, const char *title, const char *what,
 	if (m.empty())
 		return;
 	out << "<h2>" << title << "</h2>\n<table><tr><th>" << what
-	    << "</th><th>decisions</th><th>allow</th><th>mutate</th><th>deny</th><th>error</th></tr>\n";
+	    << "</th><th>decisions</th><th>allow</th><th>mutate</th><th>deny</th><th>error</th></"
+	       "tr>\n";
 	auto rows = rankedCounts(m);
 	for (size_t i = 0; i < rows.size() && i < kRows; i++) {
 		const Counts &c = rows[i]->second;
@@ -255,8 +260,8 @@ void writeHtml(const Aggregate &a, const Options &o, Output &out)
 		out << "<p>Policies in force: ";
 		bool first = true;
 		for (const auto &[key, c] : a.policies) {
-			out << (first ? "" : ", ") << "<code>" << esc(key) << "</code> (" << n(c.total())
-			    << ")";
+			out << (first ? "" : ", ") << "<code>" << esc(key) << "</code> ("
+			    << n(c.total()) << ")";
 			first = false;
 		}
 		out << "</p>\n";
@@ -268,15 +273,18 @@ void writeHtml(const Aggregate &a, const Options &o, Output &out)
 	const auto groups = groupsOf(a);
 	if (!groups.empty()) {
 		out << "<h2>What was found and how to avoid it</h2>\n<table><tr><th>action</th>"
-		       "<th>rule</th><th>count</th><th>finding</th><th>benchmark</th><th>last</th></tr>\n";
+		       "<th>rule</th><th>count</th><th>finding</th><th>benchmark</th><th>last</"
+		       "th></tr>\n";
 		for (size_t i = 0; i < groups.size() && i < kRows * 2; i++) {
 			const FindingGroup &g = *groups[i];
 			out << "<tr><td class=\"" << esc(g.action) << "\">" << esc(g.action)
 			    << "</td><td><code>" << esc(g.rule) << "</code></td><td class=\"n\">"
-			    << n(g.count) << "</td><td><code>" << esc(g.pointer.empty() ? "/" : g.pointer)
-			    << "</code> " << esc(g.message);
+			    << n(g.count) << "</td><td><code>"
+			    << esc(g.pointer.empty() ? "/" : g.pointer) << "</code> "
+			    << esc(g.message);
 			if (!g.remedy.empty())
-				out << "<br><span class=\"fix\">fix: " << esc(g.remedy) << "</span>";
+				out << "<br><span class=\"fix\">fix: " << esc(g.remedy)
+				    << "</span>";
 			out << "</td><td>" << esc(compliance::describe(g.rule)) << "</td><td>"
 			    << formatTime(g.lastMs) << "<br><span class=\"fix\">" << esc(g.example)
 			    << "</span></td></tr>\n";
@@ -299,8 +307,8 @@ void writeHtml(const Aggregate &a, const Options &o, Output &out)
 			out << "</td><td>";
 			for (const auto &f : it->findings)
 				out << "<span class=\"" << esc(f.action) << "\">" << esc(f.action)
-				    << "</span> <code>" << esc(f.rule) << "</code> " << esc(f.message)
-				    << "<br>";
+				    << "</span> <code>" << esc(f.rule) << "</code> "
+				    << esc(f.message) << "<br>";
 			out << "</td></tr>\n";
 		}
 		out << "</table>\n";

@@ -1,6 +1,4 @@
 /* `bulkhead audit [--since T] [--until T] [--format F] [LOG...]` */
-#include "bulkhead/report.h"
-
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
@@ -9,6 +7,7 @@
 
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
+#include "bulkhead/report.h"
 
 namespace bulkhead::report {
 
@@ -113,9 +112,10 @@ Args parse(const std::vector<std::string> &args)
 				      "\": not a time (2026-11-29T02:00:00Z, 2026-11-29, 24h, 7d)");
 			(name == "--since" ? a.opts.sinceMs : a.opts.untilMs) = *t;
 		} else if (name == "--format") {
-			if (value != "text" && value != "json" && value != "html" && value != "sarif" &&
-			    value != "policyreport")
-				usage("--format must be text, json, html, sarif or policyreport, not \"" +
+			if (value != "text" && value != "json" && value != "html" &&
+			    value != "sarif" && value != "policyreport")
+				usage("--format must be text, json, html, sarif or policyreport, "
+				      "not \"" +
 				      value + "\"");
 			a.format = value;
 		} else if (name == "--limit") {
@@ -183,8 +183,7 @@ int run(const std::vector<std::string> &args, Output &out, Output &err, bool col
 
 } // namespace
 
-int auditMain(const std::vector<std::string> &args, std::string &out, std::string &err,
-              bool colour)
+int auditMain(const std::vector<std::string> &args, std::string &out, std::string &err, bool colour)
 {
 	Output o(out), e(err);
 	return run(args, o, e, colour);

@@ -85,7 +85,10 @@ void writePolicyReport(const Aggregate &a, const Options &o, Output &out)
 				r.set("properties", std::move(props));
 				results.push(std::move(r));
 				std::string_view res = result;
-				(res == "fail" ? fail : res == "warn" ? warn : res == "error" ? error : pass)++;
+				(res == "fail"    ? fail
+				 : res == "warn"  ? warn
+				 : res == "error" ? error
+				                  : pass)++;
 			};
 			for (const auto &[key, count] : st.findings) {
 				const auto &[rule, action] = key;
@@ -94,17 +97,21 @@ void writePolicyReport(const Aggregate &a, const Options &o, Output &out)
 				props.set("action", s(action));
 				props.set("count", s(std::to_string(count)));
 				if (ids.cis)
-					props.set("cis", s(std::string("CIS Docker Benchmark ") + ids.cis));
+					props.set("cis", s(std::string("CIS Docker Benchmark ") +
+					                   ids.cis));
 				if (ids.pss)
 					props.set("pss", s(ids.pss));
-				std::string msg = std::to_string(count) + " " + action +
-				                  (action == "mutate" ? " (fixed by bulkhead)" : "") +
-				                  " finding" + (count == 1 ? "" : "s");
+				std::string msg =
+				        std::to_string(count) + " " + action +
+				        (action == "mutate" ? " (fixed by bulkhead)" : "") +
+				        " finding" + (count == 1 ? "" : "s");
 				auto r = results.items().size();
-				add(rule, resultOf(action), severityOf(rule), msg, std::move(props));
+				add(rule, resultOf(action), severityOf(rule), msg,
+				    std::move(props));
 				if (std::string_view(compliance::describe(rule)).size())
-					results.items()[r].set("category",
-					                       s(std::string(compliance::describe(rule))));
+					results.items()[r].set(
+					        "category",
+					        s(std::string(compliance::describe(rule))));
 			}
 			Value props = Value::object();
 			props.set("allow", s(std::to_string(st.verdicts.allow)));

@@ -1,16 +1,14 @@
 /* Reading the audit log: plain or gzip'ed, rotated or not, one line at a time. */
-#include "bulkhead/report.h"
-
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <fcntl.h>
+#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
-
 #include <zlib.h>
 
 #include "bulkhead/error.h"
+#include "bulkhead/report.h"
 
 namespace bulkhead::report {
 

@@ -10,10 +10,10 @@ namespace {
 
 policy::Action actionFrom(std::string_view s) noexcept
 {
-	return s == "deny" ? policy::Action::Deny
+	return s == "deny"     ? policy::Action::Deny
 	       : s == "mutate" ? policy::Action::Mutate
-	       : s == "off" ? policy::Action::Off
-	                    : policy::Action::Audit;
+	       : s == "off"    ? policy::Action::Off
+	                       : policy::Action::Audit;
 }
 
 } // namespace
@@ -30,8 +30,12 @@ void writeSarif(const Aggregate &a, const Options &o, Output &out)
 	props.set("until", o.untilMs ? Value::string(formatTime(*o.untilMs)) : Value());
 	sarif::Writer w(out, std::move(props));
 	for (const auto *g : detail::groupsOf(a)) {
-		policy::Finding f{g->rule,           g->pointer,       g->message,
-		                  actionFrom(g->action), actionFrom(g->wouldBe), g->remedy};
+		policy::Finding f{g->rule,
+		                  g->pointer,
+		                  g->message,
+		                  actionFrom(g->action),
+		                  actionFrom(g->wouldBe),
+		                  g->remedy};
 		Value loc = Value::object();
 		if (g->exampleSubject.starts_with("/")) {
 			Value art = Value::object();
@@ -61,7 +65,8 @@ void writeSarif(const Aggregate &a, const Options &o, Output &out)
 	for (const auto &b : a.bad)
 		w.notify("warning", b.file + ":" + std::to_string(b.line) + ": " + b.why, "");
 	if (a.badLines > a.bad.size())
-		w.notify("warning", std::to_string(a.badLines - a.bad.size()) + " more bad lines", "");
+		w.notify("warning", std::to_string(a.badLines - a.bad.size()) + " more bad lines",
+		         "");
 	w.finish(true);
 }
 

@@ -81,12 +81,14 @@ Subject subjectOf(const json::Value &record)
 		s.k8sNamespace = firstOf(hints, {"io.kubernetes.cri.sandbox-namespace",
 		                                 "io.kubernetes.pod.namespace"});
 	if (s.k8sPod.empty())
-		s.k8sPod = firstOf(hints, {"io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name"});
+		s.k8sPod = firstOf(hints,
+		                   {"io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name"});
 	if (s.k8sContainer.empty())
 		s.k8sContainer = firstOf(hints, {"io.kubernetes.cri.container-name",
 		                                 "io.kubernetes.container.name", "nerdctl/name"});
 	if (s.image.empty())
-		s.image = firstOf(hints, {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName"});
+		s.image = firstOf(
+		        hints, {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName"});
 	if (s.engine.empty())
 		s.engine = engineFrom(hints, stringAt(&record, "bundle"));
 	return s;

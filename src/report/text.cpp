@@ -76,10 +76,12 @@ void table(Output &out, const Paint &p, const char *title, const std::map<std::s
 		width = std::max(width, rows[i]->first.size());
 	width = std::min<size_t>(width, 60);
 	for (size_t i = 0; i < rows.size() && i < kTop; i++)
-		out << "  " << pad(rows[i]->first, width) << "  " << rpad(n(rows[i]->second.total()), 7)
-		    << "  " << breakdown(rows[i]->second, p) << "\n";
+		out << "  " << pad(rows[i]->first, width) << "  "
+		    << rpad(n(rows[i]->second.total()), 7) << "  " << breakdown(rows[i]->second, p)
+		    << "\n";
 	if (rows.size() > kTop)
-		out << strprintf("  ... %zu more (--format json lists them all)\n", rows.size() - kTop);
+		out << strprintf("  ... %zu more (--format json lists them all)\n",
+		                 rows.size() - kTop);
 }
 
 } // namespace
@@ -95,7 +97,8 @@ void writeText(const Aggregate &a, const Options &o, Output &out, bool colour)
 	if (a.outside)
 		out << ", " << n(a.outside) << " outside the window";
 	if (a.badLines)
-		out << ", " << p(n(a.badLines) + " bad line" + (a.badLines == 1 ? "" : "s"), "1;31");
+		out << ", "
+		    << p(n(a.badLines) + " bad line" + (a.badLines == 1 ? "" : "s"), "1;31");
 	out << ")\n";
 	if (a.records)
 		out << "  " << breakdown(a.verdicts, p) << "\n";
@@ -115,7 +118,8 @@ void writeText(const Aggregate &a, const Options &o, Output &out, bool colour)
 		for (size_t i = from; i < bs.size(); i++) {
 			const Counts &c = bs[i].counts;
 			std::string label = formatTime(bs[i].startMs);
-			label = width >= 24 * 3600 * 1000LL ? label.substr(0, 10) : label.substr(0, 16);
+			label = width >= 24 * 3600 * 1000LL ? label.substr(0, 10)
+			                                    : label.substr(0, 16);
 			auto bar = [&](uint64_t v, char ch, const char *code) {
 				auto len = static_cast<size_t>((v * 30 + max - 1) / max);
 				return len ? p(std::string(len, ch), code) : std::string();
@@ -154,26 +158,29 @@ void writeText(const Aggregate &a, const Options &o, Output &out, bool colour)
 				out << strprintf("  ... %zu more\n", groups.size() - 25);
 				break;
 			}
-			out << "  " << p(pad(g->action, 6), g->action == "deny"     ? "1;31"
-			                                    : g->action == "mutate" ? "33"
-			                                                            : "36")
+			out << "  "
+			    << p(pad(g->action, 6), g->action == "deny"     ? "1;31"
+			                            : g->action == "mutate" ? "33"
+			                                                    : "36")
 			    << " " << rpad(n(g->count), 6) << "x  " << g->rule << " "
-			    << (g->pointer.empty() ? "/" : g->pointer) << ": " << singleLine(g->message)
-			    << "\n";
-			out << "                  last " << formatTime(g->lastMs) << ", " << g->example
-			    << "\n";
+			    << (g->pointer.empty() ? "/" : g->pointer) << ": "
+			    << singleLine(g->message) << "\n";
+			out << "                  last " << formatTime(g->lastMs) << ", "
+			    << g->example << "\n";
 			if (!g->remedy.empty())
 				out << "                  fix: " << singleLine(g->remedy) << "\n";
 		}
 	}
 	if (!a.requests.empty()) {
-		out << "\n" << p("Latest denied and mutated requests", "1") << strprintf(" (%zu)\n", a.requests.size());
+		out << "\n"
+		    << p("Latest denied and mutated requests", "1")
+		    << strprintf(" (%zu)\n", a.requests.size());
 		for (auto it = a.requests.rbegin(); it != a.requests.rend(); ++it) {
 			std::string who = it->containerId;
 			if (!it->who.k8sPod.empty())
 				who += " (" + it->who.k8sNamespace + "/" + it->who.k8sPod + ")";
-			out << "  " << formatTime(it->ms) << "  " << p.verdict(pad(it->verdict, 6)) << "  "
-			    << it->command << " " << who << "\n";
+			out << "  " << formatTime(it->ms) << "  " << p.verdict(pad(it->verdict, 6))
+			    << "  " << it->command << " " << who << "\n";
 			for (const auto &f : it->findings)
 				out << "      " << pad(f.action, 6) << " " << f.rule << ": "
 				    << singleLine(f.message) << "\n";
@@ -191,8 +198,8 @@ void writeText(const Aggregate &a, const Options &o, Output &out, bool colour)
 		out << "\n" << p("Expired, no longer applied", "1;31") << "\n";
 		for (const auto *u : usesOf(a.expired))
 			out << "  " << pad(u->kind, 9) << " " << u->name << " (" << joined(u->rules)
-			    << "): expired " << u->expires.value_or("?") << ", matched " << n(u->count)
-			    << "x, last " << formatTime(u->lastMs) << "\n";
+			    << "): expired " << u->expires.value_or("?") << ", matched "
+			    << n(u->count) << "x, last " << formatTime(u->lastMs) << "\n";
 	}
 	bool header = false;
 	for (const auto *u : usesOf(a.uses)) {
@@ -200,10 +207,15 @@ void writeText(const Aggregate &a, const Options &o, Output &out, bool colour)
 		if (!expiringSoon(*u, o, &left))
 			continue;
 		if (!header)
-			out << "\n" << p(strprintf("Expiring within %lld days", static_cast<long long>(o.soonDays)), "1;33") << "\n";
+			out << "\n"
+			    << p(strprintf("Expiring within %lld days",
+			                   static_cast<long long>(o.soonDays)),
+			         "1;33")
+			    << "\n";
 		header = true;
 		out << "  " << pad(u->kind, 9) << " " << u->name << " until " << *u->expires
-		    << strprintf(" (%lld day%s left)\n", static_cast<long long>(left), left == 1 ? "" : "s");
+		    << strprintf(" (%lld day%s left)\n", static_cast<long long>(left),
+		                 left == 1 ? "" : "s");
 	}
 	if (a.badLines) {
 		out << "\n" << p("Bad lines", "1;31") << " (" << n(a.badLines) << ")\n";

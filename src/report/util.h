@@ -11,7 +11,7 @@
 namespace bulkhead::report::detail {
 
 /* The entries of a table, most decisions (or findings) first, ties by name. */
-template<typename M, typename F>
+template <typename M, typename F>
 std::vector<const typename M::value_type *> ranked(const M &map, F weight)
 {
 	std::vector<const typename M::value_type *> v;
