@@ -170,19 +170,11 @@ json::Value sarifLocations(const Input &in, const policy::Finding &f)
 	return locs;
 }
 
-/* V pretty-printed with every line after the first indented by PAD, no final newline. */
-std::string indented(const json::Value &v, std::string_view pad)
+/* V as write(v, true) prints it LEVEL levels deep, without the final newline. */
+std::string indented(const json::Value &v, size_t level)
 {
-	std::string s = json::write(v, true);
-	while (!s.empty() && s.back() == '\n')
-		s.pop_back();
 	std::string out;
-	out.reserve(s.size() + s.size() / 4);
-	for (char ch : s) {
-		out.push_back(ch);
-		if (ch == '\n')
-			out.append(pad);
-	}
+	json::detail::writeNested(out, v, level);
 	return out;
 }
 
@@ -206,14 +198,14 @@ int check(const Options &o, Output &out, Output &err, bool colour)
 	pol.set("version", json::Value::string(p.version()));
 	pol.set("mode", json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
 	if (asJson) {
-		out << "{\n  \"policy\": " << indented(pol, "  ") << ",\n  \"results\": [";
+		out << "{\n  \"policy\": " << indented(pol, 1) << ",\n  \"results\": [";
 	} else if (asSarif) {
 		json::Value props = json::Value::object();
 		props.set("policy", std::move(pol));
 		sarifOut.emplace(out, std::move(props));
 	}
 	auto emitJson = [&](const json::Value &r) {
-		out << (written++ ? ",\n    " : "\n    ") << indented(r, "    ");
+		out << (written++ ? ",\n    " : "\n    ") << indented(r, 2);
 	};
 	for (const auto &operand : o.operands) {
 		std::optional<Input> in;
@@ -248,7 +240,12 @@ int check(const Options &o, Output &out, Output &err, bool colour)
 		if (asJson) {
 			json::Value r = json::Value::object();
 			r.set("file", json::Value::string(in->name));
+			/* the patch (the largest part) moves rather than copies */
+			json::Value patch = std::move(d->patch);
+			d->patch = json::Value::array();
 			json::Value decision = policy::toJson(*d);
+			decision.set("patch",
+			             patch.isNull() ? json::Value::array() : std::move(patch));
 			for (auto &[k, v] : decision.members())
 				r.set(k, std::move(v));
 			emitJson(r);

@@ -675,6 +675,11 @@ Value parse(std::string_view text, std::string_view name, const ParseOptions &op
 
 namespace detail {
 
+void writeNested(std::string &out, const Value &v, size_t level)
+{
+	plain(out, v, true, level);
+}
+
 std::string writePlain(const Value &v, bool pretty)
 {
 	std::string out;
