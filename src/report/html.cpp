@@ -61,7 +61,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:120px}
 .card b{display:block;font-size:24px}.card.allow b{color:var(--allow)}.card.mutate b{color:var(--mutate)}.card.deny b{color:var(--deny)}.card.error b{color:var(--error)}
 table{border-collapse:collapse;width:100%;margin:6px 0}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{font-weight:600;background:#f4f6f9}td.n{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
+th{font-weight:600;background:#f4f6f9}td.n{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}td{overflow-wrap:anywhere}
 code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;background:#f4f6f9;padding:1px 4px;border-radius:3px}
 .allow{color:var(--allow)}.mutate{color:var(--mutate)}.deny{color:var(--deny)}.error{color:var(--error)}.audit{color:var(--audit)}
 svg text{font:11px system-ui,sans-serif;fill:var(--mute)}
