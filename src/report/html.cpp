@@ -100,7 +100,7 @@ void timeChart(Output &out, const Aggregate &a)
 	out << "<svg id=\"chart-time\" viewBox=\"0 0 " << px(W) << " " << px(H)
 	    << "\" width=\"100%\" role=\"img\" aria-label=\"decisions per " << bucketName(width)
 	    << "\" data-bucket-size=\"" << bucketName(width) << "\" data-max=\"" << n(max)
-	    << "\" data-scale=\"" << px(plotH / static_cast<double>(max)) << "\">\n";
+	    << "\" data-scale=\"" << strprintf("%.6f", plotH / static_cast<double>(max)) << "\">\n";
 	out << "<line x1=\"" << px(left) << "\" y1=\"" << px(top + plotH) << "\" x2=\"" << px(W - 5)
 	    << "\" y2=\"" << px(top + plotH) << "\" stroke=\"#999\"/>\n";
 	out << "<text x=\"" << px(left - 6) << "\" y=\"" << px(top + 10)
@@ -155,7 +155,7 @@ void ruleChart(Output &out, const Aggregate &a)
 	const double H = rowH * static_cast<double>(rows.size()) + 8;
 	out << "<svg id=\"chart-rules\" viewBox=\"0 0 " << px(W) << " " << px(H)
 	    << "\" width=\"100%\" role=\"img\" aria-label=\"findings by rule\" data-max=\""
-	    << n(max) << "\" data-scale=\"" << px(plotW / static_cast<double>(max)) << "\">\n";
+	    << n(max) << "\" data-scale=\"" << strprintf("%.6f", plotW / static_cast<double>(max)) << "\">\n";
 	for (size_t i = 0; i < rows.size(); i++) {
 		const auto &[rule, c] = *rows[i];
 		const double y = 4 + rowH * static_cast<double>(i);
