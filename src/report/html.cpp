@@ -155,7 +155,8 @@ void ruleChart(Output &out, const Aggregate &a)
 	const double H = rowH * static_cast<double>(rows.size()) + 8;
 	out << "<svg id=\"chart-rules\" viewBox=\"0 0 " << px(W) << " " << px(H)
 	    << "\" width=\"100%\" role=\"img\" aria-label=\"findings by rule\" data-max=\""
-	    << n(max) << "\" data-scale=\"" << strprintf("%.6f", plotW / static_cast<double>(max)) << "\">\n";
+	    << n(max) << "\" data-scale=\"" << strprintf("%.6f", plotW / static_cast<double>(max))
+	    << "\">\n";
 	for (size_t i = 0; i < rows.size(); i++) {
 		const auto &[rule, c] = *rows[i];
 		const double y = 4 + rowH * static_cast<double>(i);
