@@ -105,7 +105,14 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 /* Where in the text a finding points: the value its pointer names, or the
  * nearest ancestor that exists (a member the rule wants added). 1-based line
  * and column, the column in code points. */
-std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer)
+/* Where the last place was found: places are found walking forward from
+ * it (findings come mostly in document order), from the start when behind. */
+struct Cursor
+{
+	size_t offset = 0, line = 1, col = 1;
+};
+
+std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer, Cursor &c)
 {
 	size_t offset = 0;
 	try {
@@ -130,24 +137,26 @@ std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer)
 		offset = 0;
 	}
 	offset = std::min(offset, in.text.size());
-	size_t line = 1, col = 1;
-	for (size_t i = 0; i < offset; i++) {
+	if (offset < c.offset)
+		c = Cursor{};
+	for (size_t i = c.offset; i < offset; i++) {
 		auto ch = static_cast<unsigned char>(in.text[i]);
 		if (ch == '\n') {
-			line++;
-			col = 1;
+			c.line++;
+			c.col = 1;
 		} else if ((ch & 0xC0) != 0x80) {
-			col++;
+			c.col++;
 		}
 	}
-	return {line, col};
+	c.offset = offset;
+	return {c.line, c.col};
 }
 
-json::Value sarifLocations(const Input &in, const policy::Finding &f)
+json::Value sarifLocations(const Input &in, const policy::Finding &f, Cursor &cursor)
 {
 	json::Value loc = json::Value::object();
 	if (in.name != "<stdin>") {
-		auto [line, col] = placeOf(in, f.pointer);
+		auto [line, col] = placeOf(in, f.pointer, cursor);
 		json::Value art = json::Value::object();
 		art.set("uri", json::Value::string(sarif::fileUri(in.name)));
 		json::Value region = json::Value::object();
@@ -250,8 +259,9 @@ int check(const Options &o, Output &out, Output &err, bool colour)
 				r.set(k, std::move(v));
 			emitJson(r);
 		} else if (asSarif) {
+			Cursor cursor;
 			for (const auto &f : d->findings)
-				sarifOut->add(sarif::result(f, sarifLocations(*in, f)));
+				sarifOut->add(sarif::result(f, sarifLocations(*in, f, cursor)));
 		} else {
 			out << (written++ ? "\n" : "") << checkText(*in, *d, c);
 		}

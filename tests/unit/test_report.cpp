@@ -539,6 +539,35 @@ TEST_CASE("sarif: policy check --format sarif in the 2.1.0 shape", "[report][sar
 	CHECK(socket);
 }
 
+TEST_CASE("sarif: policy check places a finding at its value's line and column", "[report][sarif]")
+{
+	const std::string spec = test::env("BULKHEAD_TEST_DATA") + "/runc-spec-default.json";
+	std::string out, err;
+	offline::policyMain({"check", "--format", "sarif", "--policy",
+	                     test::env("BULKHEAD_SOURCE_ROOT") + "/policies/restricted.json", spec},
+	                    out, err, false);
+	json::Value log = json::parse(out, "sarif");
+	const auto lines = test::lines(test::slurp(spec));
+	size_t placed = 0;
+	for (const auto &r : at(at(log, "runs").items()[0], "results").items()) {
+		const auto &loc = at(r, "locations").items().at(0);
+		if (text(at(loc, "logicalLocations").items().at(0), "fullyQualifiedName") !=
+		    "/process/user/uid")
+			continue;
+		const auto &region = at(at(loc, "physicalLocation"), "region");
+		auto line = static_cast<size_t>(at(region, "startLine").asInt64().value_or(0));
+		auto col = static_cast<size_t>(at(region, "startColumn").asInt64().value_or(0));
+		REQUIRE(line >= 1);
+		REQUIRE(line <= lines.size());
+		INFO("line " << line << ": " << lines[line - 1]);
+		CHECK(lines[line - 1].find("\"uid\"") != std::string::npos);
+		REQUIRE(col >= 1);
+		CHECK(lines[line - 1].substr(col - 1, 1) == "0"); /* the value, uid 0 */
+		placed++;
+	}
+	CHECK(placed == 1);
+}
+
 TEST_CASE("policyreport: one wgpolicyk8s.io/v1alpha2 PolicyReport per namespace", "[report]")
 {
 	Aggregator agg = aggregate(sampleLog());
