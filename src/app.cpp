@@ -15,6 +15,7 @@
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
 #include "bulkhead/offline.h"
+#include "bulkhead/report.h"
 #include "bulkhead/runtime.h"
 
 namespace bulkhead {
@@ -27,11 +28,13 @@ const char kUsage[] =
         "USAGE:\n"
         "   bulkhead [global options] command [command options] [arguments...]\n"
         "   bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [CONFIG|-]\n"
-        "   bulkhead policy check --policy FILE [--format text|json] [--kind KIND]\n"
-        "                         [--id ID] [--at DATE] CONFIG...\n"
+        "   bulkhead policy check --policy FILE [--format text|json|sarif]\n"
+        "                         [--kind KIND] [--id ID] [--at DATE] CONFIG...\n"
         "   bulkhead policy validate [--strict] FILE\n"
         "   bulkhead policy show [--effective] FILE\n"
         "   bulkhead policy diff A B\n"
+        "   bulkhead audit [--since T] [--until T]\n"
+        "                  [--format text|json|html|sarif|policyreport] [LOG...]\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
         "restore, exec and update are checked against the policy first (the spec,\n"
@@ -53,6 +56,9 @@ const char kUsage[] =
         "   policy validate        check a policy file (--strict: warnings are errors)\n"
         "   policy show            the policy with what it extends merged in\n"
         "   policy diff            what policy B lets through that policy A refuses\n"
+        "   audit                  report on the audit log: decisions by verdict, rule,\n"
+        "                          engine, namespace, pod, image and container over\n"
+        "                          time; denials, fixes, exemptions (help audit)\n"
         "   help                   this text; help policy: the policy verbs;\n"
         "                          help CMD: the runtime's help for CMD\n"
         "\n"
@@ -153,6 +159,9 @@ int run(const Logger &, const std::vector<std::string> &argv)
 		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
 		    argv[inv.commandIndex + 1] == "policy")
 			return offline::policyMain({"--help"});
+		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
+		    argv[inv.commandIndex + 1] == "audit")
+			return report::auditMain({"--help"});
 		writeStdout(kUsage);
 		return 0;
 	}
@@ -165,10 +174,9 @@ int run(const Logger &, const std::vector<std::string> &argv)
 		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
 		        argv.end()));
 	case cli::Command::Audit:
-		throw Error(
-		        ErrorKind::Usage,
-		        "audit: not a command of this version; the audit trail is the JSON-lines "
-		        "file named by \"audit.log\" in the configuration (see bulkhead(8))");
+		return report::auditMain(std::vector<std::string>(
+		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
+		        argv.end()));
 	default:
 		break;
 	}

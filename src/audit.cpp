@@ -89,6 +89,16 @@ std::string hostName()
 	return u.nodename;
 }
 
+/* "input": {"sha256": HEX}, when the call read a document */
+void setInput(json::Value &rec, const Record &r)
+{
+	if (r.inputSha256.empty())
+		return;
+	json::Value in = json::Value::object();
+	in.set("sha256", json::Value::string(r.inputSha256));
+	rec.set("input", std::move(in));
+}
+
 bool isHintKey(std::string_view k)
 {
 	return k.starts_with("io.kubernetes.") || k == "io.container.manager" ||
@@ -175,12 +185,14 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 	if (r.decision == nullptr) {
 		rec.set("verdict", Value::string("error"));
 		rec.set("error", str(r.error));
+		setInput(rec, r);
 		return json::write(rec) + "\n";
 	}
 	const policy::Decision &d = *r.decision;
 	Value pol = Value::object();
 	pol.set("name", str(d.policyName));
 	pol.set("sha256", str(d.policySha256));
+	pol.set("version", str(d.policyVersion));
 	rec.set("policy", pol);
 	rec.set("mode", Value::string(d.mode == policy::Mode::Audit ? "audit" : "enforce"));
 	rec.set("verdict", Value::string(policy::verdictName(d.verdict)));
@@ -208,7 +220,7 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 			Value o = Value::object();
 			o.set("name", str(e.name));
 			o.set("reason", str(e.reason));
-			o.set("expires", str(e.expires));
+			o.set("expires", e.expires.empty() ? Value() : str(e.expires));
 			Value rules = Value::array();
 			for (const auto &rule : e.rules)
 				rules.push(str(rule));
@@ -224,6 +236,21 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 		rec.set("kept", str(r.kept));
 	if (!r.error.empty())
 		rec.set("error", str(r.error));
+	/* exemptions and overrides that matched but had expired: not applied */
+	Value expired = Value::array();
+	for (const auto &e : d.expired) {
+		Value o = Value::object();
+		o.set("kind", str(e.kind));
+		o.set("name", str(e.name));
+		o.set("expires", str(e.expires));
+		Value rules = Value::array();
+		for (const auto &rule : e.rules)
+			rules.push(str(rule));
+		o.set("rules", std::move(rules));
+		expired.push(std::move(o));
+	}
+	rec.set("expired", std::move(expired));
+	setInput(rec, r);
 	return json::write(rec) + "\n";
 }
 

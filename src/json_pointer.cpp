@@ -138,6 +138,10 @@ void diffInto(Value &patch, const Pointer &at, const Value &from, const Value &t
 		}
 		return;
 	}
+	/* Most of a hardened document is what it was: an equal subtree needs no
+	 * walk that builds a pointer for each of its values. */
+	if (from == to)
+		return;
 	if (from.isArray()) {
 		const auto &a = from.items(), &b = to.items();
 		size_t common = std::min(a.size(), b.size());

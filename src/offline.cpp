@@ -1,7 +1,9 @@
 #include "bulkhead/offline.h"
 
+#include "offline_internal.h"
 #include "policy_compiled.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -13,11 +15,14 @@
 #include "bulkhead/error.h"
 #include "bulkhead/host.h"
 #include "bulkhead/json.h"
+#include "bulkhead/output.h"
 #include "bulkhead/policy.h"
 #include "bulkhead/policy_report.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::offline {
+
+using namespace detail;
 
 namespace {
 
@@ -26,7 +31,7 @@ constexpr size_t kMaxSpecBytes = 64u << 20;
 constexpr const char *kUsage =
         "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [--at DATE]\n"
         "                              [--engine NAME] [CONFIG|-]\n"
-        "       bulkhead policy check --policy FILE [--format text|json] [--kind KIND]\n"
+        "       bulkhead policy check --policy FILE [--format text|json|sarif] [--kind KIND]\n"
         "                             [--id ID] [--at DATE] [--engine NAME] CONFIG...\n"
         "       bulkhead policy validate [--strict] FILE...\n"
         "       bulkhead policy show [--effective] FILE\n"
@@ -44,7 +49,8 @@ constexpr const char *kUsage =
         "            (exit 0: nothing, 1: something)\n"
         "\n"
         "  --policy FILE   the policy file (see bulkhead-policy(5))\n"
-        "  --format FMT    text (default) or json\n"
+        "  --format FMT    text (default), json, or sarif (SARIF 2.1.0 for CI systems);\n"
+        "                  each file's result is written as soon as it is judged\n"
         "  --kind KIND     what CONFIG is: spec (config.json, the default), process (an\n"
         "                  exec --process file) or resources (an update -r document);\n"
         "                  harden prints the hardened document of that kind\n"
@@ -64,23 +70,6 @@ constexpr const char *kUsage =
         "match to a field without regard to case (\"Process\", \"hoo\\u212aS\") and a value\n"
         "of the wrong type are refused as bad input, naming the place.\n"
         "Exit status: 0 allowed (maybe mutated), 3 denied, 2 bad input or bad policy.\n";
-
-enum : int { kExitOk = 0, kExitBad = 2, kExitDenied = 3 };
-
-struct Options
-{
-	std::string verb;
-	std::string policy;
-	std::string format = "text";
-	std::string id;
-	policy::Scope kind = policy::Scope::Spec;
-	std::string at;                              /* --at DATE */
-	engine::Kind engine = engine::Kind::Unknown; /* --engine NAME */
-	bool strict = false;                         /* validate --strict */
-	bool effective = false;                      /* show --effective */
-	bool help = false;
-	std::vector<std::string> operands;
-};
 
 [[noreturn]] void usageError(const std::string &msg)
 {
@@ -202,8 +191,9 @@ Options parseArgs(const std::vector<std::string> &args)
 	}
 	if (o.policy.empty())
 		usageError("policy " + o.verb + ": --policy FILE is required");
-	if (o.format != "text" && o.format != "json")
-		usageError("policy check: --format must be text or json, not \"" + o.format + "\"");
+	if (o.format != "text" && o.format != "json" && o.format != "sarif")
+		usageError("policy check: --format must be text, json or sarif, not \"" + o.format +
+		           "\"");
 	if (o.verb == "harden" && o.operands.size() > 1)
 		usageError("policy harden: one CONFIG at a time (or - for standard input)");
 	if (o.verb == "harden" && o.operands.empty())
@@ -220,14 +210,17 @@ Options parseArgs(const std::vector<std::string> &args)
 	return o;
 }
 
-struct Input
-{
-	std::string name; /* as shown to the user */
-	json::Value doc;
-	std::string bundle;
-};
+} // namespace
 
-Input readInput(const std::string &operand, policy::Scope kind)
+policy::CallContext detail::callOf(const Options &o, const std::string &bundle)
+{
+	policy::CallContext call{o.id, bundle, "policy", o.at};
+	call.engine = o.engine;
+	call.offline = true;
+	return call;
+}
+
+Input detail::readInput(const std::string &operand, policy::Scope kind)
 {
 	Input in;
 	std::string text;
@@ -243,108 +236,13 @@ Input readInput(const std::string &operand, policy::Scope kind)
 		        fs::absolute(fs::path(operand)).lexically_normal().parent_path().string();
 	}
 	in.doc = spec::read(text, in.name, kind);
+	in.text = std::move(text);
 	return in;
 }
 
-/* The call an offline judgement simulates: --id, the CONFIG's directory as
- * the bundle, --at, and with --engine that engine's own keys read as written. */
-policy::CallContext callOf(const Options &o, const std::string &bundle)
-{
-	policy::CallContext call{o.id, bundle, "policy", o.at};
-	call.engine = o.engine;
-	call.offline = true;
-	return call;
-}
+namespace {
 
-struct Colour
-{
-	bool on;
-	[[nodiscard]] std::string wrap(std::string_view text, const char *code) const
-	{
-		if (!on)
-			return std::string(text);
-		return std::string("\033[") + code + "m" + std::string(text) + "\033[0m";
-	}
-	[[nodiscard]] std::string verdict(policy::Verdict v) const
-	{
-		const char *code = v == policy::Verdict::Allow    ? "32"
-		                   : v == policy::Verdict::Mutate ? "33"
-		                                                  : "1;31";
-		return wrap(policy::verdictName(v), code);
-	}
-	[[nodiscard]] std::string action(policy::Action a, size_t width) const
-	{
-		std::string name = policy::actionName(a);
-		std::string pad(width > name.size() ? width - name.size() : 0, ' ');
-		const char *code = a == policy::Action::Mutate  ? "33"
-		                   : a == policy::Action::Deny  ? "1;31"
-		                   : a == policy::Action::Audit ? "36"
-		                                                : "0";
-		return wrap(name, code) + pad;
-	}
-};
-
-/* A patch operation on one line, values elided past a readable length. */
-std::string patchLine(const json::Value &op)
-{
-	const json::Value *kind = op.find("op");
-	const json::Value *path = op.find("path");
-	std::string line = (kind && kind->isString() ? kind->asString() : "?") + " " +
-	                   (path && path->isString() ? path->asString() : "?");
-	if (const json::Value *v = op.find("value")) {
-		std::string text = json::write(*v, false);
-		if (text.size() > 60)
-			text = v->isObject()  ? "{...}"
-			       : v->isArray() ? "[...]"
-			                      : text.substr(0, 57) + "...";
-		line += " " + text;
-	}
-	return line;
-}
-
-std::string checkText(const Input &in, const policy::Decision &d, const Colour &c)
-{
-	std::string out = in.name + ": " + c.verdict(d.verdict);
-	if (d.mode == policy::Mode::Audit)
-		out += " (audit mode: enforcing would " +
-		       std::string(policy::verdictName(d.wouldBe)) + ")";
-	out += strprintf(", %zu finding%s\n", d.findings.size(), d.findings.size() == 1 ? "" : "s");
-	for (const auto &f : d.findings) {
-		out += "  " + c.action(f.action, 6) + " " + f.rule + " " +
-		       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
-		       singleLine(f.message);
-		if (!f.remedy.empty())
-			out += "; fix: " + singleLine(f.remedy);
-		out += "\n";
-	}
-	for (const auto &e : d.exemptions) {
-		out += "  exempt " + e.name + " (";
-		for (size_t i = 0; i < e.rules.size(); i++)
-			out += (i ? ", " : "") + e.rules[i];
-		out += "): " + singleLine(e.reason);
-		if (!e.expires.empty())
-			out += ", until " + e.expires;
-		out += "\n";
-	}
-	for (const auto &o : d.overrides) {
-		out += "  override " + o.name + " (";
-		for (size_t i = 0; i < o.rules.size(); i++)
-			out += (i ? ", " : "") + o.rules[i];
-		out += ")";
-		if (!o.reason.empty())
-			out += ": " + singleLine(o.reason);
-		out += "\n";
-	}
-	if (d.patch.isArray() && !d.patch.items().empty()) {
-		out += strprintf("  patch (%zu operation%s):\n", d.patch.items().size(),
-		                 d.patch.items().size() == 1 ? "" : "s");
-		for (const auto &op : d.patch.items())
-			out += "    " + singleLine(patchLine(op)) + "\n";
-	}
-	return out;
-}
-
-int harden(const Options &o, std::string &out, std::string &err)
+int harden(const Options &o, Output &out, Output &err)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	Input in = readInput(o.operands[0], o.kind);
@@ -354,12 +252,12 @@ int harden(const Options &o, std::string &out, std::string &err)
 		for (const auto &f : d.findings) {
 			if (f.action != policy::Action::Deny)
 				continue;
-			err += "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
-			       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
-			       singleLine(f.message);
+			err << "bulkhead: " + in.name + ": denied by " + f.rule + " at " +
+			                (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
+			                singleLine(f.message);
 			if (!f.remedy.empty())
-				err += "; fix: " + singleLine(f.remedy);
-			err += "\n";
+				err << "; fix: " + singleLine(f.remedy);
+			err << "\n";
 		}
 		return kExitDenied;
 	}
@@ -374,65 +272,8 @@ int harden(const Options &o, std::string &out, std::string &err)
 		            "policy harden: the hardened document lost its " +
 		                    std::string(o.kind == policy::Scope::Process ? "process"
 		                                                                 : "resources"));
-	out = json::write(*result, true);
+	out << json::write(*result, true);
 	return kExitOk;
-}
-
-int check(const Options &o, std::string &out, std::string &err, bool colour)
-{
-	policy::Policy p = policy::Policy::load(o.policy, false);
-	RealHost host;
-	Colour c{colour};
-	int rc = kExitOk;
-	json::Value results = json::Value::array();
-	bool first = true;
-	for (const auto &operand : o.operands) {
-		std::optional<Input> in;
-		try {
-			in = readInput(operand, o.kind);
-		} catch (const Error &e) {
-			rc = kExitBad;
-			std::string name = operand == "-" ? "<stdin>" : operand;
-			err += "bulkhead: " + singleLine(e.what()) + "\n";
-			if (o.format == "json") {
-				json::Value r = json::Value::object();
-				r.set("file", json::Value::string(name));
-				r.set("error", json::Value::string(e.what()));
-				results.push(std::move(r));
-			} else {
-				out += (first ? "" : "\n") + name + ": " + c.wrap("error", "1;31") +
-				       ": " + singleLine(e.what()) + "\n";
-				first = false;
-			}
-			continue;
-		}
-		policy::Decision d = p.evaluate(in->doc, o.kind, callOf(o, in->bundle), host);
-		if (d.verdict == policy::Verdict::Deny && rc == kExitOk)
-			rc = kExitDenied;
-		if (o.format == "json") {
-			json::Value r = json::Value::object();
-			r.set("file", json::Value::string(in->name));
-			json::Value decision = policy::toJson(d);
-			for (auto &[k, v] : decision.members())
-				r.set(k, std::move(v));
-			results.push(std::move(r));
-		} else {
-			out += (first ? "" : "\n") + checkText(*in, d, c);
-			first = false;
-		}
-	}
-	if (o.format == "json") {
-		json::Value doc = json::Value::object();
-		json::Value pol = json::Value::object();
-		pol.set("name", json::Value::string(p.name()));
-		pol.set("sha256", json::Value::string(p.sha256()));
-		pol.set("mode",
-		        json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
-		doc.set("policy", std::move(pol));
-		doc.set("results", std::move(results));
-		out += json::write(doc, true);
-	}
-	return rc;
 }
 
 /* The shipped restricted to compare FILE's policy with, when it can be found. */
@@ -450,7 +291,7 @@ std::optional<policy::Policy> reference(const std::string &file, bool asRoot)
 	}
 }
 
-int validate(const Options &o, std::string &out, std::string &err)
+int validate(const Options &o, Output &out, Output &err)
 {
 	int rc = kExitOk;
 	const bool asRoot = ::geteuid() == 0;
@@ -469,7 +310,7 @@ int validate(const Options &o, std::string &out, std::string &err)
 				                    : n.level == policy::Notice::Level::Warning
 				                            ? "warning"
 				                            : "note";
-				err += file + ": " + label + ": " + singleLine(n.text) + "\n";
+				err << file + ": " + label + ": " + singleLine(n.text) + "\n";
 				errors += fatal ? 1 : 0;
 				warnings += n.level == policy::Notice::Level::Warning ? 1 : 0;
 			}
@@ -480,79 +321,64 @@ int validate(const Options &o, std::string &out, std::string &err)
 			std::string chain;
 			for (size_t k = 1; k < p.compiled().files.size(); k++)
 				chain += ", extends " + p.compiled().files[k];
-			out += file + ": ok: policy " + p.name() + " version " + p.version() +
-			       ", mode " + (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
-			       chain + ", sha256:" + p.sha256() +
-			       (warnings ? strprintf(", %zu warning%s", warnings,
-			                             warnings == 1 ? "" : "s")
-			                 : std::string()) +
-			       "\n";
+			out << file + ": ok: policy " + p.name() + " version " + p.version() +
+			                ", mode " +
+			                (p.mode() == policy::Mode::Audit ? "audit" : "enforce") +
+			                chain + ", sha256:" + p.sha256() +
+			                (warnings ? strprintf(", %zu warning%s", warnings,
+			                                      warnings == 1 ? "" : "s")
+			                          : std::string()) +
+			                "\n";
 		} catch (const Error &e) {
-			err += singleLine(e.what()) + "\n";
+			err << singleLine(e.what()) + "\n";
 			rc = kExitBad;
 		}
 	}
 	return rc;
 }
 
-int show(const Options &o, std::string &out)
+int show(const Options &o, Output &out)
 {
 	policy::Policy p = policy::Policy::load(o.operands[0], ::geteuid() == 0);
-	out = json::write(o.effective ? policy::effective(p) : policy::flatten(p), true);
+	out << json::write(o.effective ? policy::effective(p) : policy::flatten(p), true);
 	return kExitOk;
 }
 
 /* Exit 0 when B lets through nothing A refuses, 1 when it does (diff(1)'s
  * convention), 2 on trouble. */
-int diff(const Options &o, std::string &out)
+int diff(const Options &o, Output &out)
 {
 	const bool asRoot = ::geteuid() == 0;
 	policy::Policy a = policy::Policy::load(o.operands[0], asRoot);
 	policy::Policy b = policy::Policy::load(o.operands[1], asRoot);
 	std::vector<std::string> different;
 	const auto weaker = policy::weakenings(a, b, different);
-	out += "A: " + o.operands[0] + " (policy " + a.name() + " version " + a.version() +
-	       ", sha256:" + a.sha256() + ")\n";
-	out += "B: " + o.operands[1] + " (policy " + b.name() + " version " + b.version() +
-	       ", sha256:" + b.sha256() + ")\n";
+	out << "A: " + o.operands[0] + " (policy " + a.name() + " version " + a.version() +
+	                ", sha256:" + a.sha256() + ")\n";
+	out << "B: " + o.operands[1] + " (policy " + b.name() + " version " + b.version() +
+	                ", sha256:" + b.sha256() + ")\n";
 	if (weaker.empty()) {
-		out += "B lets through nothing that A refuses.\n";
+		out << "B lets through nothing that A refuses.\n";
 	} else {
-		out += strprintf("B lets through what A refuses, in %zu place%s:\n", weaker.size(),
+		out << strprintf("B lets through what A refuses, in %zu place%s:\n", weaker.size(),
 		                 weaker.size() == 1 ? "" : "s");
 		for (const auto &w : weaker)
-			out += "  - " + singleLine(w) + "\n";
+			out << "  - " + singleLine(w) + "\n";
 	}
 	if (!different.empty()) {
-		out += "Other differences (B is not weaker there):\n";
+		out << "Other differences (B is not weaker there):\n";
 		for (const auto &d : different)
-			out += "  - " + singleLine(d) + "\n";
+			out << "  - " + singleLine(d) + "\n";
 	}
 	return weaker.empty() ? kExitOk : 1;
 }
 
-void writeAll(int fd, const std::string &s)
-{
-	size_t done = 0;
-	while (done < s.size()) {
-		ssize_t n = ::write(fd, s.data() + done, s.size() - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		done += static_cast<size_t>(n);
-	}
-}
-
-} // namespace
-
-int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
-               bool colour)
+int policyMainTo(const std::vector<std::string> &args, Output &out, Output &err, bool colour)
 {
 	try {
 		Options o = parseArgs(args);
 		if (o.help) {
-			out += kUsage;
+			out << kUsage;
 			return kExitOk;
 		}
 		if (o.verb == "harden")
@@ -565,22 +391,34 @@ int policyMain(const std::vector<std::string> &args, std::string &out, std::stri
 			return diff(o, out);
 		return validate(o, out, err);
 	} catch (const std::bad_alloc &) {
-		err += "bulkhead: out of memory\n";
+		err << "bulkhead: out of memory\n";
 	} catch (const std::exception &e) {
-		err += "bulkhead: " + singleLine(e.what()) + "\n";
+		err << "bulkhead: " << singleLine(e.what()) << "\n";
 	}
-	out.clear();
 	return kExitBad;
+}
+
+} // namespace
+
+int policyMain(const std::vector<std::string> &args, std::string &out, std::string &err,
+               bool colour)
+{
+	Output o(out), e(err);
+	return policyMainTo(args, o, e, colour);
 }
 
 int policyMain(const std::vector<std::string> &args)
 {
-	std::string out, err;
 	const char *noColour = std::getenv("NO_COLOR");
 	bool colour = ::isatty(STDOUT_FILENO) == 1 && (!noColour || !*noColour);
-	int rc = policyMain(args, out, err, colour);
-	writeAll(STDOUT_FILENO, out);
-	writeAll(STDERR_FILENO, err);
+	Output out(STDOUT_FILENO), err(STDERR_FILENO);
+	int rc = policyMainTo(args, out, err, colour);
+	try {
+		out.flush();
+	} catch (const Error &e) {
+		err << "bulkhead: " << singleLine(e.what()) << "\n";
+		rc = kExitBad;
+	}
 	return rc;
 }
 

@@ -134,6 +134,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 	d.mode = mode_;
 	d.policyName = name_;
 	d.policySha256 = sha256_;
+	d.policyVersion = version_;
 	const bool audit = mode_ == Mode::Audit;
 	/* The rules read only what runc reads, in the types Go gives it. */
 	spec::check(doc, scope);
@@ -295,6 +296,7 @@ json::Value toJson(const Decision &d)
 	Value p = Value::object();
 	p.set("name", Value::string(d.policyName));
 	p.set("sha256", Value::string(d.policySha256));
+	p.set("version", Value::string(d.policyVersion));
 	o.set("policy", std::move(p));
 	Value findings = Value::array();
 	for (const auto &f : d.findings) {

@@ -25,6 +25,10 @@ struct Record
 	const policy::Decision *decision = nullptr; /* nullptr for an error record */
 	std::string error; /* set for an error record: the call failed before a decision */
 	std::string kept;  /* path of the refused spec kept for auditors, "" when none */
+	/* sha256 of the text bulkhead read and judged (config.json, the --process
+	 * or --resources document, or the JSON built from inline flags); "" when
+	 * nothing was read */
+	std::string inputSha256;
 };
 
 /* The annotations that tell an auditor which engine object a container belongs

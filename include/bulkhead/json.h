@@ -160,6 +160,10 @@ bool isNumberText(std::string_view text) noexcept;
 std::string writePlain(const Value &v, bool pretty);
 /* Nesting depth of a value: 0 for scalars, 1 for an empty container. */
 size_t depth(const Value &v) noexcept;
+/* Append V to OUT pretty-printed as write(v, true) prints it LEVEL levels
+ * deep in a document (every line after the first indented by 2 * LEVEL
+ * spaces), without the final newline: for documents written a piece at a time. */
+void writeNested(std::string &out, const Value &v, size_t level);
 } // namespace detail
 
 } // namespace bulkhead::json

@@ -114,6 +114,7 @@ struct Decision
 	std::vector<ExemptionUse> exemptions;
 	std::string policyName;
 	std::string policySha256;
+	std::string policyVersion; /* the policy file's "version" */
 	std::vector<OverrideUse> overrides;
 	std::vector<ExpiredUse> expired;
 	/* Who runs the container, as far as the engine proves it (engine.h):

@@ -16,6 +16,7 @@
 
 #include "bulkhead/error.h"
 #include "bulkhead/runtime.h"
+#include "bulkhead/sha256.h"
 
 namespace bulkhead::runtime {
 
@@ -200,6 +201,8 @@ Container container(const cli::Invocation &inv, const std::string &id)
 
 Decision judge(Call &c, Value doc, policy::Scope scope, std::string_view text)
 {
+	if (c.rec.inputSha256.empty()) /* built from inline flags */
+		c.rec.inputSha256 = sha256Hex(text);
 	if (!c.annotations.members().empty())
 		doc.set("annotations", c.annotations);
 	Decision d = c.pol.evaluate(doc, scope, callContext(c, c.bundle), c.host);

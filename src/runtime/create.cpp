@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bulkhead/error.h"
+#include "bulkhead/sha256.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::runtime {
@@ -92,6 +93,7 @@ std::vector<std::string> hardenBundle(Call &c)
 	if (!S_ISREG(st.st_mode))
 		throw Error(ErrorKind::Io, path + ": not a regular file (refused)");
 	const std::string text = json::readFd(file.get(), path, kSpecMax);
+	c.rec.inputSha256 = sha256Hex(text);
 	const Value spec = spec::read(text, path, policy::Scope::Spec);
 	c.rec.engine = audit::engineHints(spec);
 

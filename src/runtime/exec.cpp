@@ -12,6 +12,7 @@
 #include "call.h"
 
 #include "bulkhead/error.h"
+#include "bulkhead/sha256.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::runtime {
@@ -182,6 +183,7 @@ std::vector<std::string> hardenExec(Call &c)
 			throw Error(ErrorKind::Usage, "exec: --process needs a file");
 		c.rec.subject = "--process " + *file->value;
 		text = json::readFileOrPipe(*file->value, kSmallMax);
+		c.rec.inputSha256 = sha256Hex(text);
 		doc = spec::read(text, *file->value, policy::Scope::Process);
 	} else if (ctr.missing) {
 		/* No such container: runc looks the container up before it reads the

@@ -18,6 +18,7 @@
 
 #include "bulkhead/error.h"
 #include "bulkhead/runtime.h"
+#include "bulkhead/sha256.h"
 #include "bulkhead/spec.h"
 
 namespace bulkhead::runtime {
@@ -229,6 +230,7 @@ std::vector<std::string> checkUpdate(Call &c)
 	c.rec.subject = "--resources " + *res->value;
 	const std::string text = fromStdin ? json::readFd(0, "stdin", kSmallMax)
 	                                   : json::readFileOrPipe(*res->value, kSmallMax);
+	c.rec.inputSha256 = sha256Hex(text);
 	const std::string name = fromStdin ? std::string("stdin") : *res->value;
 	Value doc = spec::read(text, name, policy::Scope::Resources);
 	const Decision d = judge(c, std::move(doc), policy::Scope::Resources, text);

@@ -562,8 +562,13 @@ void plainString(std::string &out, const std::string &s)
 	checkString(s);
 	static const char hex[] = "0123456789ABCDEF"; /* as yajl_gen writes them */
 	out.push_back('"');
-	for (char ch : s) {
-		auto c = static_cast<unsigned char>(ch);
+	size_t run = 0; /* bytes copied as they are, appended in one go */
+	for (size_t i = 0; i < s.size(); i++) {
+		auto c = static_cast<unsigned char>(s[i]);
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		out.append(s, run, i - run);
+		run = i + 1;
 		switch (c) {
 		case '"':
 			out += "\\\"";
@@ -587,15 +592,12 @@ void plainString(std::string &out, const std::string &s)
 			out += "\\f";
 			break;
 		default:
-			if (c < 0x20) {
-				out += "\\u00";
-				out.push_back(hex[c >> 4]);
-				out.push_back(hex[c & 0xF]);
-			} else {
-				out.push_back(ch);
-			}
+			out += "\\u00";
+			out.push_back(hex[c >> 4]);
+			out.push_back(hex[c & 0xF]);
 		}
 	}
+	out.append(s, run, s.size() - run);
 	out.push_back('"');
 }
 
@@ -674,6 +676,11 @@ Value parse(std::string_view text, std::string_view name, const ParseOptions &op
 }
 
 namespace detail {
+
+void writeNested(std::string &out, const Value &v, size_t level)
+{
+	plain(out, v, true, level);
+}
 
 std::string writePlain(const Value &v, bool pretty)
 {

@@ -257,5 +257,34 @@ check "denials recorded with their rule" \
 check "records name the policy and its sha256" \
 	'! jq "select(.verdict != \"error\") | (.policy.name | length > 0) and (.policy.sha256 | length == 64)" "$AUDIT" | grep -q false'
 check "refused specs kept for auditors" 'ls "$T/kept"/*.json >/dev/null 2>&1'
+want=$(sha256sum "$T/b1.original.json" | cut -d' ' -f1)
+got=$(jq -r --arg id "$ID1" 'select(.containerId == $id) | .input.sha256' "$AUDIT" | head -n 1)
+check "the hardened container's record has the sha256 of config.json as read ($got)" \
+	'[ "$got" = "$want" ]'
+check "decision records carry the policy's version and an expired list" \
+	'! jq "select(.verdict != \"error\") | (.policy.version | length > 0) and (.expired | type == \"array\")" "$AUDIT" | grep -q false'
+kept=$(jq -r 'select(.kept != null) | ((.kept | split("/") | last) == (.input.sha256 + ".json"))' "$AUDIT")
+check "a refused spec is kept under the sha256 its record names ($(echo $kept))" \
+	'[ -n "$kept" ] && ! echo "$kept" | grep -q false'
+
+echo "# 6. bulkhead audit reads this log"
+"$BIN" audit --format json "$AUDIT" >"$T/report.json" 2>"$T/report.err"
+rc=$?
+check "bulkhead audit exits 0 (rc=$rc: $(head -c 300 "$T/report.err"))" '[ "$rc" = 0 ]'
+for v in allow mutate deny error; do
+	n_log=$(jq -s --arg v "$v" '[.[] | select(.verdict == $v)] | length' "$AUDIT")
+	n_rep=$(jq --arg v "$v" '.verdicts[$v]' "$T/report.json")
+	check "$v decisions: $n_rep in the report, $n_log in the log" '[ "$n_rep" = "$n_log" ]'
+done
+n_log=$(jq -s '[.[] | .findings[]? | select(.rule == "P1.user")] | length' "$AUDIT")
+n_rep=$(jq '[.rules[] | select(.rule == "P1.user") | .deny + .mutate + .audit] | add // 0' "$T/report.json")
+check "P1.user findings: $n_rep in the report, $n_log in the log" '[ "$n_rep" = "$n_log" ]'
+"$BIN" audit --format sarif "$AUDIT" >"$T/report.sarif" 2>/dev/null
+check "the SARIF report is SARIF 2.1.0" '[ "$(jq -r .version "$T/report.sarif")" = 2.1.0 ]'
+printf '{"time":"2026-11-29T02:31:07.1' >>"$AUDIT" # a record torn by a crash
+"$BIN" audit "$AUDIT" >"$T/report.txt" 2>"$T/report.err"
+rc=$?
+check "a torn last line is counted, not fatal (rc=$rc)" \
+	'[ "$rc" = 0 ] && grep -q "1 bad line" "$T/report.txt"'
 
 finish runc_hardened

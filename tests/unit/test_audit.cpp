@@ -190,6 +190,52 @@ TEST_CASE("format: one JSON line with the decision", "[audit]")
 	CHECK(ex[0].find("expires")->asString() == "2027-01-31");
 }
 
+TEST_CASE("format: policy version, input hash, null expiry, expired list", "[audit]")
+{
+	auto d = sampleDecision();
+	d.policyVersion = "2026.11";
+	d.exemptions.push_back({"forever", "no end date", "", {"P6.memory"}});
+	d.overrides.push_back({"big", "batch jobs", "", {"P6.memory"}});
+	d.expired.push_back({"exemption", "old", "2026-01-01", {"P3.capabilities"}});
+	audit::Record r;
+	r.command = "create";
+	r.decision = &d;
+	r.inputSha256 = sha256Hex("{}");
+	json::Value v = json::parse(audit::format(r, "t", "h"), "record");
+	CHECK(v.find("policy")->find("version")->asString() == "2026.11");
+	/* the members that were there before keep their order; new ones follow */
+	std::vector<std::string> keys;
+	for (const auto &[k, _] : v.members())
+		keys.push_back(k);
+	const std::vector<std::string> expected = {
+	        "time",        "host",      "pid",     "bulkhead", "command",
+	        "containerId", "bundle",    "subject", "engine",   "policy",
+	        "mode",        "verdict",   "wouldBe", "findings", "patch",
+	        "exemptions",  "overrides", "expired", "input"};
+	CHECK(keys == expected);
+	const auto &ex = v.find("exemptions")->items();
+	REQUIRE(ex.size() == 2);
+	CHECK(ex[0].find("expires")->asString() == "2027-01-31");
+	CHECK(ex[1].find("expires")->isNull());
+	CHECK(v.find("overrides")->items().at(0).find("expires")->isNull());
+	const auto &exp = v.find("expired")->items();
+	REQUIRE(exp.size() == 1);
+	CHECK(exp[0].find("kind")->asString() == "exemption");
+	CHECK(exp[0].find("name")->asString() == "old");
+	CHECK(exp[0].find("expires")->asString() == "2026-01-01");
+	CHECK(exp[0].find("rules")->items().at(0).asString() == "P3.capabilities");
+	CHECK(v.find("input")->find("sha256")->asString() == sha256Hex("{}"));
+
+	/* nothing read: no input member; nothing expired: an empty list */
+	auto plain = sampleDecision();
+	audit::Record r2;
+	r2.command = "create";
+	r2.decision = &plain;
+	json::Value v2 = json::parse(audit::format(r2, "t", "h"), "record");
+	CHECK(v2.find("input") == nullptr);
+	CHECK(v2.find("expired")->items().empty());
+}
+
 TEST_CASE("format: an error record", "[audit]")
 {
 	audit::Record r;

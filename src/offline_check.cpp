@@ -1,0 +1,276 @@
+/* `bulkhead policy check`: per file the verdict, the findings and the patch,
+ * as text, JSON or SARIF, written as each file is judged. */
+#include "offline_internal.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+
+#include "bulkhead/error.h"
+#include "bulkhead/host.h"
+#include "bulkhead/sarif.h"
+
+namespace bulkhead::offline::detail {
+
+namespace {
+
+struct Colour
+{
+	bool on;
+	[[nodiscard]] std::string wrap(std::string_view text, const char *code) const
+	{
+		if (!on)
+			return std::string(text);
+		return std::string("\033[") + code + "m" + std::string(text) + "\033[0m";
+	}
+	[[nodiscard]] std::string verdict(policy::Verdict v) const
+	{
+		const char *code = v == policy::Verdict::Allow    ? "32"
+		                   : v == policy::Verdict::Mutate ? "33"
+		                                                  : "1;31";
+		return wrap(policy::verdictName(v), code);
+	}
+	[[nodiscard]] std::string action(policy::Action a, size_t width) const
+	{
+		std::string name = policy::actionName(a);
+		std::string pad(width > name.size() ? width - name.size() : 0, ' ');
+		const char *code = a == policy::Action::Mutate  ? "33"
+		                   : a == policy::Action::Deny  ? "1;31"
+		                   : a == policy::Action::Audit ? "36"
+		                                                : "0";
+		return wrap(name, code) + pad;
+	}
+};
+
+/* A patch operation on one line, values elided past a readable length. */
+std::string patchLine(const json::Value &op)
+{
+	const json::Value *kind = op.find("op");
+	const json::Value *path = op.find("path");
+	std::string line = (kind && kind->isString() ? kind->asString() : "?") + " " +
+	                   (path && path->isString() ? path->asString() : "?");
+	if (const json::Value *v = op.find("value")) {
+		std::string text = json::write(*v, false);
+		if (text.size() > 60)
+			text = v->isObject()  ? "{...}"
+			       : v->isArray() ? "[...]"
+			                      : text.substr(0, 57) + "...";
+		line += " " + text;
+	}
+	return line;
+}
+
+std::string checkText(const Input &in, const policy::Decision &d, const Colour &c)
+{
+	std::string out = in.name + ": " + c.verdict(d.verdict);
+	if (d.mode == policy::Mode::Audit)
+		out += " (audit mode: enforcing would " +
+		       std::string(policy::verdictName(d.wouldBe)) + ")";
+	out += strprintf(", %zu finding%s\n", d.findings.size(), d.findings.size() == 1 ? "" : "s");
+	for (const auto &f : d.findings) {
+		out += "  " + c.action(f.action, 6) + " " + f.rule + " " +
+		       (f.pointer.empty() ? std::string("/") : f.pointer) + ": " +
+		       singleLine(f.message);
+		if (!f.remedy.empty())
+			out += "; fix: " + singleLine(f.remedy);
+		out += "\n";
+	}
+	for (const auto &e : d.exemptions) {
+		out += "  exempt " + e.name + " (";
+		for (size_t i = 0; i < e.rules.size(); i++)
+			out += (i ? ", " : "") + e.rules[i];
+		out += "): " + singleLine(e.reason);
+		if (!e.expires.empty())
+			out += ", until " + e.expires;
+		out += "\n";
+	}
+	for (const auto &o : d.overrides) {
+		out += "  override " + o.name + " (";
+		for (size_t i = 0; i < o.rules.size(); i++)
+			out += (i ? ", " : "") + o.rules[i];
+		out += ")";
+		if (!o.reason.empty())
+			out += ": " + singleLine(o.reason);
+		out += "\n";
+	}
+	if (d.patch.isArray() && !d.patch.items().empty()) {
+		out += strprintf("  patch (%zu operation%s):\n", d.patch.items().size(),
+		                 d.patch.items().size() == 1 ? "" : "s");
+		for (const auto &op : d.patch.items())
+			out += "    " + singleLine(patchLine(op)) + "\n";
+	}
+	return out;
+}
+
+/* Where in the text a finding points: the value its pointer names, or the
+ * nearest ancestor that exists (a member the rule wants added). 1-based line
+ * and column, the column in code points. */
+/* Where the last place was found: places are found walking forward from
+ * it (findings come mostly in document order), from the start when behind. */
+struct Cursor
+{
+	size_t offset = 0, line = 1, col = 1;
+};
+
+std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer, Cursor &c)
+{
+	size_t offset = 0;
+	try {
+		std::vector<std::string> tokens = json::Pointer::parse(pointer).tokens();
+		const json::Value *at = &in.doc;
+		for (const auto &t : tokens) {
+			const json::Value *next = nullptr;
+			if (at->isObject()) {
+				next = at->find(t);
+			} else if (at->isArray()) {
+				char *end = nullptr;
+				unsigned long i = std::strtoul(t.c_str(), &end, 10);
+				if (!t.empty() && *end == '\0' && i < at->items().size())
+					next = &at->items()[i];
+			}
+			if (next == nullptr)
+				break;
+			at = next;
+		}
+		offset = at->offset();
+	} catch (const Error &) {
+		offset = 0;
+	}
+	offset = std::min(offset, in.text.size());
+	if (offset < c.offset)
+		c = Cursor{};
+	for (size_t i = c.offset; i < offset; i++) {
+		auto ch = static_cast<unsigned char>(in.text[i]);
+		if (ch == '\n') {
+			c.line++;
+			c.col = 1;
+		} else if ((ch & 0xC0) != 0x80) {
+			c.col++;
+		}
+	}
+	c.offset = offset;
+	return {c.line, c.col};
+}
+
+json::Value sarifLocations(const Input &in, const policy::Finding &f, Cursor &cursor)
+{
+	json::Value loc = json::Value::object();
+	if (in.name != "<stdin>") {
+		auto [line, col] = placeOf(in, f.pointer, cursor);
+		json::Value art = json::Value::object();
+		art.set("uri", json::Value::string(sarif::fileUri(in.name)));
+		json::Value region = json::Value::object();
+		region.set("startLine", json::Value::number(static_cast<uint64_t>(line)));
+		region.set("startColumn", json::Value::number(static_cast<uint64_t>(col)));
+		json::Value phys = json::Value::object();
+		phys.set("artifactLocation", std::move(art));
+		phys.set("region", std::move(region));
+		loc.set("physicalLocation", std::move(phys));
+	}
+	json::Value logical = json::Value::object();
+	logical.set("fullyQualifiedName",
+	            json::Value::string(f.pointer.empty() ? std::string("/") : f.pointer));
+	logical.set("kind", json::Value::string("member"));
+	json::Value logicals = json::Value::array();
+	logicals.push(std::move(logical));
+	loc.set("logicalLocations", std::move(logicals));
+	json::Value locs = json::Value::array();
+	locs.push(std::move(loc));
+	return locs;
+}
+
+/* V as write(v, true) prints it LEVEL levels deep, without the final newline. */
+std::string indented(const json::Value &v, size_t level)
+{
+	std::string out;
+	json::detail::writeNested(out, v, level);
+	return out;
+}
+
+} // namespace
+
+/* `policy check`: each file's result is written as soon as it is judged, so
+ * memory does not grow with the number of files. JSON is the document
+ * {"policy": ..., "results": [...]} written a result at a time; SARIF one run. */
+int check(const Options &o, Output &out, Output &err, bool colour)
+{
+	policy::Policy p = policy::Policy::load(o.policy, false);
+	RealHost host;
+	Colour c{colour};
+	int rc = kExitOk;
+	const bool asJson = o.format == "json", asSarif = o.format == "sarif";
+	std::optional<sarif::Writer> sarifOut;
+	size_t written = 0;
+	json::Value pol = json::Value::object();
+	pol.set("name", json::Value::string(p.name()));
+	pol.set("sha256", json::Value::string(p.sha256()));
+	pol.set("version", json::Value::string(p.version()));
+	pol.set("mode", json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
+	if (asJson) {
+		out << "{\n  \"policy\": " << indented(pol, 1) << ",\n  \"results\": [";
+	} else if (asSarif) {
+		json::Value props = json::Value::object();
+		props.set("policy", std::move(pol));
+		sarifOut.emplace(out, std::move(props));
+	}
+	auto emitJson = [&](const json::Value &r) {
+		out << (written++ ? ",\n    " : "\n    ") << indented(r, 2);
+	};
+	for (const auto &operand : o.operands) {
+		std::optional<Input> in;
+		std::optional<policy::Decision> d;
+		try {
+			in = readInput(operand, o.kind);
+			d = p.evaluate(in->doc, o.kind, callOf(o, in->bundle), host);
+		} catch (const Error &e) {
+			rc = kExitBad;
+			std::string name = operand == "-" ? "<stdin>" : operand;
+			err << "bulkhead: " << singleLine(e.what()) << "\n";
+			if (asJson) {
+				json::Value r = json::Value::object();
+				r.set("file", json::Value::string(name));
+				r.set("error", json::Value::string(e.what()));
+				emitJson(r);
+			} else if (asSarif) {
+				sarifOut->notify("error", singleLine(e.what()),
+				                 operand == "-" ? "" : sarif::fileUri(name));
+			} else {
+				out << (written++ ? "\n" : "") << name << ": "
+				    << c.wrap("error", "1;31") << ": " << singleLine(e.what())
+				    << "\n";
+			}
+			err.flush();
+			out.flush();
+			continue;
+		}
+		if (d->verdict == policy::Verdict::Deny && rc == kExitOk)
+			rc = kExitDenied;
+		if (asJson) {
+			json::Value r = json::Value::object();
+			r.set("file", json::Value::string(in->name));
+			/* the patch (the largest part) moves rather than copies */
+			json::Value patch = std::move(d->patch);
+			d->patch = json::Value::array();
+			json::Value decision = policy::toJson(*d);
+			decision.set("patch",
+			             patch.isNull() ? json::Value::array() : std::move(patch));
+			for (auto &[k, v] : decision.members())
+				r.set(k, std::move(v));
+			emitJson(r);
+		} else if (asSarif) {
+			Cursor cursor;
+			for (const auto &f : d->findings)
+				sarifOut->add(sarif::result(f, sarifLocations(*in, f, cursor)));
+		} else {
+			out << (written++ ? "\n" : "") << checkText(*in, *d, c);
+		}
+		out.flush();
+	}
+	if (asJson)
+		out << "\n  ]\n}\n";
+	else if (asSarif)
+		sarifOut->finish(rc != kExitBad);
+	return rc;
+}
+
+} // namespace bulkhead::offline::detail
