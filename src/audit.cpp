@@ -250,6 +250,8 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 		expired.push(std::move(o));
 	}
 	rec.set("expired", std::move(expired));
+	/* who runs it, as far as the configured engine proves it */
+	rec.set("facts", policy::factsJson(d.facts));
 	setInput(rec, r);
 	return json::write(rec) + "\n";
 }

@@ -66,17 +66,21 @@ Subject subjectOf(const json::Value &record)
 		return s;
 	const json::Value *engine = record.find("engine");
 	const json::Value *hints = engine != nullptr && engine->isObject() ? engine : nullptr;
-	/* the EngineFacts members, when the record has them */
-	const json::Value *k8s = record.find("k8s");
-	s.k8sNamespace = stringAt(k8s, "namespace");
-	s.k8sPod = stringAt(k8s, "pod");
-	s.k8sContainer = stringAt(k8s, "container");
-	s.image = stringAt(&record, "image");
-	if (engine != nullptr && engine->isString())
-		s.engine = engine->asString();
-	else
-		s.engine = stringAt(hints, "kind");
-	/* today's records: the engine's annotations */
+	/* What the configured engine proved (records since the engine facts):
+	 * authoritative, also when it proved nothing. Only older records fall
+	 * back on the annotations, which a pod may have written. */
+	if (const json::Value *facts = record.find("facts");
+	    facts != nullptr && facts->isObject()) {
+		const json::Value *k8s = facts->find("k8s");
+		s.k8sNamespace = stringAt(k8s, "namespace");
+		s.k8sPod = stringAt(k8s, "pod");
+		s.k8sContainer = stringAt(k8s, "container");
+		s.image = stringAt(facts, "image");
+		s.engine = stringAt(facts, "engine");
+		if (s.engine.empty())
+			s.engine = engineFrom(hints, stringAt(&record, "bundle"));
+		return s;
+	}
 	if (s.k8sNamespace.empty())
 		s.k8sNamespace = firstOf(hints, {"io.kubernetes.cri.sandbox-namespace",
 		                                 "io.kubernetes.pod.namespace"});

@@ -17,9 +17,13 @@ using json::Pointer;
 using json::Type;
 using json::Value;
 
-bool isSandbox(const Value &spec)
+/* A sandbox by the engine's proof, or by any engine's annotation: the rule
+ * only adds checks, so a spec that merely claims to be a sandbox gets them
+ * too. */
+bool isSandbox(const Value &spec, const engine::Facts &facts)
 {
-	return paths::annotation(spec, "io.kubernetes.cri.container-type") == "sandbox" ||
+	return facts.sandbox ||
+	       paths::annotation(spec, "io.kubernetes.cri.container-type") == "sandbox" ||
 	       paths::annotation(spec, "io.kubernetes.cri-o.ContainerType") == "sandbox" ||
 	       paths::annotation(spec, "io.kubernetes.docker.type") == "podsandbox";
 }
@@ -27,19 +31,16 @@ bool isSandbox(const Value &spec)
 void sandboxRule(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
-		if (!isSandbox(rr.doc))
+		const engine::Facts facts = engineFacts(rr.doc, rr.call, rr.host);
+		if (!isSandbox(rr.doc, facts))
 			return;
 		auto pause = rr.paramList("pauseCommands", {"/pause"});
 		int64_t memory = rr.paramInt("memory", 33554432);
-		std::string pod = paths::annotation(rr.doc, "io.kubernetes.pod.namespace");
-		std::string name = paths::annotation(rr.doc, "io.kubernetes.pod.name");
-		if (pod.empty())
-			pod = paths::annotation(rr.doc, "io.kubernetes.cri.sandbox-namespace");
-		if (name.empty())
-			name = paths::annotation(rr.doc, "io.kubernetes.cri.sandbox-name");
+		/* the pod as the engine proves it: never what the annotations claim */
 		std::string who = "Kubernetes sandbox container" +
-		                  (pod.empty() && name.empty() ? std::string()
-		                                               : " of pod " + pod + "/" + name);
+		                  (facts.k8sNamespace.empty() && facts.k8sPod.empty()
+		                           ? std::string(" (pod not proven by the engine)")
+		                           : " of pod " + facts.k8sNamespace + "/" + facts.k8sPod);
 		if (rr.action() == Action::Audit)
 			rr.deny(Pointer() / "annotations", who, "none: recorded for audit");
 

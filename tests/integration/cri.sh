@@ -27,6 +27,17 @@ DEBIAN_TOML=/etc/containerd/config.toml
 want=$(dpkg-query -W -f='${Conffiles}\n' containerd 2>/dev/null | awk -v f="$DEBIAN_TOML" '$1 == f { print $2 }')
 [ -n "$want" ] && [ "$(md5sum <"$DEBIAN_TOML" | cut -d' ' -f1)" = "$want" ] ||
 	skip "$DEBIAN_TOML is not Debian's default (the test starts from it)"
+# bulkhead proves a pod's identity from containerd's own state (bundles below
+# /run/containerd, runc's record of the sandbox): the test runs in a private
+# mount namespace with a tmpfs over /run/containerd, so containerd's state is
+# where containerd keeps it and the host's is untouched.
+if [ "${BULKHEAD_CRI_INNER:-}" != 1 ]; then
+	mkdir -p /run/containerd 2>/dev/null
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	exec env BULKHEAD_CRI_INNER=1 unshare -m --propagation private "$0" "$@"
+fi
+mount -t tmpfs -o mode=0711 bulkhead-cri /run/containerd ||
+	skip "cannot cover /run/containerd with a private tmpfs"
 DROPIN=$SRC/contrib/containerd/bulkhead.toml
 CRI_DIR=$SRC/tests/cri
 START=$(date +%s)
@@ -171,7 +182,7 @@ cat >>"$T/bulkhead.toml" <<TOML
     BinaryName = "$T/bulkhead-wrapper"
     Root = "$T/runc"
 TOML
-sed -e "s|^version = 2\$|&\nroot = \"$T/root\"\nstate = \"$T/state\"\nimports = [\"$T/bulkhead.toml\"]|" \
+sed -e "s|^version = 2\$|&\nroot = \"$T/root\"\nstate = \"/run/containerd\"\nimports = [\"$T/bulkhead.toml\"]|" \
 	-e "s|/var/lib/containerd/opt|$T/opt|" "$DEBIAN_TOML" >"$T/containerd.toml"
 cat >>"$T/containerd.toml" <<TOML
 [grpc]
@@ -331,6 +342,10 @@ POD_FIELDS=(
 	'.engine["io.kubernetes.cri.sandbox-namespace"] == $ns'
 	'.engine["io.kubernetes.cri.sandbox-id"] == $id'
 	'.engine["io.kubernetes.cri.container-type"] == "sandbox"'
+	'.facts.engine == "containerd-cri"'
+	'.facts.k8s.namespace == $ns'
+	'.facts.k8s.pod == $name'
+	'.facts.k8s.sandbox == true'
 )
 pod_record() # pod_record SELECT NAME NAMESPACE: the first record SELECT picks names the pod
 {
@@ -551,6 +566,15 @@ else
 fi
 
 # ============ 3. namespaces and what a pod can put in its spec =================
+# An override for one namespace, matched on what containerd proves (its own
+# sandbox-namespace, checked against runc's record of the running sandbox):
+# team-a's containers may have up to 8 GiB.
+jq '. + {"overrides": [{"name": "team-a-big", "reason": "team-a batch jobs",
+	"match": {"k8s.namespace": "team-a"}, "rules": {"P6.memory": {"max": 8589934592}}}]}' \
+	"$T/policy.json" >"$T/policy.json.new" && mv "$T/policy.json.new" "$T/policy.json" ||
+	fail "cannot add the override"
+"$BIN" policy validate "$T/policy.json" >/dev/null 2>&1 || fail "the policy with the override does not validate"
+TEAM=""
 FORGE='{"io.kubernetes.cri.sandbox-namespace": "team-a", "io.kubernetes.pod.namespace": "team-a",
 	"io.kubernetes.cri.sandbox-name": "forged", "example.com/note": "pod annotation"}'
 team_pod() # team_pod NAMESPACE NAME HANDLER POD_ANNOTATIONS: a pod and a container, specs shown
@@ -564,6 +588,7 @@ team_pod() # team_pod NAMESPACE NAME HANDLER POD_ANNOTATIONS: a pod and a contai
 	STARTED="$STARTED $id:$name:$ns"
 	new_container cid "$id" "$pc" app '{"run_as_user": {"value": 1000}}' ||
 		bad "CreateContainer in $ns/$name: $ERR"
+	TEAM="$TEAM $cid:$name:$ns"
 	start "$cid" || bad "StartContainer in $ns/$name: $ERR"
 	echo "# spec annotations, $ns/$name ($handler), sandbox: $(jq -c .annotations "$T/specs/$id.json")"
 	echo "# spec annotations, $ns/$name ($handler), container: $(jq -c .annotations "$T/specs/$cid.json" 2>/dev/null)"
@@ -587,6 +612,32 @@ team_pod team-b b3-forged bulkhead-annotations "$FORGE"
 for s in $STARTED; do
 	IFS=: read -r id name ns <<<"$s"
 	v=$(audit_names_pod "$id" "$name" "$ns") && ok "audit record names pod $ns/$name" || bad "$v"
+done
+# every container's record: the pod as containerd proves it, whatever the pod
+# wrote into its own annotations
+for t in $TEAM; do
+	IFS=: read -r cid name ns <<<"$t"
+	check "container record of $ns/$name: facts prove namespace $ns, pod $name, container app" \
+		'jq -e -s --arg id "$cid" --arg ns "$ns" --arg name "$name" "map(select(.containerId == \$id and .command == \"create\")) | .[0].facts | .engine == \"containerd-cri\" and .k8s.namespace == \$ns and .k8s.pod == \$name and .k8s.container == \"app\" and .k8s.sandbox == false and (.k8s.podUid | length > 0)" "$T/audit.jsonl" >/dev/null'
+done
+# the override applies to team-a's container only: not team-b's, not a team-b
+# pod that writes team-a into its own annotations (on either handler)
+for t in $TEAM; do
+	IFS=: read -r cid name ns <<<"$t"
+	if ERR=$(cri UpdateContainerResources "{\"container_id\": \"$cid\", \"linux\": {\"memory_limit_in_bytes\": 6442450944}}" 2>&1); then
+		if [ "$ns" = team-a ]; then
+			ok "override team-a-big: 6 GiB for $ns/$name applied"
+			check "the update record names the override" 'jq -e -s --arg id "$cid" "map(select(.containerId == \$id and .command == \"update\")) | last | .overrides | any(.name == \"team-a-big\")" "$T/audit.jsonl" >/dev/null'
+		else
+			bad "6 GiB for $ns/$name was allowed: the override reached another namespace"
+		fi
+	else
+		if [ "$ns" = team-a ]; then
+			bad "override team-a-big not applied to $ns/$name: $ERR"
+		else
+			check "6 GiB for $ns/$name refused (P6.memory): team-a's override does not reach it" 'refused "$ERR" P6.memory'
+		fi
+	fi
 done
 jq -e . "$T/audit.jsonl" >/dev/null || bad "the audit log is not JSON lines"
 

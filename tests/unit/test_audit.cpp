@@ -211,7 +211,7 @@ TEST_CASE("format: policy version, input hash, null expiry, expired list", "[aud
 	        "time",        "host",      "pid",     "bulkhead", "command",
 	        "containerId", "bundle",    "subject", "engine",   "policy",
 	        "mode",        "verdict",   "wouldBe", "findings", "patch",
-	        "exemptions",  "overrides", "expired", "input"};
+	        "exemptions",  "overrides", "expired", "facts",    "input"};
 	CHECK(keys == expected);
 	const auto &ex = v.find("exemptions")->items();
 	REQUIRE(ex.size() == 2);

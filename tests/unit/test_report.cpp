@@ -54,6 +54,15 @@ std::string line(const Rec &x)
 	d.exemptions = x.exemptions;
 	d.overrides = x.overrides;
 	d.expired = x.expired;
+	/* what containerd-cri proves for the pod (engine.h) */
+	d.facts.containerId = x.id;
+	if (!x.ns.empty()) {
+		d.facts.engine = engine::Kind::ContainerdCri;
+		d.facts.k8sNamespace = x.ns;
+		d.facts.k8sPod = x.pod;
+		d.facts.k8sContainer = x.container;
+		d.facts.image = x.image;
+	}
 	audit::Record r;
 	r.command = "create";
 	r.containerId = x.id;
@@ -215,7 +224,7 @@ void checkSarif(const json::Value &log)
 
 } // namespace
 
-TEST_CASE("subjectOf reads today's annotations and the EngineFacts members first", "[report]")
+TEST_CASE("subjectOf reads the engine facts, and older records' annotations", "[report]")
 {
 	json::Value rec = json::parse(
 	        line(Rec{"2025-12-05T10:05:00Z", policy::Verdict::Allow, "shop", "web-1"}), "r");
@@ -239,18 +248,27 @@ TEST_CASE("subjectOf reads today's annotations and the EngineFacts members first
 
 	json::Value facts = json::parse(
 	        R"({"engine":{"io.kubernetes.cri.sandbox-namespace":"claimed"},
-	            "k8s":{"namespace":"proven","pod":"p","container":"c"},"image":"img@sha256:1"})",
+	            "facts":{"engine":"containerd-cri","k8s":{"namespace":"proven","pod":"p","container":"c"},
+	            "image":"img@sha256:1"}})",
 	        "r");
 	s = report::subjectOf(facts);
 	CHECK(s.k8sNamespace == "proven");
 	CHECK(s.k8sPod == "p");
 	CHECK(s.image == "img@sha256:1");
+	/* a record whose engine proved nothing names no namespace, whatever the
+	 * annotations claim */
+	json::Value unproven = json::parse(
+	        R"({"engine":{"io.kubernetes.cri.sandbox-namespace":"claimed"},
+	            "facts":{"engine":null,"k8s":{"namespace":null}}})",
+	        "r");
+	CHECK(report::subjectOf(unproven).k8sNamespace.empty());
 
 	json::Value docker = json::parse(
 	        R"({"bundle":"/run/containerd/io.containerd.runtime.v2.task/moby/abc","engine":{}})",
 	        "r");
 	CHECK(report::subjectOf(docker).engine == "docker");
-	CHECK(report::subjectOf(json::parse(R"({"engine":"podman"})", "r")).engine == "podman");
+	CHECK(report::subjectOf(json::parse(R"({"facts":{"engine":"podman"}})", "r")).engine ==
+	      "podman");
 }
 
 TEST_CASE("times: RFC 3339, dates and ages", "[report]")

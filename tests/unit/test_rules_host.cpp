@@ -1033,7 +1033,8 @@ TEST_CASE("k8s.sandbox names pause containers explicitly", "[rules]")
 	auto sandbox = J(
 	        R"({"process":{"args":["/pause"]},"linux":{"resources":{}},)"
 	        R"("annotations":{"io.kubernetes.cri.container-type":"sandbox",)"
-	        R"("io.kubernetes.cri.sandbox-namespace":"kube-system","io.kubernetes.cri.sandbox-name":"dns"}})");
+	        R"("io.kubernetes.cri.sandbox-namespace":"kube-system","io.kubernetes.cri.sandbox-name":"dns",)"
+	        R"("io.kubernetes.cri.sandbox-id":"c"}})");
 	auto r = run("k8s.sandbox", sandbox, socketHost(), call("c"));
 	INFO(dump(r));
 	CHECK(count(r, Action::Mutate) == 1);
@@ -1043,6 +1044,14 @@ TEST_CASE("k8s.sandbox names pause containers explicitly", "[rules]")
 	auto audit = run("k8s.sandbox", sandbox, socketHost(), call("c"), Value::object(),
 	                 Action::Audit);
 	CHECK(count(audit, Action::Audit) == 2);
+	/* the engine unknown: the pod the annotations name is not taken at its word */
+	CHECK(mentions(audit, "pod not proven"));
+	CHECK(!mentions(audit, "kube-system/dns"));
+	/* containerd's CRI (offline: its keys as written) names it */
+	policy::CallContext cri = call("c");
+	cri.engine = engine::Kind::ContainerdCri;
+	cri.offline = true;
+	audit = run("k8s.sandbox", sandbox, socketHost(), cri, Value::object(), Action::Audit);
 	CHECK(mentions(audit, "kube-system/dns"));
 	CHECK(audit.doc == sandbox);
 	auto shell = sandbox;
