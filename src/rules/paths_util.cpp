@@ -8,7 +8,8 @@ namespace bulkhead::policy::paths {
 
 const char *const kUsernsRemedy =
         "dockerd --userns-remap=default; podman --userns=auto (or --uidmap); ctr run --uidmap "
-        "0:100000:65536 --gidmap 0:100000:65536; Kubernetes pod spec hostUsers: false";
+        "0:100000:65536 --gidmap 0:100000:65536; Kubernetes pod spec hostUsers: false "
+        "(containerd 1.7 and later, CRI-O)";
 
 std::string normalize(std::string_view path)
 {

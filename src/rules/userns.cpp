@@ -357,7 +357,9 @@ std::string usernsRemedy(const Value &doc)
 		return "podman run --userns=auto (or --uidmap)";
 	if (has("io.kubernetes.pod.") || has("io.kubernetes.cri.") ||
 	    has("io.kubernetes.cri-o.SandboxID") || has("io.kubernetes.container."))
-		return "Kubernetes pod spec hostUsers: false";
+		return "Kubernetes pod spec hostUsers: false (honoured from Kubernetes 1.30 with "
+		       "containerd 1.7/2.0 or CRI-O 1.25; containerd 1.6 ignores it: on such nodes "
+		       "a site policy extending restricted can audit P5.userns for CRI pods)";
 	if (paths::isStrictlyUnder(rootPath, "/var/lib/containers/storage"))
 		return "podman run --userns=auto (or --uidmap)";
 	/* Docker's own prestart hook names it, whatever its data-root. */
