@@ -3,6 +3,7 @@
 #include "bulkhead/app.h"
 
 #include "bulkhead_build.h"
+#include "sys/io.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -87,15 +88,7 @@ const char kUsage[] =
 
 void writeStdout(const std::string &s)
 {
-	size_t off = 0;
-	while (off < s.size()) {
-		ssize_t n = ::write(STDOUT_FILENO, s.data() + off, s.size() - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			throwErrno("stdout");
-		off += static_cast<size_t>(n);
-	}
+	sys::writeAll(STDOUT_FILENO, s, "stdout");
 }
 
 /* The real runtime's "--version" lines first (go-runc wants the first line to

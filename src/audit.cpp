@@ -29,46 +29,14 @@ std::string cleanUtf8(std::string_view s)
 {
 	std::string out;
 	out.reserve(s.size());
-	size_t i = 0;
-	while (i < s.size()) {
-		auto c = static_cast<unsigned char>(s[i]);
-		size_t len = 0;
-		unsigned cp = 0;
-		if (c < 0x80) {
-			out.push_back(static_cast<char>(c));
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0) {
-			len = 2;
-			cp = c & 0x1Fu;
-		} else if ((c & 0xF0) == 0xE0) {
-			len = 3;
-			cp = c & 0x0Fu;
-		} else if ((c & 0xF8) == 0xF0) {
-			len = 4;
-			cp = c & 0x07u;
-		}
-		bool ok = len != 0 && i + len <= s.size();
-		for (size_t k = 1; ok && k < len; k++) {
-			auto cc = static_cast<unsigned char>(s[i + k]);
-			if ((cc & 0xC0) != 0x80)
-				ok = false;
-			else
-				cp = (cp << 6) | (cc & 0x3Fu);
-		}
-		if (ok) {
-			/* overlong forms, surrogates and values past U+10FFFF */
-			static const unsigned minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-			if (cp < minimum[len] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-				ok = false;
-		}
-		if (ok) {
-			out.append(s.substr(i, len));
-			i += len;
-		} else {
+	for (size_t i = 0; i < s.size();) {
+		const size_t len = json::detail::utf8Sequence(s, i);
+		if (len == 0) {
 			out.push_back('?');
 			i++;
+		} else {
+			out.append(s.substr(i, len));
+			i += len;
 		}
 	}
 	return out;

@@ -313,49 +313,54 @@ bool operator==(const Value &a, const Value &b) noexcept
 
 namespace detail {
 
-std::optional<size_t> invalidUtf8(std::string_view s) noexcept
+size_t utf8Sequence(std::string_view s, size_t i) noexcept
 {
 	const auto *p = reinterpret_cast<const unsigned char *>(s.data());
-	size_t n = s.size();
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = p[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len;
-		unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
-		if (c >= 0xC2 && c <= 0xDF) {
-			len = 2;
-		} else if (c == 0xE0) {
-			len = 3;
-			lo = 0xA0; /* no overlong */
-		} else if (c >= 0xE1 && c <= 0xEC) {
-			len = 3;
-		} else if (c == 0xED) {
-			len = 3;
-			hi = 0x9F; /* no surrogates */
-		} else if (c >= 0xEE && c <= 0xEF) {
-			len = 3;
-		} else if (c == 0xF0) {
-			len = 4;
-			lo = 0x90; /* no overlong */
-		} else if (c >= 0xF1 && c <= 0xF3) {
-			len = 4;
-		} else if (c == 0xF4) {
-			len = 4;
-			hi = 0x8F; /* nothing above U+10FFFF */
-		} else {
+	const size_t n = s.size();
+	if (i >= n)
+		return 0;
+	const unsigned c = p[i];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c == 0xE0) {
+		len = 3;
+		lo = 0xA0; /* no overlong */
+	} else if (c >= 0xE1 && c <= 0xEC) {
+		len = 3;
+	} else if (c == 0xED) {
+		len = 3;
+		hi = 0x9F; /* no surrogates */
+	} else if (c >= 0xEE && c <= 0xEF) {
+		len = 3;
+	} else if (c == 0xF0) {
+		len = 4;
+		lo = 0x90; /* no overlong */
+	} else if (c >= 0xF1 && c <= 0xF3) {
+		len = 4;
+	} else if (c == 0xF4) {
+		len = 4;
+		hi = 0x8F; /* nothing above U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (i + len > n || p[i + 1] < lo || p[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < len; k++)
+		if (p[i + k] < 0x80 || p[i + k] > 0xBF)
+			return 0;
+	return len;
+}
+
+std::optional<size_t> invalidUtf8(std::string_view s) noexcept
+{
+	for (size_t i = 0; i < s.size();) {
+		const size_t len = utf8Sequence(s, i);
+		if (len == 0)
 			return i;
-		}
-		if (i + len > n)
-			return i;
-		if (p[i + 1] < lo || p[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k < len; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xBF)
-				return i;
 		i += len;
 	}
 	return std::nullopt;

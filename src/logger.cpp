@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "bulkhead/cli.h"
+#include "bulkhead/json.h"
 
 namespace bulkhead {
 
@@ -20,50 +21,13 @@ namespace {
 
 constexpr size_t kMaxMessage = 4000; /* bytes of message; the whole line stays well under 8 KiB */
 
-void writeAll(int fd, const std::string &line) noexcept
+void writeOnce(int fd, const std::string &line) noexcept
 {
 	/* One write: O_APPEND makes it land whole, next to other writers' lines. */
 	ssize_t n;
 	do {
 		n = ::write(fd, line.data(), line.size());
 	} while (n < 0 && errno == EINTR);
-}
-
-/* Length of the valid UTF-8 sequence at s[i], 0 when it is not one. */
-size_t utf8Length(const std::string &s, size_t i) noexcept
-{
-	const auto c = static_cast<unsigned char>(s[i]);
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1fu;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0fu;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (i + len > s.size())
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		const auto cc = static_cast<unsigned char>(s[i + k]);
-		if ((cc & 0xc0u) != 0x80u)
-			return 0;
-		cp = (cp << 6) | (cc & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 /* "bulkhead: " + msg on one line, cut (on a character boundary) to a bound. */
@@ -82,7 +46,7 @@ std::string oneLine(const std::string &msg)
 			i++;
 			continue;
 		}
-		size_t len = utf8Length(msg, i);
+		size_t len = json::detail::utf8Sequence(msg, i);
 		if (len == 0)
 			len = 1; /* kept here, escaped by the writers */
 		out.append(msg, i, len);
@@ -99,31 +63,40 @@ void appendHex(std::string &out, const char *prefix, unsigned v, int digits)
 		out += hex[(v >> (4 * k)) & 0xfu];
 }
 
-/* The two quoting styles of a refusal line differ only in how they spell a
- * byte they cannot print as is. */
-enum class Quote {
-	Json, /* a JSON string body: controls as \uXXXX, invalid UTF-8 as U+FFFD */
-	Go,   /* Go's %q (logrus's text format): controls, DEL, invalid bytes as \xXX */
-};
-
-std::string escape(const std::string &s, Quote style)
+/* The text with every byte that is not well-formed UTF-8 turned into U+FFFD,
+ * as Go's encoding/json does: the JSON writer then quotes it. */
+std::string wellFormed(const std::string &s)
 {
-	const bool go = style == Quote::Go;
+	std::string out;
+	for (size_t i = 0; i < s.size();) {
+		const size_t len = json::detail::utf8Sequence(s, i);
+		if (len == 0) {
+			out += "\xef\xbf\xbd";
+			i++;
+		} else {
+			out.append(s, i, len);
+			i += len;
+		}
+	}
+	return out;
+}
+
+/* Go's %q, as logrus's text format quotes a message: \" \\ \n \r \t, other
+ * controls, DEL and invalid bytes as \xXX. */
+std::string goQuote(const std::string &s)
+{
 	std::string out;
 	for (size_t i = 0; i < s.size();) {
 		const auto c = static_cast<unsigned char>(s[i]);
-		size_t len = utf8Length(s, i);
-		if (len == 0) {
-			if (go)
-				appendHex(out, "\\x", c, 2);
-			else
-				out += "\\ufffd";
-			i++;
-			continue;
-		}
+		const size_t len = json::detail::utf8Sequence(s, i);
 		if (len > 1) {
 			out.append(s, i, len);
 			i += len;
+			continue;
+		}
+		i++;
+		if (len == 0 || ((c < 0x20 || c == 0x7f) && c != '\n' && c != '\r' && c != '\t')) {
+			appendHex(out, "\\x", c, 2);
 			continue;
 		}
 		switch (c) {
@@ -143,14 +116,8 @@ std::string escape(const std::string &s, Quote style)
 			out += "\\t";
 			break;
 		default:
-			if (go && (c < 0x20 || c == 0x7f))
-				appendHex(out, "\\x", c, 2);
-			else if (!go && c < 0x20)
-				appendHex(out, "\\u", c, 4);
-			else
-				out += static_cast<char>(c);
+			out += static_cast<char>(c);
 		}
-		i++;
 	}
 	return out;
 }
@@ -197,9 +164,9 @@ Logger Logger::fromArgv(const std::vector<std::string> &argv)
 		cli::scanLogOptions(argv, path, format);
 		l.json_ = format == "json";
 		if (path && !path->empty()) {
-			l.fd_ = ::open(path->c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			               0644);
-			if (l.fd_ < 0)
+			l.fd_ = sys::Fd(::open(path->c_str(),
+			                       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+			if (l.fd_.get() < 0)
 				l.openError_ = "log file " + *path + ": " + std::strerror(errno);
 		}
 	} catch (...) { /* out of memory: stderr only */
@@ -207,50 +174,31 @@ Logger Logger::fromArgv(const std::vector<std::string> &argv)
 	return l;
 }
 
-Logger::Logger(Logger &&other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), json_(other.json_), openError_(std::move(other.openError_))
-{
-}
-
-Logger &Logger::operator=(Logger &&other) noexcept
-{
-	if (this != &other) {
-		if (fd_ >= 0)
-			::close(fd_);
-		fd_ = std::exchange(other.fd_, -1);
-		json_ = other.json_;
-		openError_ = std::move(other.openError_);
-	}
-	return *this;
-}
-
-Logger::~Logger()
-{
-	if (fd_ >= 0)
-		::close(fd_);
-}
-
 void Logger::error(const std::string &msg) const noexcept
 {
 	try {
 		const std::string text = oneLine(msg);
-		if (fd_ >= 0) {
+		if (fd_.get() >= 0) {
 			const std::string time = rfc3339Now();
 			std::string line;
-			if (json_)
-				line = "{\"level\":\"error\",\"msg\":\"" +
-				       escape(text, Quote::Json) + "\",\"time\":\"" + time +
-				       "\"}\n";
-			else
-				line = "time=\"" + time + "\" level=error msg=\"" +
-				       escape(text, Quote::Go) + "\"" + "\n";
-			writeAll(fd_, line);
+			if (json_) {
+				/* runc's (logrus's) key order */
+				json::Value o = json::Value::object();
+				o.set("level", json::Value::string("error"));
+				o.set("msg", json::Value::string(wellFormed(text)));
+				o.set("time", json::Value::string(time));
+				line = json::write(o) + "\n";
+			} else {
+				line = "time=\"" + time + "\" level=error msg=\"" + goQuote(text) +
+				       "\"\n";
+			}
+			writeOnce(fd_.get(), line);
 		}
 		std::string err = text;
 		if (!openError_.empty())
 			err += " (" + openError_ + ")";
 		err += '\n';
-		writeAll(STDERR_FILENO, err);
+		writeOnce(STDERR_FILENO, err);
 	} catch (...) {
 		static const char oom[] = "bulkhead: out of memory while reporting an error\n";
 		ssize_t n = ::write(STDERR_FILENO, oom, sizeof oom - 1);

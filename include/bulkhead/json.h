@@ -153,6 +153,9 @@ namespace detail {
 /* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
  * Returns the offset of the first bad byte, or nullopt when valid. */
 std::optional<size_t> invalidUtf8(std::string_view s) noexcept;
+/* The length (1-4) of the well-formed UTF-8 sequence starting at s[i], 0 when
+ * the bytes there are not one (the one decoder every writer of bulkhead uses). */
+size_t utf8Sequence(std::string_view s, size_t i) noexcept;
 /* True when text is exactly one JSON number (RFC 8259 grammar). */
 bool isNumberText(std::string_view text) noexcept;
 /* The hand-written serialiser write() falls back to for trees deeper than

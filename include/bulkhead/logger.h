@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "bulkhead/fd.h"
+
 /* Refusals, the way runc reports errors: always one line on stderr
  * ("bulkhead: ..."), and with --log FILE exactly one line there, in one
  * write(2): {"level":"error","msg":"bulkhead: ...","time":"<RFC3339>"} for
@@ -19,20 +21,15 @@ public:
 	 * Never throws: a log that cannot be opened is reported with the first error. */
 	static Logger fromArgv(const std::vector<std::string> &argv);
 	Logger() = default;
-	Logger(const Logger &) = delete;
-	Logger &operator=(const Logger &) = delete;
-	Logger(Logger &&other) noexcept;
-	Logger &operator=(Logger &&other) noexcept;
-	~Logger();
 
 	/* "bulkhead: " is prepended; newlines in msg become spaces; the line is
 	 * kept well under 8 KiB. */
 	void error(const std::string &msg) const noexcept;
 
-	[[nodiscard]] int fd() const noexcept { return fd_; }
+	[[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
 private:
-	int fd_ = -1;
+	sys::Fd fd_;
 	bool json_ = false;
 	std::string openError_;
 };

@@ -13,35 +13,7 @@ const char *const kUsernsRemedy =
 
 std::string normalize(std::string_view path)
 {
-	bool absolute = !path.empty() && path.front() == '/';
-	std::vector<std::string_view> parts;
-	size_t i = 0;
-	while (i <= path.size()) {
-		size_t j = path.find('/', i);
-		if (j == std::string_view::npos)
-			j = path.size();
-		std::string_view part = path.substr(i, j - i);
-		if (part.empty() || part == ".") {
-			/* skip */
-		} else if (part == "..") {
-			if (!parts.empty() && parts.back() != "..")
-				parts.pop_back();
-			else if (!absolute)
-				parts.push_back(part);
-		} else {
-			parts.push_back(part);
-		}
-		i = j + 1;
-	}
-	std::string out = absolute ? "/" : "";
-	for (size_t k = 0; k < parts.size(); k++) {
-		if (k > 0)
-			out += '/';
-		out += parts[k];
-	}
-	if (out.empty())
-		out = ".";
-	return out;
+	return util::cleanPath(path);
 }
 
 std::optional<std::string> resolveAgainst(std::string_view path, std::string_view bundle)
