@@ -32,7 +32,6 @@ constexpr Type kStrings{Kind::Slice, "[]string", &kString};
 constexpr Type kUint32s{Kind::Slice, "[]uint32", &kUint32};
 constexpr Type kStringMapT{Kind::Map, "map[string]string", &kString};
 
-
 /* ---- process ---- */
 
 constexpr Field kBoxFields[] = {{"height", &kUint}, {"width", &kUint}};
@@ -298,10 +297,12 @@ constexpr Type kLinuxT{Kind::Struct, "Linux", nullptr, &kLinux};
 /* ---- the spec ---- */
 
 constexpr Field kSpecFields[] = {
-        {"ociVersion", &kString}, {"process", &kProcessT},      {"root", &kRootT},
-        {"hostname", &kString},   {"domainname", &kString},     {"mounts", &kMounts},
-        {"hooks", &kHooksT},      {"annotations", &kStringMapT}, {"linux", &kLinuxT},
-        {"solaris", &kAny},       {"windows", &kAny},           {"vm", &kAny},
+        {"ociVersion", &kString}, {"process", &kProcessT},
+        {"root", &kRootT},        {"hostname", &kString},
+        {"domainname", &kString}, {"mounts", &kMounts},
+        {"hooks", &kHooksT},      {"annotations", &kStringMapT},
+        {"linux", &kLinuxT},      {"solaris", &kAny},
+        {"windows", &kAny},       {"vm", &kAny},
         {"zos", &kAny},
 };
 constexpr StructDef kSpecDef = fieldsOf(kSpecFields);
