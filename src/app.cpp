@@ -4,6 +4,7 @@
 
 #include "bulkhead_build.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
 #include "bulkhead/offline.h"
+#include "bulkhead/ops.h"
 #include "bulkhead/runtime.h"
 
 namespace bulkhead {
@@ -32,6 +34,9 @@ const char kUsage[] =
         "   bulkhead policy validate [--strict] FILE\n"
         "   bulkhead policy show [--effective] FILE\n"
         "   bulkhead policy diff A B\n"
+        "   bulkhead doctor [--format text|json] [--root DIR] [--no-canary]\n"
+        "   bulkhead setup --engine docker|containerd|crio|podman [--dry-run]\n"
+        "                  [--root DIR] [--path FILE]\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
         "restore, exec and update are checked against the policy first (the spec,\n"
@@ -53,6 +58,13 @@ const char kUsage[] =
         "   policy validate        check a policy file (--strict: warnings are errors)\n"
         "   policy show            the policy with what it extends merged in\n"
         "   policy diff            what policy B lets through that policy A refuses\n"
+        "\n"
+        "NODE COMMANDS (root):\n"
+        "   doctor                 check this node: configuration, runtime, policy, audit\n"
+        "                          log, each engine's entry, subuid/subgid, cgroups, and\n"
+        "                          a canary container (exit 1 when a check fails)\n"
+        "   setup                  add bulkhead to an engine's configuration (a backup\n"
+        "                          first; --dry-run prints the diff)\n"
         "   help                   this text; help policy: the policy verbs;\n"
         "                          help CMD: the runtime's help for CMD\n"
         "\n"
@@ -150,20 +162,33 @@ int run(const Logger &, const std::vector<std::string> &argv)
 {
 	const cli::Invocation inv = cli::parse(argv);
 	if (inv.help) {
-		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
-		    argv[inv.commandIndex + 1] == "policy")
+		const std::string topic =
+		        inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size()
+		                ? argv[inv.commandIndex + 1]
+		                : std::string();
+		if (topic == "policy")
 			return offline::policyMain({"--help"});
+		if (topic == "doctor")
+			return ops::doctorMain({"--help"});
+		if (topic == "setup")
+			return ops::setupMain({"--help"});
 		writeStdout(kUsage);
 		return 0;
 	}
 	if (inv.version)
 		return version(argv.empty() ? std::string("runc") : argv[0]);
 
+	const std::vector<std::string> rest(
+	        argv.begin() +
+	                static_cast<std::ptrdiff_t>(std::min(inv.commandIndex + 1, argv.size())),
+	        argv.end());
 	switch (inv.command) {
 	case cli::Command::Policy:
-		return offline::policyMain(std::vector<std::string>(
-		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
-		        argv.end()));
+		return offline::policyMain(rest);
+	case cli::Command::Doctor:
+		return ops::doctorMain(rest);
+	case cli::Command::Setup:
+		return ops::setupMain(rest);
 	case cli::Command::Audit:
 		throw Error(
 		        ErrorKind::Usage,
@@ -184,7 +209,7 @@ int exitCodeFor(const std::vector<std::string> &argv) noexcept
 	try {
 		/* Only the command matters here; a refused parse is runtime mode. */
 		const cli::Invocation inv = cli::parse(argv);
-		if (inv.command == cli::Command::Policy || inv.command == cli::Command::Audit)
+		if (cli::isOwnVerb(inv.command))
 			return 2;
 	} catch (...) {
 	}
