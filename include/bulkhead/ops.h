@@ -24,7 +24,7 @@ const char *statusName(Status s) noexcept; /* "ok", "warn", "fail", "skip" */
 /* One line of doctor's report. */
 struct Check
 {
-	std::string name;    /* what was checked: "config", "policy", "docker", "canary", ... */
+	std::string name; /* what was checked: "config", "policy", "docker", "canary", ... */
 	Status status = Status::Ok;
 	std::string message; /* one line, what was found */
 	std::string fix;     /* one line, what to do about it; "" when nothing */
@@ -32,10 +32,10 @@ struct Check
 
 struct DoctorOptions
 {
-	std::string root;      /* "" or "/": the live system; else every path is read below it */
-	bool canary = true;    /* run a container through bulkhead -> runtime at the end */
-	std::string self;      /* the bulkhead binary to check and run; "" = this program */
-	std::string today;     /* "YYYY-MM-DD" for expiry dates; "" = today (UTC) */
+	std::string root;   /* "" or "/": the live system; else every path is read below it */
+	bool canary = true; /* run a container through bulkhead -> runtime at the end */
+	std::string self;   /* the bulkhead binary to check and run; "" = this program */
+	std::string today;  /* "YYYY-MM-DD" for expiry dates; "" = today (UTC) */
 };
 
 /* Every check, in order; never throws for what it finds (a check that cannot
@@ -44,7 +44,8 @@ std::vector<Check> doctor(const DoctorOptions &o);
 
 /* "STATUS NAME: MESSAGE[; fix: FIX]" per check, then "doctor: N ok, N warn, N fail". */
 std::string formatText(const std::vector<Check> &checks);
-/* {"checks": [{"name", "status", "message", "fix"}...], "ok": N, "warn": N, "fail": N, "skip": N} */
+/* {"checks": [{"name", "status", "message", "fix"}...], "ok": N, "warn": N, "fail": N, "skip": N}
+ */
 json::Value toJson(const std::vector<Check> &checks);
 
 /* args: what follows the verb. Exit 0 when nothing failed, 1 when a check

@@ -4,6 +4,7 @@
  * and audit settings; private runtime state (--root), so that nothing of an
  * engine's is touched; the container runs, says what it sees, and is deleted. */
 #include "engines.h"
+#include "ops_util.h"
 
 #include <filesystem>
 #include <sys/stat.h>
@@ -11,8 +12,6 @@
 
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
-
-#include "ops_util.h"
 
 namespace bulkhead::ops {
 
@@ -90,8 +89,8 @@ std::string field(const std::string &out, const std::string &key)
 {
 	const std::string k = key + "=";
 	size_t at = out.rfind("\n" + k);
-	size_t start = at == std::string::npos ? (out.rfind(k, 0) == 0 ? 0 : std::string::npos)
-	                                       : at + 1;
+	size_t start =
+	        at == std::string::npos ? (out.rfind(k, 0) == 0 ? 0 : std::string::npos) : at + 1;
 	if (start == std::string::npos)
 		return "";
 	start += k.size();
@@ -143,7 +142,8 @@ void checkCanary(const DoctorContext &c, const Config &cfg, std::vector<Check> &
 		json::Value args = json::Value::array();
 		for (const char *a : {"/bin/sh", "-c", kScript})
 			args.push(json::Value::string(a));
-		json::set(doc, json::Pointer() / "process" / "terminal", json::Value::boolean(false));
+		json::set(doc, json::Pointer() / "process" / "terminal",
+		          json::Value::boolean(false));
 		json::set(doc, json::Pointer() / "process" / "args", std::move(args));
 		writeFile(bundle + "/config.json", json::write(doc, true), 0644);
 
@@ -152,12 +152,14 @@ void checkCanary(const DoctorContext &c, const Config &cfg, std::vector<Check> &
 		conf.set("policy", json::Value::string(cfg.policy));
 		json::Value audit = json::Value::object();
 		audit.set("log", json::Value::string(cfg.audit.log));
-		audit.set("onError", json::Value::string(cfg.audit.failOpen ? "continue" : "refuse"));
+		audit.set("onError",
+		          json::Value::string(cfg.audit.failOpen ? "continue" : "refuse"));
 		conf.set("audit", std::move(audit));
 		const std::string confPath = s.dir() + "/config.json";
 		writeFile(confPath, json::write(conf, true), 0644);
 
-		const std::string id = strprintf("bulkhead-doctor-%d", static_cast<int>(::getpid()));
+		const std::string id =
+		        strprintf("bulkhead-doctor-%d", static_cast<int>(::getpid()));
 		const std::vector<std::string> env{"BULKHEAD_CONFIG=" + confPath};
 		RunResult r = run({c.self, "--root", state, "run", "--bundle", bundle, id}, env,
 		                  kRunTimeoutMs);
@@ -167,24 +169,29 @@ void checkCanary(const DoctorContext &c, const Config &cfg, std::vector<Check> &
 		const std::string how = "busybox through " + c.self + " and " + cfg.runtime;
 		if (r.timedOut || r.status != 0 ||
 		    r.out.find("bulkhead-canary-done") == std::string::npos) {
-			const std::string why = r.timedOut ? std::string("no end in 60 s")
-			                                   : strprintf("exit status %d: ", r.status) +
-			                                             lastLine(r.out);
-			out.push_back(Check{
-			        "canary", Status::Fail, how + " failed: " + why,
-			        r.out.find("bulkhead: ") != std::string::npos
-			                ? "bulkhead policy check --policy " + cfg.policy +
-			                          " on a `runc spec` config shows what the policy does"
-			                : "the runtime's message above; run a bundle by hand with " +
-			                          cfg.runtime + " run"});
+			const std::string why =
+			        r.timedOut
+			                ? std::string("no end in 60 s")
+			                : strprintf("exit status %d: ", r.status) + lastLine(r.out);
+			out.push_back(Check{"canary", Status::Fail, how + " failed: " + why,
+			                    r.out.find("bulkhead: ") != std::string::npos
+			                            ? "bulkhead policy check --policy " +
+			                                      cfg.policy +
+			                                      " on a `runc spec` config shows what "
+			                                      "the policy does"
+			                            : "the runtime's message above; run a bundle "
+			                              "by hand with " +
+			                                      cfg.runtime + " run"});
 			return;
 		}
 		std::string uidmap = field(r.out, "uidmap");
 		uidmap.erase(0, uidmap.find_first_not_of(' '));
 		std::string seen = "uid " + field(r.out, "uid");
-		seen += uidmap.empty() || uidmap.rfind("0 0 ", 0) == 0 ? ", no user namespace"
-		                                                        : ", user namespace " + uidmap;
-		seen += field(r.out, "nnp") == "1" ? ", no_new_privs" : ", privileges can be gained";
+		seen += uidmap.empty() || uidmap.rfind("0 0 ", 0) == 0
+		                ? ", no user namespace"
+		                : ", user namespace " + uidmap;
+		seen += field(r.out, "nnp") == "1" ? ", no_new_privs"
+		                                   : ", privileges can be gained";
 		seen += field(r.out, "seccomp") == "2" ? ", seccomp filter" : ", no seccomp filter";
 		seen += field(r.out, "root") == "ro" ? ", read-only root" : ", writable root";
 		out.push_back(Check{"canary", Status::Ok, how + " ran, deleted: " + seen, ""});

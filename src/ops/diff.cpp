@@ -2,12 +2,11 @@
  * hunks with three lines of context, as diff -u prints them. Engine
  * configuration files are small; past a few million line pairs the whole
  * file is shown as replaced. */
-#include "bulkhead/ops.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "bulkhead/error.h"
+#include "bulkhead/ops.h"
 
 namespace bulkhead::ops {
 

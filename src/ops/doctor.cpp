@@ -3,12 +3,12 @@
  * policy or an audit directory that cannot be written shows up only when the
  * first create is refused. doctor checks each of them, then starts a canary
  * container through the whole path. */
-#include "bulkhead/ops.h"
-
-#include "bulkhead_build.h"
 #include "../policy_compiled.h"
 #include "../sys/fd.h"
 #include "../sys/io.h"
+#include "bulkhead_build.h"
+#include "engines.h"
+#include "ops_util.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -22,11 +22,9 @@
 
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
+#include "bulkhead/ops.h"
 #include "bulkhead/policy.h"
 #include "bulkhead/policy_report.h"
-
-#include "engines.h"
-#include "ops_util.h"
 
 namespace bulkhead::ops {
 
@@ -97,8 +95,9 @@ std::optional<Config> checkConfig(const DoctorContext &c, std::vector<Check> &ou
 		path = real = env;
 		out.push_back(line("config", Status::Warn,
 		                   "BULKHEAD_CONFIG names " + path + ": checked instead of " +
-		                           defaultConfigPath() + ", which Podman and engines "
-		                                                 "that pass no environment read",
+		                           defaultConfigPath() +
+		                           ", which Podman and engines "
+		                           "that pass no environment read",
 		                   "unset BULKHEAD_CONFIG to check what every engine reads"));
 	}
 	struct stat st
@@ -152,19 +151,19 @@ bool checkRuntime(const DoctorContext &c, const Config &cfg, std::vector<Check> 
 		out.push_back(line("runtime", Status::Fail,
 		                   cfg.runtime + ": " + problem +
 		                           ": every container call fails, pass-through included",
-		                   !fix.empty() ? fix
-		                                : "apt-get install runc, or correct \"runtime\" in " +
-		                                          defaultConfigPath()));
+		                   !fix.empty()
+		                           ? fix
+		                           : "apt-get install runc, or correct \"runtime\" in " +
+		                                     defaultConfigPath()));
 		return false;
 	}
 	RunResult r = run({real, "--version"}, {}, 10000);
 	if (!r.started || r.status != 0 || r.timedOut) {
 		out.push_back(line("runtime", Status::Fail,
 		                   cfg.runtime + " --version: " +
-		                           (r.timedOut ? std::string("no answer in 10 s")
-		                                       : r.out.empty()
-		                                                 ? strprintf("exit status %d", r.status)
-		                                                 : firstLine(r.out)),
+		                           (r.timedOut      ? std::string("no answer in 10 s")
+		                            : r.out.empty() ? strprintf("exit status %d", r.status)
+		                                            : firstLine(r.out)),
 		                   "reinstall the runtime, or correct \"runtime\" in " +
 		                           defaultConfigPath()));
 		return false;
@@ -222,7 +221,8 @@ bool checkPolicy(const DoctorContext &c, const Config &cfg, const std::string &t
 		} else if (!exists(real)) {
 			fix = "install the policy, or correct \"policy\" in " + defaultConfigPath();
 		}
-		out.push_back(line("policy", Status::Fail, msg + ": every container is refused", fix));
+		out.push_back(
+		        line("policy", Status::Fail, msg + ": every container is refused", fix));
 		return false;
 	}
 }
@@ -242,16 +242,16 @@ void checkAudit(const DoctorContext &c, const Config &cfg, std::vector<Check> &o
 	                                  ? ": records go to syslog only (onError continue)"
 	                                  : ": every create, run, exec and update is refused";
 	if (!isDir(realDir)) {
-		out.push_back(line("audit", Status::Fail, existing + " is not a directory" + consequence,
-		                   fixDir));
+		out.push_back(line("audit", Status::Fail,
+		                   existing + " is not a directory" + consequence, fixDir));
 		return;
 	}
 	std::string tmpl = realDir + "/.bulkhead-doctor.XXXXXX";
 	int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
 	if (fd < 0) {
 		out.push_back(line("audit", Status::Fail,
-		                   existing + ": cannot create a file (" + std::strerror(errno) + ")" +
-		                           consequence,
+		                   existing + ": cannot create a file (" + std::strerror(errno) +
+		                           ")" + consequence,
 		                   fixDir));
 		return;
 	}
@@ -262,15 +262,16 @@ void checkAudit(const DoctorContext &c, const Config &cfg, std::vector<Check> &o
 	{
 	};
 	if (::lstat(realLog.c_str(), &st) == 0) {
-		sys::Fd log(::open(realLog.c_str(),
-		                   O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+		sys::Fd log(::open(realLog.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
+		                                            O_NONBLOCK | O_NOCTTY));
 		if (log.get() < 0 || !S_ISREG(st.st_mode)) {
-			out.push_back(line("audit", Status::Fail,
-			                   cfg.audit.log + ": cannot be appended to (" +
-			                           (S_ISREG(st.st_mode) ? std::strerror(errno)
-			                                                : "not a regular file") +
-			                           ")" + consequence,
-			                   "rm " + cfg.audit.log + " (bulkhead creates it again, 0640)"));
+			out.push_back(
+			        line("audit", Status::Fail,
+			             cfg.audit.log + ": cannot be appended to (" +
+			                     (S_ISREG(st.st_mode) ? std::strerror(errno)
+			                                          : "not a regular file") +
+			                     ")" + consequence,
+			             "rm " + cfg.audit.log + " (bulkhead creates it again, 0640)"));
 			return;
 		}
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || st.st_uid != 0)
@@ -332,7 +333,8 @@ void checkCgroups(std::vector<Check> &out)
 		} catch (const Error &) {
 		}
 		for (const char *c : {"memory", "pids"})
-			if ((" " + controllers + " ").find(std::string(" ") + c) == std::string::npos)
+			if ((" " + controllers + " ").find(std::string(" ") + c) ==
+			    std::string::npos)
 				missing.emplace_back(c);
 	} else {
 		version = exists("/sys/fs/cgroup/unified") ? "v1 (hybrid)" : "v1";
@@ -347,14 +349,16 @@ void checkCgroups(std::vector<Check> &out)
 		}
 	}
 	if (!missing.empty())
-		out.push_back(line("cgroup", Status::Fail,
-		                   "cgroup " + version + " without the " + missing[0] +
-		                           " controller: the limits restricted requires (P6) cannot "
-		                           "be set",
-		                   "enable the memory and pids controllers (kernel command line "
-		                   "cgroup_enable=memory)"));
+		out.push_back(
+		        line("cgroup", Status::Fail,
+		             "cgroup " + version + " without the " + missing[0] +
+		                     " controller: the limits restricted requires (P6) cannot "
+		                     "be set",
+		             "enable the memory and pids controllers (kernel command line "
+		             "cgroup_enable=memory)"));
 	else
-		out.push_back(line("cgroup", Status::Ok, "cgroup " + version + ", memory and pids"));
+		out.push_back(
+		        line("cgroup", Status::Ok, "cgroup " + version + ", memory and pids"));
 }
 
 } // namespace
@@ -447,8 +451,9 @@ int doctorMain(const std::vector<std::string> &args, std::string &out, std::stri
 				if (a.rfind(prefix, 0) == 0)
 					return a.substr(prefix.size());
 				if (i + 1 >= args.size() || args[i + 1].empty())
-					throw Error(ErrorKind::Usage,
-					            std::string("doctor: ") + name + " needs a value");
+					throw Error(ErrorKind::Usage, std::string("doctor: ") +
+					                                      name +
+					                                      " needs a value");
 				return args[++i];
 			};
 			if (a == "--help" || a == "-h" || a == "help") {
@@ -462,14 +467,17 @@ int doctorMain(const std::vector<std::string> &args, std::string &out, std::stri
 			else if (a == "--no-canary")
 				o.canary = false;
 			else
-				throw Error(ErrorKind::Usage, "doctor: unknown argument \"" + a + "\"");
+				throw Error(ErrorKind::Usage,
+				            "doctor: unknown argument \"" + a + "\"");
 		}
 		if (format != "text" && format != "json")
 			throw Error(ErrorKind::Usage,
-			            "doctor: --format must be text or json, not \"" + format + "\"");
+			            "doctor: --format must be text or json, not \"" + format +
+			                    "\"");
 		if (!o.root.empty() && (o.root[0] != '/' || !isDir(o.root)))
-			throw Error(ErrorKind::Usage, "doctor: --root " + o.root +
-			                                      ": not an absolute path to a directory");
+			throw Error(ErrorKind::Usage,
+			            "doctor: --root " + o.root +
+			                    ": not an absolute path to a directory");
 		const auto checks = doctor(o);
 		out += format == "json" ? json::write(toJson(checks), true) : formatText(checks);
 		for (const auto &c : checks)

@@ -4,14 +4,14 @@
  * subordinate ID ranges). */
 #include "engines.h"
 
+#include "ops_util.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <glob.h>
 
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
-
-#include "ops_util.h"
 
 namespace bulkhead::ops {
 
@@ -39,7 +39,8 @@ void checkBinary(const DoctorContext &c, const std::string &engine, const std::s
 	const std::string setupFix = "bulkhead setup --engine " + engine;
 	if (path.empty() || path[0] != '/') {
 		out.push_back(line(engine, Status::Fail,
-		                   what + " names \"" + path + "\", not an absolute path", setupFix));
+		                   what + " names \"" + path + "\", not an absolute path",
+		                   setupFix));
 		return;
 	}
 	const std::string real = under(c.root, path);
@@ -91,8 +92,9 @@ void containerdImports(const DoctorContext &c, const TomlSource &from, std::vect
 			const std::string pattern = under(c.root, p);
 			if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
 				for (size_t i = 0; i < g.gl_pathc; i++)
-					paths.push_back(std::string(g.gl_pathv[i])
-					                        .substr(under(c.root, "/").size() - 1));
+					paths.push_back(
+					        std::string(g.gl_pathv[i])
+					                .substr(under(c.root, "/").size() - 1));
 			::globfree(&g);
 		} else {
 			paths.push_back(p);
@@ -113,9 +115,10 @@ void containerdImports(const DoctorContext &c, const TomlSource &from, std::vect
 				}
 				all.push_back(TomlSource{path, toml::parse(*text, path)});
 			} catch (const Error &e) {
-				out.push_back(line("containerd", Status::Fail,
-				                   singleLine(e.what()) + " (containerd will not start)",
-				                   "correct " + path));
+				out.push_back(
+				        line("containerd", Status::Fail,
+				             singleLine(e.what()) + " (containerd will not start)",
+				             "correct " + path));
 				continue;
 			}
 			containerdImports(c, TomlSource(all.back()), all, out, depth + 1);
@@ -147,7 +150,8 @@ std::vector<TomlSource> readTomlFiles(const DoctorContext &c, const std::string 
 			if (text)
 				all.push_back(TomlSource{p, toml::parse(*text, p)});
 		} catch (const Error &e) {
-			out.push_back(line(engine, Status::Fail, singleLine(e.what()), "correct " + p));
+			out.push_back(
+			        line(engine, Status::Fail, singleLine(e.what()), "correct " + p));
 		}
 	}
 	return all;
@@ -186,7 +190,8 @@ bool namesBulkhead(const DoctorContext &c, const std::string &name, const std::s
 void checkDocker(const DoctorContext &c, std::vector<Check> &out)
 {
 	if (!anyExists(c, {"/usr/bin/dockerd", "/usr/sbin/dockerd", kDockerConfig})) {
-		out.push_back(line("docker", Status::Skip, "not installed (no dockerd, no daemon.json)"));
+		out.push_back(
+		        line("docker", Status::Skip, "not installed (no dockerd, no daemon.json)"));
 		return;
 	}
 	const std::string fix = "bulkhead setup --engine docker, then systemctl restart docker";
@@ -233,12 +238,13 @@ void checkDocker(const DoctorContext &c, std::vector<Check> &out)
 	}
 	const json::Value *remap = doc.find("userns-remap");
 	if (remap == nullptr || !remap->isString() || remap->asString().empty()) {
-		out.push_back(line("docker", Status::Fail,
-		                   "no userns-remap: dockerd keeps its layers 0710 root, so a user "
-		                   "namespace (restricted's P5) cannot be added behind its back and "
-		                   "every container is refused",
-		                   std::string("\"userns-remap\": \"default\" in ") + kDockerConfig +
-		                           " (" + fix + ")"));
+		out.push_back(
+		        line("docker", Status::Fail,
+		             "no userns-remap: dockerd keeps its layers 0710 root, so a user "
+		             "namespace (restricted's P5) cannot be added behind its back and "
+		             "every container is refused",
+		             std::string("\"userns-remap\": \"default\" in ") + kDockerConfig +
+		                     " (" + fix + ")"));
 		return;
 	}
 	const std::string &r = remap->asString();
@@ -265,10 +271,11 @@ void checkContainerd(const DoctorContext &c, std::vector<Check> &out)
 	try {
 		auto text = readText(under(c.root, kContainerdConfig));
 		if (!text) {
-			out.push_back(line("containerd", Status::Warn,
-			                   std::string("no ") + kContainerdConfig +
-			                           ": containerd's defaults have no bulkhead handler",
-			                   fix));
+			out.push_back(
+			        line("containerd", Status::Warn,
+			             std::string("no ") + kContainerdConfig +
+			                     ": containerd's defaults have no bulkhead handler",
+			             fix));
 			return;
 		}
 		all.push_back(TomlSource{kContainerdConfig, toml::parse(*text, kContainerdConfig)});
@@ -317,18 +324,20 @@ void checkContainerd(const DoctorContext &c, std::vector<Check> &out)
 			found = true;
 			const std::string what = "CRI handler " + names[i] + " (" + cri->path + ")";
 			if (path.empty()) {
-				out.push_back(line("containerd", Status::Fail,
-				                   what + " has no options.BinaryName: the runc shim "
-				                          "runs plain runc, not bulkhead",
-				                   fix));
+				out.push_back(
+				        line("containerd", Status::Fail,
+				             what + " has no options.BinaryName: the runc shim "
+				                    "runs plain runc, not bulkhead",
+				             fix));
 				continue;
 			}
 			const toml::Entry *type = cri->doc.find(typePath);
 			if (type == nullptr || type->text != "io.containerd.runc.v2")
-				out.push_back(line("containerd", Status::Warn,
-				                   what + ": runtime_type is not io.containerd.runc.v2 "
-				                          "(BinaryName is an option of that shim)",
-				                   fix));
+				out.push_back(
+				        line("containerd", Status::Warn,
+				             what + ": runtime_type is not io.containerd.runc.v2 "
+				                    "(BinaryName is an option of that shim)",
+				             fix));
 			checkBinary(c, "containerd", what, path, out);
 		}
 		/* what config.toml says about CRI that an imported table overrides */
@@ -341,13 +350,14 @@ void checkContainerd(const DoctorContext &c, std::vector<Check> &out)
 			if (!lost.empty())
 				out.push_back(line(
 				        "containerd", Status::Warn,
-				        strprintf("%s replaces config.toml's CRI plugin table whole: "
-				                  "%s%s there is ignored",
-				                  cri->path.c_str(), lost[0].c_str(),
-				                  lost.size() > 1
-				                          ? strprintf(" and %zu more", lost.size() - 1)
-				                                    .c_str()
-				                          : ""),
+				        strprintf(
+				                "%s replaces config.toml's CRI plugin table whole: "
+				                "%s%s there is ignored",
+				                cri->path.c_str(), lost[0].c_str(),
+				                lost.size() > 1 ? strprintf(" and %zu more",
+				                                            lost.size() - 1)
+				                                          .c_str()
+				                                : ""),
 				        "move those settings into " + cri->path));
 		}
 	}
@@ -372,7 +382,8 @@ void checkCrio(const DoctorContext &c, std::vector<Check> &out)
 	bool found = false;
 	for (const auto &s : all)
 		for (const auto &t : s.doc.tables) {
-			if (t.path.size() != runtimes.size() + 1 || !toml::startsWith(t.path, runtimes))
+			if (t.path.size() != runtimes.size() + 1 ||
+			    !toml::startsWith(t.path, runtimes))
 				continue;
 			toml::Path pathKey = t.path, monitorKey = t.path;
 			pathKey.push_back("runtime_path");
@@ -386,9 +397,10 @@ void checkCrio(const DoctorContext &c, std::vector<Check> &out)
 			checkBinary(c, "crio", what, path, out);
 			const toml::Entry *m = s.doc.find(monitorKey);
 			if (m != nullptr && m->isString && !exists(under(c.root, m->text)))
-				out.push_back(line("crio", Status::Fail,
-				                   what + ": monitor_path " + m->text + " does not exist",
-				                   "apt-get install conmon, or correct " + s.path));
+				out.push_back(
+				        line("crio", Status::Fail,
+				             what + ": monitor_path " + m->text + " does not exist",
+				             "apt-get install conmon, or correct " + s.path));
 		}
 	if (!found)
 		out.push_back(line("crio", Status::Warn,
@@ -411,7 +423,8 @@ void checkPodman(const DoctorContext &c, std::vector<Check> &out)
 	std::vector<std::string> supportsJson;
 	for (const auto &s : all)
 		for (const auto &e : s.doc.entries) {
-			if (e.path() == toml::Path{"engine", "runtime_supports_json"} && e.isStringArray)
+			if (e.path() == toml::Path{"engine", "runtime_supports_json"} &&
+			    e.isStringArray)
 				supportsJson = e.strings;
 			if (e.table != toml::Path{"engine", "runtimes"} || e.key.size() != 1 ||
 			    !e.isStringArray || e.strings.empty())
@@ -436,7 +449,8 @@ void checkPodman(const DoctorContext &c, std::vector<Check> &out)
 		                           " runs bulkhead",
 		                   fix));
 	} else {
-		checkBinary(c, "podman", "[engine.runtimes] " + name + " (" + file + ")", path, out);
+		checkBinary(c, "podman", "[engine.runtimes] " + name + " (" + file + ")", path,
+		            out);
 		if (std::find(supportsJson.begin(), supportsJson.end(), name) == supportsJson.end())
 			out.push_back(line("podman", Status::Warn,
 			                   "runtime_supports_json does not list " + name +
@@ -486,8 +500,10 @@ void checkSubids(const DoctorContext &c, const std::string &engine, const std::s
 				const std::string who = l.substr(0, a);
 				if (who != user && (uid.empty() || who != uid))
 					continue;
-				const unsigned long first = std::strtoul(l.c_str() + a + 1, nullptr, 10);
-				const unsigned long count = std::strtoul(l.c_str() + b + 1, nullptr, 10);
+				const unsigned long first =
+				        std::strtoul(l.c_str() + a + 1, nullptr, 10);
+				const unsigned long count =
+				        std::strtoul(l.c_str() + b + 1, nullptr, 10);
 				if (first == 0)
 					problem = std::string(file) + " gives " + user +
 					          " a range starting at 0: it maps host root";
@@ -514,8 +530,9 @@ void checkSubids(const DoctorContext &c, const std::string &engine, const std::s
 		found += std::string(found.empty() ? "" : ", ") + file + " " + ranges;
 	}
 	if (!problem.empty())
-		out.push_back(line("subids", Status::Fail, engine + ": " + problem,
-		                   "correct the " + user + " lines of /etc/subuid and /etc/subgid"));
+		out.push_back(
+		        line("subids", Status::Fail, engine + ": " + problem,
+		             "correct the " + user + " lines of /etc/subuid and /etc/subgid"));
 	else
 		out.push_back(line("subids", Status::Ok, engine + ": " + user + ": " + found));
 }

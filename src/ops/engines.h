@@ -2,13 +2,13 @@
  * paths are the ones Debian 12's packages use; setup writes the same ones. */
 #pragma once
 
+#include "toml.h"
+
 #include <string>
 #include <vector>
 
 #include "bulkhead/config.h"
 #include "bulkhead/ops.h"
-
-#include "toml.h"
 
 namespace bulkhead::ops {
 

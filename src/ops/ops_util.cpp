@@ -35,7 +35,7 @@ int64_t nowMs() noexcept
 	return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-template<typename Ehdr, typename Phdr> bool hasInterp(int fd, const Ehdr &eh) noexcept
+template <typename Ehdr, typename Phdr> bool hasInterp(int fd, const Ehdr &eh) noexcept
 {
 	if (eh.e_phentsize != sizeof(Phdr) || eh.e_phnum == 0 || eh.e_phnum > 256)
 		return true; /* not an executable we understand: say "not static" */

@@ -6,12 +6,13 @@
  * below /var/backups/bulkhead, then replaced atomically (written beside,
  * renamed over). Nothing is written when any file cannot be read or edited
  * safely. The engine's default runtime is never changed. */
-#include "bulkhead/ops.h"
-
-#include "bulkhead_build.h"
-#include "contrib_files.h"
 #include "../sys/fd.h"
 #include "../sys/io.h"
+#include "bulkhead_build.h"
+#include "contrib_files.h"
+#include "engines.h"
+#include "ops_util.h"
+#include "toml.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -23,10 +24,7 @@
 
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
-
-#include "engines.h"
-#include "ops_util.h"
-#include "toml.h"
+#include "bulkhead/ops.h"
 
 namespace bulkhead::ops {
 
@@ -124,7 +122,8 @@ std::string applyInserts(std::vector<std::string> lines, Inserts inserts)
 	std::stable_sort(inserts.begin(), inserts.end(),
 	                 [](const auto &a, const auto &b) { return a.first > b.first; });
 	for (const auto &[at, text] : inserts)
-		lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(std::min(at, lines.size())),
+		lines.insert(lines.begin() +
+		                     static_cast<std::ptrdiff_t>(std::min(at, lines.size())),
 		             text);
 	return joinLines(lines);
 }
@@ -157,9 +156,10 @@ Plan planDocker(const Options &o)
 	const json::Value *remap = doc.find("userns-remap");
 	if (remap == nullptr || (remap->isString() && remap->asString().empty())) {
 		doc.set("userns-remap", json::Value::string("default"));
-		p.notes.push_back("userns-remap set to \"default\" (restricted's user namespace needs "
-		                  "it): dockerd keeps the images and containers of the remapped root "
-		                  "apart, so those made before are not visible until it is removed");
+		p.notes.push_back(
+		        "userns-remap set to \"default\" (restricted's user namespace needs "
+		        "it): dockerd keeps the images and containers of the remapped root "
+		        "apart, so those made before are not visible until it is removed");
 	}
 	if (const json::Value *r = doc.find("userns-remap"); r != nullptr && r->isString())
 		p.what += ", userns-remap " + r->asString();
@@ -176,18 +176,20 @@ Plan planContainerd(const Options &o)
 	toml::Document doc = toml::parse(text, kContainerdConfig);
 	const toml::Entry *version = doc.find({"version"});
 	if (version == nullptr || version->text != "2")
-		throw Error(ErrorKind::Config,
-		            std::string(kContainerdConfig) +
-		                    " is not a version 2 configuration (\"version = 2\"): bulkhead's "
-		                    "drop-in is one; convert it first (containerd config default)");
+		throw Error(
+		        ErrorKind::Config,
+		        std::string(kContainerdConfig) +
+		                " is not a version 2 configuration (\"version = 2\"): bulkhead's "
+		                "drop-in is one; convert it first (containerd config default)");
 	std::vector<std::string> lines = doc.lines;
 	Inserts inserts;
 	const toml::Entry *imports = doc.find({"imports"});
 	bool imported = false;
 	if (imports != nullptr) {
 		if (!imports->isStringArray)
-			throw Error(ErrorKind::Config, std::string(kContainerdConfig) +
-			                                       ": imports is not an array of strings");
+			throw Error(ErrorKind::Config,
+			            std::string(kContainerdConfig) +
+			                    ": imports is not an array of strings");
 		for (const auto &i : imports->strings)
 			imported = imported || i == kContainerdDropIn ||
 			           (i.find('*') != std::string::npos &&
@@ -236,16 +238,21 @@ Plan planCrio(const Options &o)
 			const auto other = readText(under(o.root, std::string(kCrioDir) + "/" + n));
 			if (other &&
 			    other->find("[crio.runtime.runtimes.bulkhead]") != std::string::npos)
-				p.notes.push_back(std::string(kCrioDir) + "/" + n +
-				                  " also sets runtime bulkhead, and wins (read later)");
+				p.notes.push_back(
+				        std::string(kCrioDir) + "/" + n +
+				        " also sets runtime bulkhead, and wins (read later)");
 		}
 	return p;
 }
 
 Plan planPodman(const Options &o)
 {
-	Plan p{"podman", "", {}, {}, "nothing to restart: podman reads containers.conf at each "
-	                               "command"};
+	Plan p{"podman",
+	       "",
+	       {},
+	       {},
+	       "nothing to restart: podman reads containers.conf at each "
+	       "command"};
 	const std::string entry = "bulkhead = [" + toml::quote(o.path) + "]";
 	const std::string supports =
 	        "runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"krun\", "
@@ -267,10 +274,12 @@ Plan planPodman(const Options &o)
 	if (const toml::Entry *e = doc.find({"engine", "runtimes", "bulkhead"})) {
 		if (!(e->isStringArray && !e->strings.empty() && e->strings[0] == o.path)) {
 			if (e->line != e->lastLine)
-				throw Error(ErrorKind::Config,
-				            strprintf("%s:%zu: the bulkhead entry spans lines: set it to "
-				                      "[\"%s\"] by hand",
-				                      kPodmanConfig, e->line + 1, o.path.c_str()));
+				throw Error(
+				        ErrorKind::Config,
+				        strprintf(
+				                "%s:%zu: the bulkhead entry spans lines: set it to "
+				                "[\"%s\"] by hand",
+				                kPodmanConfig, e->line + 1, o.path.c_str()));
 			lines[e->line] = toml::keyText(e->key) + " = [" + toml::quote(o.path) + "]";
 		}
 	} else if (const toml::Table *t = doc.table({"engine", "runtimes"})) {
@@ -361,8 +370,8 @@ std::string backup(const Options &o, const Change &c, const std::string &stamp)
 	for (int n = 0; n < 100; n++) {
 		const std::string shown = n == 0 ? base : base + "." + std::to_string(n);
 		const std::string real = under(o.root, shown);
-		sys::Fd fd(::open(real.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		                  0600));
+		sys::Fd fd(::open(real.c_str(),
+		                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
 		if (fd.get() < 0 && errno == EEXIST)
 			continue;
 		if (fd.get() < 0)
@@ -429,8 +438,9 @@ int setupMain(const std::vector<std::string> &args, std::string &out, std::strin
 				if (a.rfind(prefix, 0) == 0)
 					return a.substr(prefix.size());
 				if (i + 1 >= args.size() || args[i + 1].empty())
-					throw Error(ErrorKind::Usage,
-					            std::string("setup: ") + name + " needs a value");
+					throw Error(ErrorKind::Usage, std::string("setup: ") +
+					                                      name +
+					                                      " needs a value");
 				return args[++i];
 			};
 			if (a == "--help" || a == "-h" || a == "help") {
@@ -446,7 +456,8 @@ int setupMain(const std::vector<std::string> &args, std::string &out, std::strin
 			else if (a == "--dry-run")
 				o.dryRun = true;
 			else
-				throw Error(ErrorKind::Usage, "setup: unknown argument \"" + a + "\"");
+				throw Error(ErrorKind::Usage,
+				            "setup: unknown argument \"" + a + "\"");
 		}
 		if (o.engine != "docker" && o.engine != "containerd" && o.engine != "crio" &&
 		    o.engine != "podman")
@@ -455,15 +466,17 @@ int setupMain(const std::vector<std::string> &args, std::string &out, std::strin
 			                    (o.engine.empty() ? std::string()
 			                                      : ", not \"" + o.engine + "\""));
 		if (!o.root.empty() && (o.root[0] != '/' || !isDir(o.root)))
-			throw Error(ErrorKind::Usage, "setup: --root " + o.root +
-			                                      ": not an absolute path to a directory");
+			throw Error(ErrorKind::Usage,
+			            "setup: --root " + o.root +
+			                    ": not an absolute path to a directory");
 		if (o.root == "/")
 			o.root.clear();
 		if (o.path.empty()) {
 			char buf[4096];
 			ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-			o.path = !o.root.empty() || n <= 0 ? std::string(BULKHEAD_SBINDIR "/bulkhead")
-			                                   : std::string(buf, static_cast<size_t>(n));
+			o.path = !o.root.empty() || n <= 0
+			                 ? std::string(BULKHEAD_SBINDIR "/bulkhead")
+			                 : std::string(buf, static_cast<size_t>(n));
 		}
 		if (o.path[0] != '/' || o.path.find_first_of("\"\n\\") != std::string::npos)
 			throw Error(ErrorKind::Usage,

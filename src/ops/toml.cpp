@@ -25,8 +25,8 @@ public:
 
 	[[noreturn]] void fail(const std::string &what) const
 	{
-		throw Error(ErrorKind::Config, strprintf("%s:%zu: %s", name_.c_str(), line_ + 1,
-		                                         what.c_str()));
+		throw Error(ErrorKind::Config,
+		            strprintf("%s:%zu: %s", name_.c_str(), line_ + 1, what.c_str()));
 	}
 
 	[[nodiscard]] bool done() const noexcept { return pos_ >= text_.size(); }

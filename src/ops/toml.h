@@ -18,8 +18,8 @@ using Path = std::vector<std::string>;
 
 struct Entry
 {
-	Path table;  /* the table the key is in: {"plugins", "io.containerd.grpc.v1.cri"} */
-	Path key;    /* the key, dotted keys split: {"cni", "bin_dir"} */
+	Path table; /* the table the key is in: {"plugins", "io.containerd.grpc.v1.cri"} */
+	Path key;   /* the key, dotted keys split: {"cni", "bin_dir"} */
 	bool isString = false;
 	bool isStringArray = false;
 	std::string text;                 /* the string's value, else the raw value text */

@@ -2,6 +2,7 @@
  * edits each engine's configuration and a second run changes nothing; doctor
  * then passes, and each broken piece gives a fail line that names its fix.
  * The canary container is the integration test's (tests/integration/ops.sh). */
+#include "../../src/ops/toml.h"
 #include "fixtures.h"
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 #include <vector>
 
-#include "../../src/ops/toml.h"
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
 #include "bulkhead/ops.h"
@@ -50,10 +50,11 @@ struct Node
 
 	Node()
 	{
-		for (const char *d : {"/usr/sbin", "/usr/share/bulkhead/policies", "/etc/bulkhead",
-		                      "/var/log"})
+		for (const char *d :
+		     {"/usr/sbin", "/usr/share/bulkhead/policies", "/etc/bulkhead", "/var/log"})
 			fs::create_directories(root + d);
-		const std::string runc = fs::exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
+		const std::string runc =
+		        fs::exists("/usr/sbin/runc") ? "/usr/sbin/runc" : "/usr/bin/runc";
 		fs::create_symlink(runc, root + "/usr/sbin/runc");
 		fs::create_symlink(bin, root + "/usr/sbin/bulkhead");
 		for (const char *p : {"restricted.json", "audit.json", "seccomp-default.json"})
@@ -79,8 +80,8 @@ struct Node
 	[[nodiscard]] std::string read(const std::string &path) const { return slurp(root + path); }
 	[[nodiscard]] Run setup(const std::string &engine, bool dryRun = false) const
 	{
-		std::vector<std::string> args{"--engine", engine, "--root", root, "--path",
-		                              "/usr/sbin/bulkhead"};
+		std::vector<std::string> args{"--engine", engine,   "--root",
+		                              root,       "--path", "/usr/sbin/bulkhead"};
 		if (dryRun)
 			args.emplace_back("--dry-run");
 		return ::setup(args);
@@ -270,8 +271,9 @@ TEST_CASE("setup docker keeps every other key, adds userns-remap, then changes n
 	/* a userns-remap the admin chose is kept */
 	n.write("/etc/docker/daemon.json", R"({"userns-remap": "alice:alice"})");
 	REQUIRE(n.setup("docker").rc == 0);
-	CHECK(json::parse(n.read("/etc/docker/daemon.json"), "d").find("userns-remap")->asString() ==
-	      "alice:alice");
+	CHECK(json::parse(n.read("/etc/docker/daemon.json"), "d")
+	              .find("userns-remap")
+	              ->asString() == "alice:alice");
 
 	/* dockerd reads no comments: setup refuses to guess, writes nothing */
 	n.write("/etc/docker/daemon.json", "{/* x */}");
@@ -284,40 +286,51 @@ TEST_CASE("setup docker keeps every other key, adds userns-remap, then changes n
 TEST_CASE("setup containerd imports the contrib drop-in from config.toml", "[ops][setup]")
 {
 	Node n;
-	const std::string debian = "version = 2\n\n[plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n"
-	                           "    sandbox_image = \"k8s.gcr.io/pause:3.6\"\n"
-	                           "    [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-	                           "      bin_dir = \"/usr/lib/cni\"\n";
+	const std::string debian =
+	        "version = 2\n\n[plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n"
+	        "    sandbox_image = \"k8s.gcr.io/pause:3.6\"\n"
+	        "    [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
+	        "      bin_dir = \"/usr/lib/cni\"\n";
 	n.write("/etc/containerd/config.toml", debian);
 	Run r = n.setup("containerd");
 	REQUIRE(r.rc == 0);
-	CHECK(esc(n.read("/etc/containerd/config.toml")) == esc("version = 2\nimports = [\"/etc/containerd/conf.d/bulkhead.toml\"]\n" +
-	              debian.substr(12)));
+	CHECK(esc(n.read("/etc/containerd/config.toml")) ==
+	      esc("version = 2\nimports = [\"/etc/containerd/conf.d/bulkhead.toml\"]\n" +
+	          debian.substr(12)));
 	const auto drop = ops::toml::parse(n.read("/etc/containerd/conf.d/bulkhead.toml"), "d");
 	CHECK(drop.find({"plugins", "io.containerd.grpc.v1.cri", "containerd", "runtimes",
 	                 "bulkhead", "options", "BinaryName"})
 	              ->text == "/usr/sbin/bulkhead");
 	/* the drop-in is contrib's, only BinaryName changed */
-	std::string contrib = slurp(env("BULKHEAD_SOURCE_ROOT") + "/contrib/containerd/bulkhead.toml");
+	std::string contrib =
+	        slurp(env("BULKHEAD_SOURCE_ROOT") + "/contrib/containerd/bulkhead.toml");
 	contrib.replace(contrib.find("/usr/local/sbin/bulkhead"), 24, "/usr/sbin/bulkhead");
 	CHECK(esc(n.read("/etc/containerd/conf.d/bulkhead.toml")) == esc(contrib));
 	/* the CRI settings the imported table hides are named */
-	CHECK_THAT(esc(r.out), Catch::Contains("warning: /etc/containerd/config.toml sets "
-	                                  "plugins.\"io.containerd.grpc.v1.cri\".sandbox_image"));
-	CHECK_THAT(esc(n.setup("containerd").out), Catch::StartsWith("containerd: nothing to change"));
+	CHECK_THAT(esc(r.out),
+	           Catch::Contains("warning: /etc/containerd/config.toml sets "
+	                           "plugins.\"io.containerd.grpc.v1.cri\".sandbox_image"));
+	CHECK_THAT(esc(n.setup("containerd").out),
+	           Catch::StartsWith("containerd: nothing to change"));
 
 	/* an imports array gets one more entry; a glob that covers the drop-in is enough */
 	n.write("/etc/containerd/config.toml", "version = 2\nimports = [\"/etc/x.toml\"]\n");
 	REQUIRE(n.setup("containerd").rc == 0);
-	CHECK(esc(n.read("/etc/containerd/config.toml")) == esc("version = 2\nimports = [\"/etc/x.toml\", \"/etc/containerd/conf.d/bulkhead.toml\"]\n"));
-	n.write("/etc/containerd/config.toml",
-	        "version = 2\nimports = [\n  \"/etc/x.toml\",\n]\n");
+	CHECK(esc(n.read("/etc/containerd/config.toml")) ==
+	      esc("version = 2\nimports = [\"/etc/x.toml\", "
+	          "\"/etc/containerd/conf.d/bulkhead.toml\"]\n"));
+	n.write("/etc/containerd/config.toml", "version = 2\nimports = [\n  \"/etc/x.toml\",\n]\n");
 	REQUIRE(n.setup("containerd").rc == 0);
-	CHECK(esc(n.read("/etc/containerd/config.toml")) == esc("version = 2\nimports = [\n  \"/etc/containerd/conf.d/bulkhead.toml\",\n  "
-	      "\"/etc/x.toml\",\n]\n"));
-	CHECK(ops::toml::parse(n.read("/etc/containerd/config.toml"), "c").find({"imports"})->strings.size() == 2);
-	n.write("/etc/containerd/config.toml", "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n");
-	CHECK_THAT(esc(n.setup("containerd").out), Catch::StartsWith("containerd: nothing to change"));
+	CHECK(esc(n.read("/etc/containerd/config.toml")) ==
+	      esc("version = 2\nimports = [\n  \"/etc/containerd/conf.d/bulkhead.toml\",\n  "
+	          "\"/etc/x.toml\",\n]\n"));
+	CHECK(ops::toml::parse(n.read("/etc/containerd/config.toml"), "c")
+	              .find({"imports"})
+	              ->strings.size() == 2);
+	n.write("/etc/containerd/config.toml",
+	        "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n");
+	CHECK_THAT(esc(n.setup("containerd").out),
+	           Catch::StartsWith("containerd: nothing to change"));
 
 	/* a version 1 configuration is not edited */
 	n.write("/etc/containerd/config.toml", "[plugins.cri]\n");
@@ -336,19 +349,21 @@ TEST_CASE("setup podman edits containers.conf in place; crio drops a file", "[op
 	n.write("/etc/containers/containers.conf", conf);
 	REQUIRE(n.setup("podman").rc == 0);
 	const std::string after = n.read("/etc/containers/containers.conf");
-	CHECK(esc(after) == esc( "# mine\n[engine]\ncgroup_manager = \"cgroupfs\"\n"
-	               "runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"krun\", "
-	               "\"bulkhead\"]\n\n[engine.runtimes]\ncrun = [\"/usr/bin/crun\"]\n"
-	               "bulkhead = [\"/usr/sbin/bulkhead\"]\n\n[network]\n"
-	               "network_backend = \"netavark\"\n"));
+	CHECK(esc(after) ==
+	      esc("# mine\n[engine]\ncgroup_manager = \"cgroupfs\"\n"
+	          "runtime_supports_json = [\"crun\", \"runc\", \"kata\", \"runsc\", \"krun\", "
+	          "\"bulkhead\"]\n\n[engine.runtimes]\ncrun = [\"/usr/bin/crun\"]\n"
+	          "bulkhead = [\"/usr/sbin/bulkhead\"]\n\n[network]\n"
+	          "network_backend = \"netavark\"\n"));
 	CHECK_THAT(esc(n.setup("podman").out), Catch::StartsWith("podman: nothing to change"));
 	/* an entry that names another binary is corrected in place */
 	n.write("/etc/containers/containers.conf",
 	        "[engine]\nruntime_supports_json = [\"runc\"]\n[engine.runtimes]\n"
 	        "bulkhead = [\"/old/bulkhead\"]\n");
 	REQUIRE(n.setup("podman").rc == 0);
-	CHECK(esc(n.read("/etc/containers/containers.conf")) == esc("[engine]\nruntime_supports_json = [\"runc\", \"bulkhead\"]\n[engine.runtimes]\n"
-	      "bulkhead = [\"/usr/sbin/bulkhead\"]\n"));
+	CHECK(esc(n.read("/etc/containers/containers.conf")) ==
+	      esc("[engine]\nruntime_supports_json = [\"runc\", \"bulkhead\"]\n[engine.runtimes]\n"
+	          "bulkhead = [\"/usr/sbin/bulkhead\"]\n"));
 
 	REQUIRE(n.setup("crio").rc == 0);
 	const auto crio = ops::toml::parse(n.read("/etc/crio/crio.conf.d/50-bulkhead.conf"), "c");
@@ -410,7 +425,8 @@ TEST_CASE("doctor: each broken piece is a fail line that names its fix", "[ops][
 	SECTION("missing runtime")
 	{
 		Node n;
-		n.config(R"({"runtime": "/usr/sbin/runc-gone", "policy": "/usr/share/bulkhead/policies/restricted.json"})");
+		n.config(
+		        R"({"runtime": "/usr/sbin/runc-gone", "policy": "/usr/share/bulkhead/policies/restricted.json"})");
 		const auto c = failing(n, "runtime");
 		CHECK_THAT(c.message, Catch::Contains("/usr/sbin/runc-gone: No such file"));
 		CHECK_THAT(c.fix, Catch::Contains("apt-get install runc"));
@@ -437,7 +453,8 @@ TEST_CASE("doctor: each broken piece is a fail line that names its fix", "[ops][
 		n.write("/var/log/bulkhead", "a file where the directory should be");
 		const auto c = failing(n, "audit");
 		CHECK_THAT(c.message, Catch::Contains("/var/log/bulkhead is not a directory"));
-		CHECK_THAT(c.message, Catch::Contains("every create, run, exec and update is refused"));
+		CHECK_THAT(c.message,
+		           Catch::Contains("every create, run, exec and update is refused"));
 	}
 	SECTION("Docker without userns-remap, or naming a missing bulkhead")
 	{
@@ -459,6 +476,7 @@ TEST_CASE("doctor: each broken piece is a fail line that names its fix", "[ops][
 		n.write("/etc/containerd/config.toml",
 		        "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes."
 		        "bulkhead]\n  runtime_type = \"io.containerd.runc.v2\"\n");
-		CHECK_THAT(failing(n, "containerd").message, Catch::Contains("no options.BinaryName"));
+		CHECK_THAT(failing(n, "containerd").message,
+		           Catch::Contains("no options.BinaryName"));
 	}
 }
