@@ -10,6 +10,7 @@
 # process keeps executing it.
 #
 # Needs root, runc, busybox-static, jq, unshare; exit 77 when one is missing.
+# shellcheck disable=SC2034 # the variables check evaluates look unused
 set -u
 . "$(dirname "$0")/lib.sh"
 need_root
