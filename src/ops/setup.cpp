@@ -483,7 +483,8 @@ int setupMain(const std::vector<std::string> &args, std::string &out, std::strin
 			            "setup: --path must be an absolute path without quotes");
 		return setup(o, out, wrote);
 	} catch (const Error &e) {
-		err += "bulkhead: setup: " + singleLine(e.what()) +
+		const std::string msg = singleLine(e.what());
+		err += "bulkhead: " + (msg.rfind("setup: ", 0) == 0 ? msg : "setup: " + msg) +
 		       (e.kind() == ErrorKind::Usage ? " (see bulkhead setup --help)"
 		        : wrote                      ? ": stopped after the files above"
 		                                     : ": nothing written") +
