@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "bulkhead/error.h"
@@ -35,9 +36,21 @@ class Scratch
 public:
 	Scratch()
 	{
-		char tmpl[] = "/tmp/bulkhead-doctor.XXXXXX";
-		if (::mkdtemp(tmpl) == nullptr)
-			throwErrno("mkdtemp /tmp/bulkhead-doctor.XXXXXX");
+		/* the container's files are executed from here: the first of these
+		 * not mounted noexec (hardened nodes mount /tmp so) */
+		std::string base = "/tmp";
+		for (const char *d : {"/tmp", "/var/tmp", "/var/lib"}) {
+			struct statvfs vfs
+			{
+			};
+			if (::statvfs(d, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC) == 0) {
+				base = d;
+				break;
+			}
+		}
+		std::string tmpl = base + "/bulkhead-doctor.XXXXXX";
+		if (::mkdtemp(tmpl.data()) == nullptr)
+			throwErrno("mkdtemp " + tmpl);
 		dir_ = tmpl;
 		/* the container's root (a mapped ID) must traverse to its rootfs */
 		if (::chmod(dir_.c_str(), 0755) != 0)

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -328,8 +329,15 @@ void makeDirs(const std::string &dir, mode_t mode)
 /* Write TEXT to PATH atomically: a temporary file beside it (mode and owner of
  * the file it replaces, 0644 root for a new one), fsync, rename, fsync the
  * directory. */
-void replaceFile(const std::string &path, const std::string &text, mode_t newMode)
+void replaceFile(const std::string &link, const std::string &text, mode_t newMode)
 {
+	/* a configuration that is a symbolic link (configuration management)
+	 * stays one: its target is replaced */
+	std::string path = link;
+	if (char *real = ::realpath(link.c_str(), nullptr)) {
+		path = real;
+		std::free(real);
+	}
 	const std::string dir = dirName(path);
 	makeDirs(dir, 0755);
 	struct stat old

@@ -275,6 +275,14 @@ TEST_CASE("setup docker keeps every other key, adds userns-remap, then changes n
 	              .find("userns-remap")
 	              ->asString() == "alice:alice");
 
+	/* a daemon.json that is a link (configuration management) stays one */
+	n.write("/etc/docker/managed.json", "{}");
+	fs::remove(n.root + "/etc/docker/daemon.json");
+	fs::create_symlink("managed.json", n.root + "/etc/docker/daemon.json");
+	REQUIRE(n.setup("docker").rc == 0);
+	CHECK(fs::is_symlink(n.root + "/etc/docker/daemon.json"));
+	CHECK_THAT(esc(n.read("/etc/docker/managed.json")), Catch::Contains("userns-remap"));
+
 	/* dockerd reads no comments: setup refuses to guess, writes nothing */
 	n.write("/etc/docker/daemon.json", "{/* x */}");
 	Run bad = n.setup("docker");
