@@ -14,7 +14,7 @@ PACKAGES=(meson ninja-build pkg-config g++ clang libclang-rt-14-dev clang-format
 	runc busybox-static jq groff-base util-linux iproute2 docker.io containerd podman python3
 	golang-go golang-github-opencontainers-specs-dev
 	containernetworking-plugins python3-grpcio python3-grpc-tools python3-protobuf python3-yaml
-	logrotate conmon zlib1g-dev chromium yajl-tools time)
+	logrotate conmon zlib1g-dev chromium yajl-tools time debhelper debootstrap dpkg-dev)
 
 need_root()
 {
@@ -59,7 +59,8 @@ demo()
 	build build -Dwerror=true
 	ninja -C build install >/dev/null
 	# The default configuration: no /etc/bulkhead/config.json, so bulkhead
-	# uses runc from /usr/bin and the shipped restricted policy.
+	# uses runc from /usr/bin or /usr/sbin and the shipped restricted policy,
+	# /usr/local/share/bulkhead/policies/restricted.json.
 	bundle=$(mktemp -d /var/tmp/bulkhead-demo.XXXXXX)
 	chmod 755 "$bundle"
 	trap 'runc delete -f bulkhead-demo >/dev/null 2>&1 || true; rm -rf "$bundle"' EXIT
@@ -85,12 +86,14 @@ demo()
 		 mount -t tmpfs none /mnt 2>/dev/null && echo \"mount:         allowed\" || echo \"mount:         refused\""]' \
 		"$bundle/config.json" >"$bundle/config.json.new"
 	mv "$bundle/config.json.new" "$bundle/config.json"
-	echo "== bulkhead run bulkhead-demo (policy: /etc/bulkhead/policies/restricted.json)"
+	echo "== bulkhead run bulkhead-demo (policy: /usr/local/share/bulkhead/policies/restricted.json)"
 	(cd "$bundle" && /usr/local/sbin/bulkhead run bulkhead-demo </dev/null)
 	echo "== what bulkhead changed (last audit record, /var/log/bulkhead/audit.jsonl)"
 	tail -n 1 /var/log/bulkhead/audit.jsonl |
 		jq -r '"verdict: \(.verdict)", (.findings[] | "  \(.rule)  \(.pointer)  \(.message)")' \
 			2>/dev/null || true
+	echo "== bulkhead doctor (the node's health check: exit 1 when a check fails)"
+	/usr/local/sbin/bulkhead doctor || echo "(a check failed: its line says how to fix it)"
 }
 
 test_all()

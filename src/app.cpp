@@ -5,6 +5,7 @@
 #include "bulkhead_build.h"
 #include "sys/io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "bulkhead/error.h"
 #include "bulkhead/offline.h"
 #include "bulkhead/report.h"
+#include "bulkhead/ops.h"
 #include "bulkhead/runtime.h"
 
 namespace bulkhead {
@@ -36,6 +38,9 @@ const char kUsage[] =
         "   bulkhead policy diff A B\n"
         "   bulkhead audit [--since T] [--until T]\n"
         "                  [--format text|json|html|sarif|policyreport] [LOG...]\n"
+        "   bulkhead doctor [--format text|json] [--root DIR] [--no-canary]\n"
+        "   bulkhead setup --engine docker|containerd|crio|podman [--dry-run]\n"
+        "                  [--root DIR] [--path FILE]\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
         "restore, exec and update are checked against the policy first (the spec,\n"
@@ -60,6 +65,13 @@ const char kUsage[] =
         "   audit                  report on the audit log: decisions by verdict, rule,\n"
         "                          engine, namespace, pod, image and container over\n"
         "                          time; denials, fixes, exemptions (help audit)\n"
+        "\n"
+        "NODE COMMANDS (root):\n"
+        "   doctor                 check this node: configuration, runtime, policy, audit\n"
+        "                          log, each engine's entry, subuid/subgid, cgroups, and\n"
+        "                          a canary container (exit 1 when a check fails)\n"
+        "   setup                  add bulkhead to an engine's configuration (a backup\n"
+        "                          first; --dry-run prints the diff)\n"
         "   help                   this text; help policy: the policy verbs;\n"
         "                          help CMD: the runtime's help for CMD\n"
         "\n"
@@ -149,23 +161,36 @@ int run(const Logger &, const std::vector<std::string> &argv)
 {
 	const cli::Invocation inv = cli::parse(argv);
 	if (inv.help) {
-		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
-		    argv[inv.commandIndex + 1] == "policy")
+		const std::string topic =
+		        inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size()
+		                ? argv[inv.commandIndex + 1]
+		                : std::string();
+		if (topic == "policy")
 			return offline::policyMain({"--help"});
 		if (inv.command == cli::Command::Help && inv.commandIndex + 1 < argv.size() &&
 		    argv[inv.commandIndex + 1] == "audit")
 			return report::auditMain({"--help"});
+		if (topic == "doctor")
+			return ops::doctorMain({"--help"});
+		if (topic == "setup")
+			return ops::setupMain({"--help"});
 		writeStdout(kUsage);
 		return 0;
 	}
 	if (inv.version)
 		return version(argv.empty() ? std::string("runc") : argv[0]);
 
+	const std::vector<std::string> rest(
+	        argv.begin() +
+	                static_cast<std::ptrdiff_t>(std::min(inv.commandIndex + 1, argv.size())),
+	        argv.end());
 	switch (inv.command) {
 	case cli::Command::Policy:
-		return offline::policyMain(std::vector<std::string>(
-		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
-		        argv.end()));
+		return offline::policyMain(rest);
+	case cli::Command::Doctor:
+		return ops::doctorMain(rest);
+	case cli::Command::Setup:
+		return ops::setupMain(rest);
 	case cli::Command::Audit:
 		return report::auditMain(std::vector<std::string>(
 		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
@@ -185,7 +210,7 @@ int exitCodeFor(const std::vector<std::string> &argv) noexcept
 	try {
 		/* Only the command matters here; a refused parse is runtime mode. */
 		const cli::Invocation inv = cli::parse(argv);
-		if (inv.command == cli::Command::Policy || inv.command == cli::Command::Audit)
+		if (cli::isOwnVerb(inv.command))
 			return 2;
 	} catch (...) {
 	}

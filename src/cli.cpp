@@ -375,6 +375,12 @@ size_t parseGlobals(Invocation &inv, FlagParse &fp)
 
 } // namespace
 
+bool isOwnVerb(Command c) noexcept
+{
+	return c == Command::Policy || c == Command::Audit || c == Command::Doctor ||
+	       c == Command::Setup;
+}
+
 bool isHardened(Command c) noexcept
 {
 	return c == Command::Create || c == Command::Run || c == Command::Restore ||
@@ -489,6 +495,10 @@ Command commandFor(std::string_view name) noexcept
 		return Command::Policy;
 	if (name == "audit")
 		return Command::Audit;
+	if (name == "doctor")
+		return Command::Doctor;
+	if (name == "setup")
+		return Command::Setup;
 	return Command::Unknown;
 }
 
@@ -569,8 +579,7 @@ Invocation parse(const std::vector<std::string> &argv)
 		 * "No help topic" error). */
 		const Command topic =
 		        ci + 1 < argv.size() ? commandFor(argv[ci + 1]) : Command::Help;
-		inv.help = topic == Command::Help || topic == Command::Policy ||
-		           topic == Command::Audit;
+		inv.help = topic == Command::Help || isOwnVerb(topic);
 	}
 	if (inv.help || inv.version) /* runc prints its usage or version, runs nothing */
 		return inv;

@@ -20,9 +20,8 @@ namespace bulkhead {
 
 namespace {
 
-constexpr const char *kDefaultPath = "/etc/bulkhead/config.json";
+constexpr const char *kDefaultPath = BULKHEAD_CONFDIR "/config.json";
 constexpr size_t kMaxConfigBytes = 1u << 20;
-const char *const kRuntimeDirs[] = {"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"};
 
 using sys::Fd;
 
@@ -56,7 +55,7 @@ bool isSelf(const std::string &path) noexcept
 
 std::string findRuntime()
 {
-	for (const char *dir : kRuntimeDirs) {
+	for (const char *dir : kRuntimeSearchDirs) {
 		std::string p = std::string(dir) + "/runc";
 		struct stat st
 		{
@@ -143,6 +142,19 @@ void readAudit(const Reader &r, const json::Value &v, AuditConfig &audit)
 
 } // namespace
 
+const char *const kRuntimeSearchDirs[4] = {"/usr/bin", "/usr/sbin", "/usr/local/bin",
+                                           "/usr/local/sbin"};
+
+std::string defaultConfigPath()
+{
+	return kDefaultPath;
+}
+
+std::string defaultPolicyPath()
+{
+	return BULKHEAD_DATADIR "/policies/restricted.json";
+}
+
 void checkTrusted(const std::string &path, int kindAsInt)
 {
 	const auto kind = static_cast<ErrorKind>(kindAsInt);
@@ -158,7 +170,7 @@ Config Config::builtin()
 {
 	Config c;
 	c.runtime = findRuntime();
-	c.policy = BULKHEAD_SYSCONFDIR "/bulkhead/policies/restricted.json";
+	c.policy = defaultPolicyPath();
 	return c;
 }
 
@@ -222,7 +234,7 @@ Config Config::loadFile(const std::string &path, bool checkOwner)
 		}
 	}
 	if (c.policy.empty())
-		c.policy = BULKHEAD_SYSCONFDIR "/bulkhead/policies/restricted.json";
+		c.policy = defaultPolicyPath();
 	return c;
 }
 

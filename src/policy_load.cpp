@@ -64,9 +64,10 @@ bool sameFile(const std::string &a, const std::string &b)
 std::optional<std::string> findShipped(const std::string &name, const std::string &from)
 {
 	/* beside the policy first (an admin's copy in /etc/bulkhead/policies), then
-	 * the shipped ones; never the file itself */
+	 * the shipped ones (DATADIR), then the admin's directory (a policy kept
+	 * elsewhere that extends one of them); never the file itself */
 	for (const std::string &dir : {dirOf(from), std::string(BULKHEAD_DATADIR "/policies"),
-	                               std::string(BULKHEAD_SYSCONFDIR "/bulkhead/policies")}) {
+	                               std::string(BULKHEAD_CONFDIR "/policies")}) {
 		const std::string path = dir + "/" + name + ".json";
 		if (::access(path.c_str(), F_OK) == 0 && !sameFile(path, from))
 			return path;

@@ -36,10 +36,15 @@ enum class Command {
 	Spec,
 	Features,
 	Help,
-	Policy, /* bulkhead's own offline verbs */
+	Policy, /* bulkhead's own verbs: offline */
 	Audit,
+	Doctor,  /* the node's health check (ops.h) */
+	Setup,   /* an engine's configuration edited to run bulkhead (ops.h) */
 	Unknown, /* a command runc may know and bulkhead does not: passed through */
 };
+
+/* bulkhead's own verbs (policy, audit, doctor, setup): never the runtime's. */
+bool isOwnVerb(Command c) noexcept;
 
 /* Commands whose spec, process or resources bulkhead checks. */
 bool isHardened(Command c) noexcept;

@@ -83,6 +83,8 @@ TEST_CASE("exit codes: 2 for the offline verbs, 1 in runtime mode", "[app]")
 	CHECK(exitCodeFor({"bulkhead", "policy", "check"}) == 2);
 	CHECK(exitCodeFor({"bulkhead", "--debug", "policy", "harden", "-"}) == 2);
 	CHECK(exitCodeFor({"bulkhead", "audit"}) == 2);
+	CHECK(exitCodeFor({"bulkhead", "doctor", "--bogus"}) == 2);
+	CHECK(exitCodeFor({"bulkhead", "setup"}) == 2);
 	CHECK(exitCodeFor({"runc", "create", "--foo", "c1"}) == 1);
 	CHECK(exitCodeFor({"runc", "--root", "/r", "state", "c1"}) == 1);
 	CHECK(exitCodeFor({"runc", "--weird", "create"}) == 1);
@@ -217,6 +219,16 @@ TEST_CASE("help, --help and no command print bulkhead's usage on stdout", "[app]
 	Outcome hp = runChild(d.path, d.config(rt), {"bulkhead", "help", "policy"});
 	CHECK(hp.status == 0);
 	CHECK_THAT(hp.out, Catch::StartsWith("usage: bulkhead policy harden"));
+	CHECK_THAT(runChild(d.path, d.config(rt), {"bulkhead", "help", "doctor"}).out,
+	           Catch::StartsWith("usage: bulkhead doctor"));
+	CHECK_THAT(runChild(d.path, d.config(rt), {"bulkhead", "setup", "--help"}).out,
+	           Catch::StartsWith("usage: bulkhead setup --engine"));
+	/* a usage error of the node verbs: one line, exit 2, nothing on stdout */
+	Outcome bad = runChild(d.path, d.config(rt), {"bulkhead", "setup", "--engine", "lxc"});
+	CHECK(bad.status == 2);
+	CHECK(bad.out.empty());
+	CHECK_THAT(bad.err, Catch::StartsWith("bulkhead: setup: --engine must be docker, "
+	                                      "containerd, crio or podman, not \"lxc\""));
 }
 
 TEST_CASE("the man page lists every option of the command-line tables", "[app][man]")

@@ -448,6 +448,15 @@ TEST_CASE("bulkhead's own verbs", "[cli]")
 	CHECK(inv.flags.empty());
 	CHECK(P({"audit"}).command == Command::Audit);
 	CHECK_FALSE(cli::isHardened(Command::Policy));
+	CHECK(P({"doctor", "--format", "json"}).command == Command::Doctor);
+	CHECK(P({"setup", "--engine", "docker"}).command == Command::Setup);
+	CHECK(cli::isOwnVerb(Command::Doctor));
+	CHECK(cli::isOwnVerb(Command::Setup));
+	CHECK_FALSE(cli::isOwnVerb(Command::Create));
+	/* "help doctor" is bulkhead's to answer, as "help policy" */
+	CHECK(P({"help", "doctor"}).help);
+	CHECK(P({"help", "setup"}).help);
+	CHECK_FALSE(P({"help", "create"}).help);
 }
 
 TEST_CASE("scanLogOptions reads only the globals and never throws", "[cli][logger]")

@@ -54,7 +54,8 @@ struct Env
 	}
 };
 
-const std::string kDefaultPolicy = BULKHEAD_SYSCONFDIR "/bulkhead/policies/restricted.json";
+/* The shipped restricted, below the prefix: the build installs it there. */
+const std::string kDefaultPolicy = BULKHEAD_DATADIR "/policies/restricted.json";
 
 } // namespace
 
