@@ -17,8 +17,8 @@
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
 #include "bulkhead/offline.h"
-#include "bulkhead/report.h"
 #include "bulkhead/ops.h"
+#include "bulkhead/report.h"
 #include "bulkhead/runtime.h"
 
 namespace bulkhead {

@@ -155,7 +155,6 @@ Action ParamReader::parseAction(std::string_view s, bool &ok)
 	return Action::Off;
 }
 
-
 const RuleDef *ParamReader::knownRule(const json::Value &at, const std::string &name) const
 {
 	const RuleDef *def = findRule(name);
@@ -164,9 +163,9 @@ const RuleDef *ParamReader::knownRule(const json::Value &at, const std::string &
 	return def;
 }
 
-
 /* Check one parameter against its definition; returns the value the rule sees. */
-json::Value ParamReader::param(const RuleDef &def, const std::string &key, const json::Value &v) const
+json::Value ParamReader::param(const RuleDef &def, const std::string &key,
+                               const json::Value &v) const
 {
 	const ParamDef *pd = nullptr;
 	for (const auto &p : def.params)
@@ -176,13 +175,12 @@ json::Value ParamReader::param(const RuleDef &def, const std::string &key, const
 		std::string known;
 		for (const auto &p : def.params)
 			known += (known.empty() ? "" : ", ") + std::string(p.name);
-		fail(v, strprintf("rule %s: unknown parameter \"%s\" (%s%s)", def.name,
-		                  key.c_str(), known.empty() ? "it takes none" : "known: ",
-		                  known.c_str()));
+		fail(v, strprintf("rule %s: unknown parameter \"%s\" (%s%s)", def.name, key.c_str(),
+		                  known.empty() ? "it takes none" : "known: ", known.c_str()));
 	}
 	auto bad = [&](const json::Value &at, const char *want) {
-		fail(at, strprintf("rule %s: parameter \"%s\" must be %s", def.name,
-		                   key.c_str(), want));
+		fail(at, strprintf("rule %s: parameter \"%s\" must be %s", def.name, key.c_str(),
+		                   want));
 	};
 	auto stringList = [&](const char *want) {
 		if (!v.isArray())
@@ -216,11 +214,10 @@ json::Value ParamReader::param(const RuleDef &def, const std::string &key, const
 		stringList("an array of syscall names");
 		for (const auto &item : v.items())
 			if (!seccomp::isKnown(item.asString()))
-				fail(item,
-				     strprintf("rule %s: parameter \"%s\": unknown syscall "
-				               "\"%s\"",
-				               def.name, key.c_str(),
-				               printable(item.asString()).c_str()));
+				fail(item, strprintf("rule %s: parameter \"%s\": unknown syscall "
+				                     "\"%s\"",
+				                     def.name, key.c_str(),
+				                     printable(item.asString()).c_str()));
 		break;
 	case ParamKind::Object:
 		if (!v.isObject())
@@ -238,8 +235,8 @@ json::Value ParamReader::param(const RuleDef &def, const std::string &key, const
 	return v;
 }
 
-
-void ParamReader::checkCap(const RuleDef &def, const std::string &key, const json::Value &item) const
+void ParamReader::checkCap(const RuleDef &def, const std::string &key,
+                           const json::Value &item) const
 {
 	const std::string &name = item.asString();
 	if (caps::fromName(name))
@@ -251,8 +248,7 @@ void ParamReader::checkCap(const RuleDef &def, const std::string &key, const jso
 			c = static_cast<char>(c - 'a' + 'A');
 	if (upper.rfind("CAP_", 0) != 0)
 		upper = "CAP_" + upper;
-	bool digits =
-	        !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+	bool digits = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
 	if (digits && name.size() < 4) {
 		std::string n = caps::toName(std::stoi(name));
 		if (!n.empty())
@@ -260,27 +256,25 @@ void ParamReader::checkCap(const RuleDef &def, const std::string &key, const jso
 	} else if (caps::fromName(upper)) {
 		hint = " (the canonical spelling is " + upper + ")";
 	}
-	fail(item, strprintf("rule %s: parameter \"%s\": unknown capability \"%s\"%s",
-	                     def.name, key.c_str(), printable(name).c_str(), hint.c_str()));
+	fail(item, strprintf("rule %s: parameter \"%s\": unknown capability \"%s\"%s", def.name,
+	                     key.c_str(), printable(name).c_str(), hint.c_str()));
 }
 
-
-json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key, const json::Value &v) const
+json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key,
+                                  const json::Value &v) const
 {
 	const std::string &rel = v.asString();
 	if (rel.find('\0') != std::string::npos)
-		fail(v, strprintf("rule %s: parameter \"%s\": NUL in path", def.name,
-		                  key.c_str()));
+		fail(v, strprintf("rule %s: parameter \"%s\": NUL in path", def.name, key.c_str()));
 	std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 	try {
 		std::string text = readTrusted(path, checkOwner_);
 		return json::parse(text, path);
 	} catch (const Error &e) {
-		fail(v, strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(),
-		                  e.what()));
+		fail(v,
+		     strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(), e.what()));
 	}
 }
-
 
 std::string ParamReader::printable(const std::string &s)
 {
@@ -295,7 +289,6 @@ std::string ParamReader::printable(const std::string &s)
 	return out;
 }
 
-
 /* Whether params set a parameter whose shape only the rule knows (Object,
  * List): the others are checked completely by their kind. */
 bool ParamReader::structured(const RuleDef &def, const json::Value &params)
@@ -307,14 +300,12 @@ bool ParamReader::structured(const RuleDef &def, const json::Value &params)
 	return false;
 }
 
-
 /* Run the rule once with these parameters on the probe documents: a
  * parameter error it raises (Error{Policy}) becomes a load error here. */
 void ParamReader::probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
 {
 	static const NullHost host;
-	static const CallContext call{"bulkhead-probe", "/nonexistent/bulkhead-probe",
-	                              "validate"};
+	static const CallContext call{"bulkhead-probe", "/nonexistent/bulkhead-probe", "validate"};
 	for (Scope scope : def.scopes) {
 		json::Value doc = probeDocument(scope);
 		std::vector<Finding> out;
@@ -332,7 +323,6 @@ void ParamReader::probe(const RuleDef &def, const json::Value &params, const jso
 	}
 }
 
-
 /* Parameters of a rule object (without "action"), checked and substituted. */
 json::Value ParamReader::params(const RuleDef &def, const json::Value &obj, bool allowAction) const
 {
@@ -342,19 +332,16 @@ json::Value ParamReader::params(const RuleDef &def, const json::Value &obj, bool
 			continue;
 		if (key == "action") {
 			if (!allowAction)
-				fail(v,
-				     strprintf(
-				             "rule %s: an override changes parameters, not "
-				             "the action (use an exemption to turn a rule "
-				             "off)",
-				             def.name));
+				fail(v, strprintf("rule %s: an override changes parameters, not "
+				                  "the action (use an exemption to turn a rule "
+				                  "off)",
+				                  def.name));
 			continue;
 		}
 		out.set(key, param(def, key, v));
 	}
 	return out;
 }
-
 
 /* A rule object's parameters as written (checked by params() already),
  * with the path of each JSON file made absolute, so that the merged policy
@@ -375,6 +362,5 @@ json::Value ParamReader::written(const RuleDef &def, const json::Value &obj) con
 	}
 	return out;
 }
-
 
 } // namespace bulkhead::policy

@@ -45,7 +45,8 @@ public:
 
 	void checkCap(const RuleDef &def, const std::string &key, const json::Value &item) const;
 
-	json::Value jsonFile(const RuleDef &def, const std::string &key, const json::Value &v) const;
+	json::Value jsonFile(const RuleDef &def, const std::string &key,
+	                     const json::Value &v) const;
 
 	static std::string printable(const std::string &s);
 
