@@ -56,11 +56,41 @@ const char *actionName(Action a) noexcept
 
 namespace {
 
-bool matches(const CompiledPolicy::Match &m, const json::Value &doc, const CallContext &call)
+/* The engine's facts of this call, derived once and only when a match needs
+ * them (they may read the engine's records). */
+class LazyFacts
+{
+public:
+	LazyFacts(const json::Value &doc, const CallContext &call, const HostFacts &host)
+	    : doc_(doc), call_(call), host_(host)
+	{
+	}
+	const engine::Facts &get()
+	{
+		if (!facts_)
+			facts_ = engine::derive(
+			        doc_,
+			        {call_.engine, call_.containerId, call_.bundle, call_.runtimeRoot},
+			        host_);
+		return *facts_;
+	}
+
+private:
+	const json::Value &doc_;
+	const CallContext &call_;
+	const HostFacts &host_;
+	std::optional<engine::Facts> facts_;
+};
+
+bool matches(const CompiledPolicy::Match &m, const json::Value &doc, const CallContext &call,
+             LazyFacts &facts)
 {
 	if (m.containerId && !globMatch(*m.containerId, call.containerId, 0))
 		return false;
 	if (m.bundle && !globMatch(*m.bundle, call.bundle, FNM_PATHNAME))
+		return false;
+	/* Unknown (unproven) never matches, whatever the glob. */
+	if (m.image && (facts.get().image.empty() || !globMatch(*m.image, facts.get().image, 0)))
 		return false;
 	if (!m.annotations.empty()) {
 		const json::Value *ann = doc.isObject() ? doc.find("annotations") : nullptr;
@@ -99,10 +129,11 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 
 	{
 		const CompiledPolicy &c = *compiled_;
+		LazyFacts facts(doc, call, host);
 		const std::string now = call.date.empty() ? today() : call.date;
 		std::vector<const CompiledPolicy::Exemption *> exempt;
 		for (const auto &e : c.exemptions) {
-			if (!matches(e.match, doc, call))
+			if (!matches(e.match, doc, call, facts))
 				continue;
 			if (!e.expires.empty() && now > e.expires) {
 				d.expired.push_back(
@@ -114,7 +145,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 		}
 		std::vector<const CompiledPolicy::Override *> over;
 		for (const auto &o : c.overrides) {
-			if (!matches(o.match, doc, call))
+			if (!matches(o.match, doc, call, facts))
 				continue;
 			std::vector<std::string> names;
 			for (const auto &r : o.rules)

@@ -20,6 +20,7 @@ struct CompiledPolicy
 	{
 		std::optional<std::string> containerId; /* glob */
 		std::optional<std::string> bundle;      /* glob, '/' matched literally */
+		std::optional<std::string> image; /* glob over engine::Facts::image (proven) */
 		std::vector<std::pair<std::string, std::string>> annotations; /* key, value glob */
 		json::Value written; /* the match object as the policy wrote it */
 	};

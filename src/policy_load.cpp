@@ -502,13 +502,14 @@ public:
 		CompiledPolicy::Match out;
 		out.written = *m;
 		for (const auto &[key, v] : m->members()) {
-			if (key == "containerId" || key == "bundle") {
+			if (key == "containerId" || key == "bundle" || key == "image") {
 				if (!v.isString() || v.asString().empty() ||
 				    v.asString().find('\0') != std::string::npos)
 					fail(v, std::string(what) + ": match." + key +
 					                " must be a non-empty glob string");
-				(key == "containerId" ? out.containerId : out.bundle) =
-				        v.asString();
+				(key == "containerId" ? out.containerId
+				 : key == "bundle"    ? out.bundle
+				                      : out.image) = v.asString();
 			} else if (key == "annotations") {
 				if (!v.isObject() || v.members().empty())
 					fail(v, std::string(what) + ": match.annotations must be a "
@@ -538,7 +539,7 @@ public:
 			} else {
 				fail(v, std::string(what) + ": unknown match key \"" +
 				                printable(key) +
-				                "\" (containerId, bundle, annotations)");
+				                "\" (containerId, bundle, image, annotations)");
 			}
 		}
 		return out;
