@@ -14,6 +14,7 @@
 #include "bulkhead/cli.h"
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
+#include "bulkhead/learn.h"
 #include "bulkhead/offline.h"
 #include "bulkhead/runtime.h"
 
@@ -32,6 +33,8 @@ const char kUsage[] =
         "   bulkhead policy validate [--strict] FILE\n"
         "   bulkhead policy show [--effective] FILE\n"
         "   bulkhead policy diff A B\n"
+        "   bulkhead learn --image REF [--policy FILE] [--seconds N] [--format text|json]\n"
+        "                  BUNDLE\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
         "restore, exec and update are checked against the policy first (the spec,\n"
@@ -53,6 +56,9 @@ const char kUsage[] =
         "   policy validate        check a policy file (--strict: warnings are errors)\n"
         "   policy show            the policy with what it extends merged in\n"
         "   policy diff            what policy B lets through that policy A refuses\n"
+        "   learn                  run a bundle under strace with the policy's hardening,\n"
+        "                          again after each refusal, and print the override\n"
+        "                          (state directories, user) that lets it run (root)\n"
         "   help                   this text; help policy: the policy verbs;\n"
         "                          help CMD: the runtime's help for CMD\n"
         "\n"
@@ -164,6 +170,10 @@ int run(const Logger &, const std::vector<std::string> &argv)
 		return offline::policyMain(std::vector<std::string>(
 		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
 		        argv.end()));
+	case cli::Command::Learn:
+		return learn::main(std::vector<std::string>(
+		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
+		        argv.end()));
 	case cli::Command::Audit:
 		throw Error(
 		        ErrorKind::Usage,
@@ -184,7 +194,8 @@ int exitCodeFor(const std::vector<std::string> &argv) noexcept
 	try {
 		/* Only the command matters here; a refused parse is runtime mode. */
 		const cli::Invocation inv = cli::parse(argv);
-		if (inv.command == cli::Command::Policy || inv.command == cli::Command::Audit)
+		if (inv.command == cli::Command::Policy || inv.command == cli::Command::Audit ||
+		    inv.command == cli::Command::Learn)
 			return 2;
 	} catch (...) {
 	}

@@ -489,6 +489,8 @@ Command commandFor(std::string_view name) noexcept
 		return Command::Policy;
 	if (name == "audit")
 		return Command::Audit;
+	if (name == "learn")
+		return Command::Learn;
 	return Command::Unknown;
 }
 
@@ -570,7 +572,7 @@ Invocation parse(const std::vector<std::string> &argv)
 		const Command topic =
 		        ci + 1 < argv.size() ? commandFor(argv[ci + 1]) : Command::Help;
 		inv.help = topic == Command::Help || topic == Command::Policy ||
-		           topic == Command::Audit;
+		           topic == Command::Audit || topic == Command::Learn;
 	}
 	if (inv.help || inv.version) /* runc prints its usage or version, runs nothing */
 		return inv;

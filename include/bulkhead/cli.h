@@ -38,6 +38,7 @@ enum class Command {
 	Help,
 	Policy, /* bulkhead's own offline verbs */
 	Audit,
+	Learn,   /* bulkhead's own: run a bundle to learn what it needs */
 	Unknown, /* a command runc may know and bulkhead does not: passed through */
 };
 
