@@ -78,10 +78,13 @@ cleanup()
 		echo "# WL_KEEP: dockerd $(cat "$T/docker.pid") left running: ${DOCKER[*]}"
 		return
 	fi
+	local t0
+	t0=$(date +%s)
 	"${DOCKER[@]}" rm -f $("${DOCKER[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1
 	stop_pid "$T/docker.pid"
 	unmount_under "$T"
 	rm -rf "$T"
+	echo "# cleaned up in $(($(date +%s) - t0)) s"
 }
 trap cleanup EXIT
 
@@ -136,6 +139,8 @@ http_code() # NAME URL
 	[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
 	nsenter -t "$pid" -n curl -s -o /dev/null -m 5 -w '%{http_code}' "$2"
 }
+
+http_ok() { [ "$(http_code "$1" "$2" 2>/dev/null)" = 200 ]; }
 
 # SET, BGSAVE (waited for), SET: "ok" when all three succeed.
 redis_probe()
@@ -217,7 +222,7 @@ workload_http() # NAME PATH COMMAND...
 	local name=$1 path=$2 code=
 	shift 2
 	run_d "$name" "$IMG" "$@" || return
-	wait_for sh -c "[ \"\$(http_code $name http://127.0.0.1:80$path 2>/dev/null)\" = 200 ]" || true
+	wait_for http_ok "$name" "http://127.0.0.1:80$path" || true
 	code=$(http_code "$name" "http://127.0.0.1:80$path")
 	expect "$name: GET $path gives ${code:-nothing} (want 200)" '[ "$code" = 200 ]' || {
 		why_down "$name"
@@ -231,8 +236,12 @@ workload_http wl-python / python3 -m http.server 80
 workload_http wl-busybox /etc/os-release busybox httpd -f -p 80
 workload_http wl-nginx / nginx -g 'daemon off;'
 
-# redis the way Debian's unit runs it: its own configuration, in the foreground.
-if run_d wl-redis "$IMG" redis-server /etc/redis/redis.conf --daemonize no; then
+# redis with its data in Debian's directory for it (the official image's
+# WORKDIR /data does the same): with its working directory at / it would write
+# its dump into the read-only root, which no tmpfs can cover. Debian's own
+# /etc/redis/redis.conf is readable by user redis only.
+t2=$(date +%s)
+if run_d wl-redis "$IMG" redis-server --dir /var/lib/redis; then
 	out=
 	for _ in $(seq 30); do
 		out=$(redis_probe wl-redis 2>&1) && break
@@ -245,6 +254,8 @@ if run_d wl-redis "$IMG" redis-server /etc/redis/redis.conf --daemonize no; then
 	fi
 fi
 
+echo "# redis in $(($(date +%s) - t2)) s"
+t2=$(date +%s)
 # postgres on a data directory volume owned by what uid 65534 is on the host
 # (dockremap's range), initialised by the same image.
 base=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subuid)
@@ -269,13 +280,50 @@ elif run_d wl-postgres "${PGUSER[@]}" -v "$T/pg:/data" "$IMG" /usr/lib/postgresq
 		why_down wl-postgres
 	fi
 fi
-echo "# five workloads in $(($(date +%s) - t1)) s"
+echo "# postgres in $(($(date +%s) - t2)) s; five workloads in $(($(date +%s) - t1)) s"
 [ "$RUNTIME" = runc ] && finish workloads
 
 # Every server's decision was recorded, with what the hardening made read-only.
 check "audit: the decisions list the tmpfs added and note what was skipped or hidden" \
 	'jq -se "[.[] | select(.verdict == \"mutate\")] | length >= 6" "$T/audit.jsonl" >/dev/null'
 "${DOCKER[@]}" rm -f wl-python wl-busybox wl-nginx wl-redis wl-postgres >/dev/null 2>&1
+
+# --- bulkhead learn: nginx under a policy without state directories ----------
+t2=$(date +%s)
+cat >"$T/nostate.json" <<JSON
+{"extends": "$T/restricted.json", "name": "nostate", "version": "1",
+ "rules": {"P2.readonly-rootfs": {"action": "mutate", "stateDirs": []}}}
+JSON
+chmod 644 "$T/nostate.json"
+use_policy() { jq --arg p "$1" '.policy = $p' "$T/config.json" >"$T/c" && mv "$T/c" "$T/config.json" && chmod 644 "$T/config.json"; }
+use_policy "$T/nostate.json"
+if run_d wl-nginx-before "$IMG" nginx -g 'daemon off;'; then
+	sleep 2
+	code=$(http_code wl-nginx-before http://127.0.0.1:80/)
+	check "nginx under a policy without its state directories: ${code:-no answer} (want none)" '[ "$code" != 200 ]'
+fi
+# The image as a bundle: its files and runc's spec with nginx's command.
+mkdir -p "$T/learn/rootfs"
+tar -C "$T/learn/rootfs" -xf "$CACHE/rootfs.tar" || fail "unpacking the root filesystem"
+(cd "$T/learn" && runc spec) || fail "runc spec"
+jq '.process.args = ["nginx", "-g", "daemon off;"]' "$T/learn/config.json" >"$T/c" &&
+	mv "$T/c" "$T/learn/config.json"
+BULKHEAD_CONFIG="$T/config.json" "$BIN" learn --image "$IMG" --policy "$T/nostate.json" \
+	--seconds 3 --format json "$T/learn" >"$T/learn.json" 2>"$T/learn.err"
+rc=$?
+check "learn: nginx runs with what it learned (exit $rc: $(head -c 300 "$T/learn.err"))" '[ "$rc" = 0 ]'
+check "learn: the refusals it read" \
+	'jq -e "[.rounds[].writeRefused[]] | any(test(\"/var/lib/nginx/body: EROFS\"))" "$T/learn.json" >/dev/null'
+check "learn: an override matched on the image with nginx's state directories: $(jq -c '.policy.overrides' "$T/learn.json" 2>/dev/null)" \
+	'jq -e --arg i "$IMG" ".policy.overrides[0] | .match.image == \$i and (.rules[\"P2.readonly-rootfs\"].stateDirs | index(\"/var/lib/nginx\") and index(\"/var/log/nginx\"))" "$T/learn.json" >/dev/null'
+jq -s '.[0] + {name: "learned", overrides: .[1].policy.overrides}' "$T/nostate.json" "$T/learn.json" >"$T/learned.json"
+chmod 644 "$T/learned.json"
+use_policy "$T/learned.json"
+workload_http wl-nginx-learned / nginx -g 'daemon off;'
+check "audit: the override applied" \
+	'tail -n 1 "$T/audit.jsonl" | jq -e "[.overrides[]?.name] | index(\"learned\")" >/dev/null'
+echo "# learn in $(($(date +%s) - t2)) s"
+rm -rf "$T/learn"
 
 echo "# total $(($(date +%s) - START)) s"
 finish workloads
