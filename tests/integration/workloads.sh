@@ -288,6 +288,26 @@ check "audit: the decisions list the tmpfs added and note what was skipped or hi
 	'jq -se "[.[] | select(.verdict == \"mutate\")] | length >= 6" "$T/audit.jsonl" >/dev/null'
 "${DOCKER[@]}" rm -f wl-python wl-busybox wl-nginx wl-redis wl-postgres >/dev/null 2>&1
 
+# An engine's tmpfs made for root is the new user's (docker run --tmpfs).
+out=$("${DOCKER[@]}" run --rm --runtime bulkhead --tmpfs /srv "$IMG" sh -c 'touch /srv/x && id -u' 2>&1)
+check "docker run --tmpfs /srv: writable by the user bulkhead chose ($out)" '[ "$out" = 65534 ]'
+
+# A scratch-like image without /tmp, /run or /var/tmp runs (the tmpfs it
+# cannot have are noted), through Docker and through runc directly.
+mkdir -p "$T/scratch/bin" "$T/scratch/proc" "$T/scratch/dev" "$T/scratch/sys"
+cp "$(command -v busybox)" "$T/scratch/bin/busybox"
+tar -C "$T/scratch" -c . | "${DOCKER[@]}" import -c 'ENV PATH=/bin' - bulkhead-scratch:test >/dev/null ||
+	fail "docker import of the scratch image"
+out=$("${DOCKER[@]}" run --rm --runtime bulkhead bulkhead-scratch:test busybox id -u 2>&1)
+check "a scratch-like image runs through Docker ($out)" '[ "$out" = 65534 ]'
+check "audit: no tmpfs on /tmp, noted" \
+	'tail -n 1 "$T/audit.jsonl" | jq -e "[.findings[] | select(.action == \"audit\") | .message] | any(startswith(\"no tmpfs on /tmp: the image has no such directory\"))" >/dev/null'
+mkdir -p "$T/sb" && mv "$T/scratch" "$T/sb/rootfs"
+(cd "$T/sb" && runc spec) && jq '.process.terminal = false | .process.args = ["busybox", "id", "-u"]' \
+	"$T/sb/config.json" >"$T/c" && mv "$T/c" "$T/sb/config.json"
+out=$(cd "$T/sb" && BULKHEAD_CONFIG="$T/config.json" "$BIN" --root "$T/runc-state" run "wl-scratch-$$" </dev/null 2>&1)
+check "a scratch-like image runs through runc, bulkhead adding the user namespace ($out)" '[ "$out" = 65534 ]'
+
 # --- bulkhead learn: nginx under a policy without state directories ----------
 t2=$(date +%s)
 cat >"$T/nostate.json" <<JSON
