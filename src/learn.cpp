@@ -65,7 +65,8 @@ Options parseArgs(const std::vector<std::string> &args)
 		const std::string &a = args[i];
 		auto value = [&]() -> const std::string & {
 			if (i + 1 >= args.size())
-				throw Error(ErrorKind::Usage, "learn: " + a + " needs a value\n" + kUsage);
+				throw Error(ErrorKind::Usage,
+				            "learn: " + a + " needs a value\n" + kUsage);
 			return args[++i];
 		};
 		if (a == "--policy")
@@ -87,11 +88,12 @@ Options parseArgs(const std::vector<std::string> &args)
 		else if (o.bundle.empty())
 			o.bundle = a;
 		else
-			throw Error(ErrorKind::Usage, "learn: one bundle only\n" + std::string(kUsage));
+			throw Error(ErrorKind::Usage,
+			            "learn: one bundle only\n" + std::string(kUsage));
 	}
 	if (o.bundle.empty() || o.image.empty())
-		throw Error(ErrorKind::Usage, std::string("learn: BUNDLE and --image are required\n") +
-		                                      kUsage);
+		throw Error(ErrorKind::Usage,
+		            std::string("learn: BUNDLE and --image are required\n") + kUsage);
 	if (o.format != "text" && o.format != "json")
 		throw Error(ErrorKind::Usage, "learn: --format text or json");
 	return o;
@@ -250,9 +252,8 @@ Outcome runOnce(const Options &o, const std::string &tmp, const std::string &id,
 	::unlink(log.c_str());
 	const auto t0 = std::chrono::steady_clock::now();
 	const std::string runtime = absolute(o.runtime);
-	pid_t pid = spawn({findStrace(), "-f", "-ff", "-qq", "-y", "-s", "4096", "-o",
-	                   trace + "/t", "--", runtime, "--root", state, "run", "--bundle",
-	                   tmp + "/bundle", id},
+	pid_t pid = spawn({findStrace(), "-f", "-ff", "-qq", "-y", "-s", "4096", "-o", trace + "/t",
+	                   "--", runtime, "--root", state, "run", "--bundle", tmp + "/bundle", id},
 	                  log);
 	Outcome out;
 	int status = 0;
@@ -358,7 +359,7 @@ int main(const std::vector<std::string> &args)
 	::chmod(tmp.c_str(), 0711);
 	::mkdir((tmp + "/bundle").c_str(), 0711);
 
-	std::vector<std::string> learned;   /* state directories */
+	std::vector<std::string> learned;                    /* state directories */
 	std::optional<std::pair<long long, long long>> user; /* uid, gid */
 	std::set<std::string> rootWrites, notes;
 	json::Value rounds = json::Value::array();
@@ -367,8 +368,8 @@ int main(const std::vector<std::string> &args)
 	int round = 0;
 	const RealHost host;
 	for (round = 1; round <= o.rounds; round++) {
-		const std::string id =
-		        "bulkhead-learn-" + std::to_string(::getpid()) + "-" + std::to_string(round);
+		const std::string id = "bulkhead-learn-" + std::to_string(::getpid()) + "-" +
+		                       std::to_string(round);
 		/* The policy plus what was learned, as the override to print. */
 		json::Value rules = json::Value::object();
 		std::vector<std::string> dirs = stateDirs;
@@ -389,7 +390,8 @@ int main(const std::vector<std::string> &args)
 		json::Value list = json::Value::array();
 		list.push(std::move(over));
 		doc.set("overrides", std::move(list));
-		const policy::Policy pol = policy::Policy::fromText(json::write(doc), policyPath + ".learn");
+		const policy::Policy pol =
+		        policy::Policy::fromText(json::write(doc), policyPath + ".learn");
 		policy::Decision d = pol.evaluate(
 		        spec, policy::Scope::Spec,
 		        policy::CallContext{id, tmp + "/bundle", "learn", cfg.engine}, host);
@@ -498,8 +500,9 @@ int main(const std::vector<std::string> &args)
 	if (!override.find("rules")->members().empty())
 		overrides.push(override);
 	for (const auto &w : rootWrites)
-		notes.insert("it writes " + w + " in / itself, which no tmpfs can cover: give it a "
-		                                "working directory (WORKDIR) or a volume");
+		notes.insert("it writes " + w +
+		             " in / itself, which no tmpfs can cover: give it a "
+		             "working directory (WORKDIR) or a volume");
 	for (const auto &m : last.lessons.missing)
 		notes.insert("it wanted to create " + m + " where the image has no directory");
 
@@ -538,8 +541,8 @@ int main(const std::vector<std::string> &args)
 			out += "note: " + n + "\n";
 		json::Value ovText = json::Value::object();
 		ovText.set("overrides", overrides);
-		out += "override (add to the policy's \"overrides\"):\n" + json::write(ovText, true) +
-		       "\n";
+		out += "override (add to the policy's \"overrides\"):\n" +
+		       json::write(ovText, true) + "\n";
 	}
 	sys::writeAll(STDOUT_FILENO, out, "stdout");
 	removeTree(tmp);

@@ -9,9 +9,9 @@
  * audit log is closed to containers and sandboxes, and an overlay upper
  * directory shows only the writes that succeeded, never the one that failed.
  * strace shows every failed call with its path and errno, from outside. */
-#include "bulkhead/learn.h"
-
 #include <charconv>
+
+#include "bulkhead/learn.h"
 
 namespace bulkhead::learn {
 
@@ -24,16 +24,16 @@ struct PathCall
 	bool write;
 };
 constexpr PathCall kPathCalls[] = {
-        {"open", false},      {"openat", false},     {"openat2", false},  {"creat", true},
-        {"mkdir", true},      {"mkdirat", true},     {"mknod", true},     {"mknodat", true},
-        {"unlink", true},     {"unlinkat", true},    {"rmdir", true},     {"rename", true},
-        {"renameat", true},   {"renameat2", true},   {"link", true},      {"linkat", true},
-        {"symlink", true},    {"symlinkat", true},   {"chmod", true},     {"fchmodat", true},
-        {"chown", true},      {"lchown", true},      {"fchownat", true},  {"truncate", true},
-        {"utimensat", true},  {"utimes", true},      {"access", false},   {"faccessat", false},
-        {"faccessat2", false}, {"stat", false},      {"lstat", false},    {"newfstatat", false},
-        {"statx", false},     {"readlink", false},   {"readlinkat", false}, {"chdir", false},
-        {"execve", false},    {"bind", true},        {"connect", false},
+        {"open", false},       {"openat", false},   {"openat2", false},    {"creat", true},
+        {"mkdir", true},       {"mkdirat", true},   {"mknod", true},       {"mknodat", true},
+        {"unlink", true},      {"unlinkat", true},  {"rmdir", true},       {"rename", true},
+        {"renameat", true},    {"renameat2", true}, {"link", true},        {"linkat", true},
+        {"symlink", true},     {"symlinkat", true}, {"chmod", true},       {"fchmodat", true},
+        {"chown", true},       {"lchown", true},    {"fchownat", true},    {"truncate", true},
+        {"utimensat", true},   {"utimes", true},    {"access", false},     {"faccessat", false},
+        {"faccessat2", false}, {"stat", false},     {"lstat", false},      {"newfstatat", false},
+        {"statx", false},      {"readlink", false}, {"readlinkat", false}, {"chdir", false},
+        {"execve", false},     {"bind", true},      {"connect", false},
 };
 
 const PathCall *pathCall(std::string_view name)
@@ -138,7 +138,8 @@ std::optional<Call> parseLine(std::string_view line, const std::string &cwd)
 	rest = rest.substr(static_cast<size_t>(r.ptr - rest.data()));
 	if (c.ret == -1 && rest.size() > 1 && rest[0] == ' ') {
 		size_t end = rest.find(' ', 1);
-		c.error = std::string(rest.substr(1, end == std::string_view::npos ? end : end - 1));
+		c.error =
+		        std::string(rest.substr(1, end == std::string_view::npos ? end : end - 1));
 	}
 	const PathCall *pc = pathCall(c.name);
 	if (!pc)
@@ -172,9 +173,9 @@ std::optional<Call> parseLine(std::string_view line, const std::string &cwd)
 			/* open flags: only O_WRONLY, O_RDWR, O_CREAT, O_TRUNC write. */
 			if (args.compare(i, 2, "O_") == 0) {
 				size_t end = args.find_first_of(", ", i);
-				std::string_view flags = args.substr(i, end == std::string_view::npos
-				                                                ? std::string_view::npos
-				                                                : end - i);
+				std::string_view flags = args.substr(
+				        i, end == std::string_view::npos ? std::string_view::npos
+				                                         : end - i);
 				for (auto w : {"O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"})
 					if (flags.find(w) != std::string_view::npos)
 						c.write = true;

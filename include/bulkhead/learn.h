@@ -52,8 +52,9 @@ struct Lessons
 	std::set<std::string> missing;       /* ENOENT where the program wanted to create */
 	std::map<std::string, int> syscalls; /* "chown: EPERM" -> count */
 	std::set<std::string> capabilities;  /* "CAP_CHOWN (chown)" */
-	std::vector<std::pair<std::string, std::string>> writePaths; /* (path, errno) to make writable */
-	std::vector<std::string> readPaths;                           /* refused reads */
+	std::vector<std::pair<std::string, std::string>>
+	        writePaths;                 /* (path, errno) to make writable */
+	std::vector<std::string> readPaths; /* refused reads */
 };
 void learnFrom(const std::vector<Call> &calls, Lessons &out);
 

@@ -11,8 +11,9 @@ using namespace bulkhead::learn;
 
 TEST_CASE("learn: strace lines, padded results, -y fd paths, escapes", "[learn]")
 {
-	auto c = parseLine(R"(mkdir("/var/lib/nginx/body", 0700)      = -1 EROFS (Read-only file system))",
-	                   "/");
+	auto c = parseLine(
+	        R"(mkdir("/var/lib/nginx/body", 0700)      = -1 EROFS (Read-only file system))",
+	        "/");
 	REQUIRE(c);
 	CHECK(c->name == "mkdir");
 	CHECK(c->paths == std::vector<std::string>{"/var/lib/nginx/body"});
@@ -20,35 +21,42 @@ TEST_CASE("learn: strace lines, padded results, -y fd paths, escapes", "[learn]"
 	CHECK(c->ret == -1);
 	CHECK(c->error == "EROFS");
 
-	c = parseLine(R"(openat(AT_FDCWD</>, "/etc/redis/redis.conf", O_RDONLY) = -1 EACCES (Permission denied))",
-	              "/");
+	c = parseLine(
+	        R"(openat(AT_FDCWD</>, "/etc/redis/redis.conf", O_RDONLY) = -1 EACCES (Permission denied))",
+	        "/");
 	REQUIRE(c);
 	CHECK_FALSE(c->write);
 	CHECK(c->paths == std::vector<std::string>{"/etc/redis/redis.conf"});
 
 	/* relative to a directory fd, to the cwd; O_CREAT writes; \" in a name */
-	c = parseLine(R"(openat(5</var/lib>, "x/a\"b", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3</var/lib/x/a"b>)",
-	              "/");
+	c = parseLine(
+	        R"(openat(5</var/lib>, "x/a\"b", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3</var/lib/x/a"b>)",
+	        "/");
 	REQUIRE(c);
 	CHECK(c->paths == std::vector<std::string>{"/var/lib/x/a\"b"});
 	CHECK(c->write);
 	CHECK(c->error.empty());
-	c = parseLine(R"(rename("temp-7.rdb", "dump.rdb") = -1 EROFS (Read-only file system))", "/");
+	c = parseLine(R"(rename("temp-7.rdb", "dump.rdb") = -1 EROFS (Read-only file system))",
+	              "/");
 	REQUIRE(c);
 	CHECK(c->paths == std::vector<std::string>{"/temp-7.rdb", "/dump.rdb"});
 
 	/* a unix socket's path; an inet address is no path */
-	c = parseLine(R"(bind(3<socket:[77]>, {sa_family=AF_UNIX, sun_path="/run/postgresql/.s.PGSQL.5432"}, 110) = 0)",
-	              "/");
+	c = parseLine(
+	        R"(bind(3<socket:[77]>, {sa_family=AF_UNIX, sun_path="/run/postgresql/.s.PGSQL.5432"}, 110) = 0)",
+	        "/");
 	REQUIRE(c);
 	CHECK(c->paths == std::vector<std::string>{"/run/postgresql/.s.PGSQL.5432"});
-	c = parseLine(R"(bind(6<socket:[1]>, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("0.0.0.0")}, 16) = 0)",
-	              "/");
+	c = parseLine(
+	        R"(bind(6<socket:[1]>, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("0.0.0.0")}, 16) = 0)",
+	        "/");
 	REQUIRE(c);
 	CHECK(c->paths.empty());
 
 	/* execve: the program, not its argv */
-	c = parseLine(R"(execve("/usr/sbin/nginx", ["nginx", "-g", "/x"], 0x7ffd /* 3 vars */) = 0)", "/");
+	c = parseLine(
+	        R"(execve("/usr/sbin/nginx", ["nginx", "-g", "/x"], 0x7ffd /* 3 vars */) = 0)",
+	        "/");
 	REQUIRE(c);
 	CHECK(c->paths == std::vector<std::string>{"/usr/sbin/nginx"});
 
@@ -81,8 +89,8 @@ clone(child_stack=NULL, flags=CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 4
 	CHECK(p.calls[2].paths == std::vector<std::string>{"/srv/cache"});
 	CHECK(p.children == std::vector<long long>{43});
 	/* a child of the program counts from its first line */
-	p = readProcess("unlink(\"/run/nginx.pid\") = -1 EROFS (Read-only file system)\n", true, "/",
-	                "/usr/sbin/runc");
+	p = readProcess("unlink(\"/run/nginx.pid\") = -1 EROFS (Read-only file system)\n", true,
+	                "/", "/usr/sbin/runc");
 	CHECK(p.calls.size() == 1);
 }
 
@@ -104,9 +112,9 @@ TEST_CASE("learn: what refusals teach", "[learn]")
 	}
 	Lessons l;
 	learnFrom(calls, l);
-	CHECK(l.writePaths == std::vector<std::pair<std::string, std::string>>{
-	                              {"/var/lib/nginx/body", "EROFS"},
-	                              {"/var/log/nginx/error.log", "EACCES"}});
+	CHECK(l.writePaths ==
+	      std::vector<std::pair<std::string, std::string>>{
+	              {"/var/lib/nginx/body", "EROFS"}, {"/var/log/nginx/error.log", "EACCES"}});
 	CHECK(l.readPaths == std::vector<std::string>{"/etc/redis/redis.conf"});
 	CHECK(l.missing == std::set<std::string>{"mkdir /nope/dir"});
 	CHECK(l.syscalls.at("chown: EPERM") == 1);
