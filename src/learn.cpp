@@ -356,6 +356,12 @@ int main(const std::vector<std::string> &args)
 	if (!::mkdtemp(tmpl))
 		throwErrno("mkdtemp");
 	const std::string tmp = tmpl;
+	/* Removed however learning ends, an error included. */
+	struct Scratch
+	{
+		const std::string &dir;
+		~Scratch() { removeTree(dir); }
+	} scratch{tmp};
 	::chmod(tmp.c_str(), 0711);
 	::mkdir((tmp + "/bundle").c_str(), 0711);
 
@@ -403,7 +409,6 @@ int main(const std::vector<std::string> &args)
 					why += "  " + f.rule + " " + f.pointer + ": " + f.message +
 					       " (" + f.remedy + ")\n";
 			sys::writeAllNoThrow(STDERR_FILENO, why);
-			removeTree(tmp);
 			return 3;
 		}
 		{
@@ -545,7 +550,6 @@ int main(const std::vector<std::string> &args)
 		       json::write(ovText, true) + "\n";
 	}
 	sys::writeAll(STDOUT_FILENO, out, "stdout");
-	removeTree(tmp);
 	return ok ? 0 : 1;
 }
 
