@@ -14,7 +14,8 @@ PACKAGES=(meson ninja-build pkg-config g++ clang libclang-rt-14-dev clang-format
 	runc busybox-static jq groff-base util-linux iproute2 docker.io containerd podman python3
 	golang-go golang-github-opencontainers-specs-dev
 	containernetworking-plugins python3-grpcio python3-grpc-tools python3-protobuf python3-yaml
-	logrotate conmon zlib1g-dev chromium yajl-tools time debhelper debootstrap dpkg-dev)
+	logrotate conmon zlib1g-dev chromium yajl-tools time debhelper debootstrap dpkg-dev
+	strace curl postgresql-client)
 
 need_root()
 {

@@ -16,6 +16,7 @@
 #include "bulkhead/cli.h"
 #include "bulkhead/config.h"
 #include "bulkhead/error.h"
+#include "bulkhead/learn.h"
 #include "bulkhead/offline.h"
 #include "bulkhead/ops.h"
 #include "bulkhead/report.h"
@@ -41,6 +42,8 @@ const char kUsage[] =
         "   bulkhead doctor [--format text|json] [--root DIR] [--no-canary]\n"
         "   bulkhead setup --engine docker|containerd|crio|podman [--dry-run]\n"
         "                  [--root DIR] [--path FILE]\n"
+        "   bulkhead learn --image REF [--policy FILE] [--seconds N] [--format text|json]\n"
+        "                  BUNDLE\n"
         "\n"
         "Container engines call bulkhead exactly as they call runc. create, run,\n"
         "restore, exec and update are checked against the policy first (the spec,\n"
@@ -72,6 +75,9 @@ const char kUsage[] =
         "                          a canary container (exit 1 when a check fails)\n"
         "   setup                  add bulkhead to an engine's configuration (a backup\n"
         "                          first; --dry-run prints the diff)\n"
+        "   learn                  run a bundle under strace with the policy's hardening,\n"
+        "                          again after each refusal, and print the override\n"
+        "                          (state directories, user) that lets it run (root)\n"
         "   help                   this text; help policy: the policy verbs;\n"
         "                          help CMD: the runtime's help for CMD\n"
         "\n"
@@ -193,6 +199,10 @@ int run(const Logger &, const std::vector<std::string> &argv)
 		return ops::setupMain(rest);
 	case cli::Command::Audit:
 		return report::auditMain(std::vector<std::string>(
+		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
+		        argv.end()));
+	case cli::Command::Learn:
+		return learn::main(std::vector<std::string>(
 		        argv.begin() + static_cast<std::ptrdiff_t>(inv.commandIndex) + 1,
 		        argv.end()));
 	default:

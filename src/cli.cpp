@@ -224,7 +224,7 @@ size_t parseGlobals(Invocation &inv, FlagParse &fp)
 bool isOwnVerb(Command c) noexcept
 {
 	return c == Command::Policy || c == Command::Audit || c == Command::Doctor ||
-	       c == Command::Setup;
+	       c == Command::Setup || c == Command::Learn;
 }
 
 bool isHardened(Command c) noexcept
@@ -345,6 +345,8 @@ Command commandFor(std::string_view name) noexcept
 		return Command::Doctor;
 	if (name == "setup")
 		return Command::Setup;
+	if (name == "learn")
+		return Command::Learn;
 	return Command::Unknown;
 }
 

@@ -357,6 +357,47 @@ void crio(const json::Value &spec, const std::string &storage, Facts &f, const H
 	f.image = annotation(spec, "io.kubernetes.cri-o.ImageName");
 }
 
+/* The image dockerd created this container from, as the user named it
+ * (Config.Image of DATA-ROOT/containers/ID/config.v2.json: "nginx",
+ * "registry/app:1.2"). dockerd writes that record, root-owned and 0600,
+ * before it starts the container, and binds DATA-ROOT/containers/ID/hostname
+ * (hosts, resolv.conf) into it: those sources lead to the record, whatever the
+ * data root (a remapped root adds UID.GID). It counts only when the record is
+ * root's and names this container's ID, which dockerd draws at random when the
+ * container is created, after every -v was fixed. "" when unproven. */
+std::string dockerImage(const json::Value &spec, const std::string &id, const HostFacts &host)
+{
+	const json::Value *mounts = spec.isObject() ? spec.find("mounts") : nullptr;
+	if (id.empty() || !mounts || !mounts->isArray())
+		return {};
+	for (const auto &m : mounts->items()) {
+		const json::Value *d = m.isObject() ? m.find("destination") : nullptr;
+		const json::Value *src = m.isObject() ? m.find("source") : nullptr;
+		if (!d || !d->isString() || !src || !src->isString())
+			continue;
+		const std::string &dest = d->asString();
+		if (dest != "/etc/hostname" && dest != "/etc/hosts" && dest != "/etc/resolv.conf")
+			continue;
+		auto p = split(src->asString());
+		const size_t n = p ? p->size() : 0;
+		if (n < 3 || (*p)[n - 2] != id || (*p)[n - 3] != "containers" ||
+		    "/" + (*p)[n - 1] != dest.substr(4))
+			continue;
+		std::string why;
+		auto rec = readRecord(host, join(*p, 0, n - 1) + "/config.v2.json", why);
+		const json::Value *rid = rec && rec->isObject() ? rec->find("ID") : nullptr;
+		const json::Value *cfg = rec && rec->isObject() ? rec->find("Config") : nullptr;
+		const json::Value *img = cfg && cfg->isObject() ? cfg->find("Image") : nullptr;
+		if (!rid || !rid->isString() || rid->asString() != id || !img || !img->isString())
+			return {};
+		const std::string &v = img->asString();
+		if (v.empty() || v.size() > kValueMax || v.find('\0') != std::string::npos)
+			return {};
+		return v;
+	}
+	return {};
+}
+
 } // namespace
 
 const char *kindName(Kind k) noexcept
@@ -429,6 +470,9 @@ Facts derive(const json::Value &spec, const Call &call, const HostFacts &host)
 	if (isSafeId(call.containerId))
 		f.containerId = call.containerId;
 	const bool pod = claimsPod(spec);
+	/* Proven by dockerd's own record of the container, wherever its roots are. */
+	if (call.engine == Kind::Docker)
+		f.image = dockerImage(spec, f.containerId, host);
 	if (call.engine == Kind::Unknown) {
 		if (pod)
 			f.unproven = "the engine is unknown (set \"engine\" in bulkhead-config(5))";

@@ -382,4 +382,34 @@ HostFacts::CgroupUse RealHost::cgroupUse(const std::string &dir) const
 	return CgroupUse::Empty;
 }
 
+std::optional<std::vector<std::string>> RealHost::listDir(const std::string &path,
+                                                          size_t maxEntries) const
+{
+	if (path.empty() || hasNul(path))
+		return std::nullopt;
+	int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return std::nullopt;
+	std::unique_ptr<DIR, int (*)(DIR *)> d(::fdopendir(fd), &::closedir);
+	if (!d) {
+		::close(fd);
+		return std::nullopt;
+	}
+	std::vector<std::string> out;
+	errno = 0;
+	while (const struct dirent *e = ::readdir(d.get())) {
+		std::string_view name = e->d_name;
+		if (name == "." || name == "..")
+			continue;
+		if (out.size() >= maxEntries)
+			return std::nullopt;
+		out.emplace_back(name);
+		errno = 0;
+	}
+	if (errno != 0)
+		return std::nullopt;
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
 } // namespace bulkhead

@@ -45,6 +45,12 @@ void RuleRun::deny(const json::Pointer &at, std::string message, std::string rem
 	                       Action::Deny, oneLine(std::move(remedy))});
 }
 
+void RuleRun::note(const json::Pointer &at, std::string message, std::string remedy)
+{
+	out_.push_back(Finding{std::string(rule_), at.str(), oneLine(std::move(message)),
+	                       Action::Audit, Action::Audit, oneLine(std::move(remedy))});
+}
+
 static const json::Value *param(const json::Value &params, std::string_view name)
 {
 	const json::Value *v = params.isObject() ? params.find(name) : nullptr;

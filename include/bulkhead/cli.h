@@ -40,6 +40,7 @@ enum class Command {
 	Audit,
 	Doctor,  /* the node's health check (ops.h) */
 	Setup,   /* an engine's configuration edited to run bulkhead (ops.h) */
+	Learn,   /* bulkhead's own: run a bundle to learn what it needs */
 	Unknown, /* a command runc may know and bulkhead does not: passed through */
 };
 

@@ -60,7 +60,12 @@ struct Facts
 	std::string k8sNamespace;
 	std::string k8sPod;
 	std::string k8sContainer;
-	std::string image; /* the image reference the engine resolved */
+	/* The image reference: containerd CRI's io.kubernetes.cri.image-name and
+	 * CRI-O's io.kubernetes.cri-o.ImageName (proven pods only); Docker's
+	 * Config.Image from dockerd's record of this container (config.v2.json,
+	 * found through the engine files the spec binds; whatever the data root
+	 * and exec root). Plain containerd and Podman write none: "". */
+	std::string image;
 	/* Why the pod the spec names is not proven ("" when it is, or when the
 	 * spec names none): for refusal messages and the audit record. */
 	std::string unproven;

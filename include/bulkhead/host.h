@@ -87,6 +87,15 @@ public:
 	{
 		return std::nullopt;
 	}
+	/* The names in a directory (not "." and ".."), sorted, without following a
+	 * final symbolic link; at most maxEntries (nullopt past that, as when the
+	 * directory cannot be read). Tells what an image holds below a directory
+	 * a rule would cover. The default knows nothing. */
+	[[nodiscard]] virtual std::optional<std::vector<std::string>>
+	listDir(const std::string & /*path*/, size_t /*maxEntries*/) const
+	{
+		return std::nullopt;
+	}
 	/* The start time (field 22 of /proc/PID/stat, clock ticks since boot) of a
 	 * live process; nullopt when there is none, it is a zombie or it cannot be
 	 * read. Tells a running container's init from a reused PID, as runc does. */
@@ -135,6 +144,8 @@ public:
 	[[nodiscard]] std::optional<HostMount> mountOf(const std::string &path) const override;
 	[[nodiscard]] std::optional<std::string> rootFile(const std::string &path,
 	                                                  size_t maxBytes) const override;
+	[[nodiscard]] std::optional<std::vector<std::string>>
+	listDir(const std::string &path, size_t maxEntries) const override;
 	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override;
 	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override;
 	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override;

@@ -78,6 +78,11 @@ public:
 	             const std::function<void()> &fix);
 	/* A violation no mutation can fix: denied under Mutate and Deny, recorded under Audit. */
 	void deny(const json::Pointer &at, std::string message, std::string remedy);
+	/* Something an auditor should connect to the change, not a violation: a
+	 * place the hardening left out or what it hides ("no tmpfs on /var/tmp:
+	 * the image has no such directory"). Recorded with action and wouldBe
+	 * audit in every mode; it never changes the verdict. */
+	void note(const json::Pointer &at, std::string message, std::string remedy);
 
 	/* Parameter helpers: the value of params[name], or the default. Throw
 	 * Error{Policy} on a wrong type (validate catches these earlier). */

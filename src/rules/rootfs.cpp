@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <sys/stat.h>
 
 #include "bulkhead/error.h"
 #include "bulkhead/rule.h"
@@ -47,25 +48,143 @@ std::optional<int64_t> processId(const json::Value &doc, std::string_view key)
 	return std::nullopt;
 }
 
+/* A directory parameter: absolute, not /, no NUL; "DIR/ *" (each subdirectory
+ * of DIR) only where allowed. Returns the cleaned path. */
+std::string dirParam(const std::string &d, const char *name, bool glob)
+{
+	std::string c = util::cleanPath(d);
+	bool bad = c.empty() || c.front() != '/' || c == "/" || d.find('\0') != std::string::npos;
+	size_t star = c.find('*');
+	if (star != std::string::npos &&
+	    (!glob || star + 1 != c.size() || c.size() < 3 || c[star - 1] != '/'))
+		bad = true;
+	if (bad || c == "/*")
+		throw Error(ErrorKind::Policy,
+		            std::string("rule P2.readonly-rootfs: parameter \"") + name +
+		                    "\" needs absolute directories other than /" +
+		                    (glob ? " (DIR/* for each subdirectory of DIR)" : "") +
+		                    ", got \"" + d + "\"");
+	return c;
+}
+
+enum class InImage { Dir, Absent, Link, Other };
+
+/* What the image holds at DIR (clean, absolute), component by component and
+ * without following links: runc would follow a link inside the rootfs, and a
+ * tmpfs there would land somewhere else than the policy names. */
+InImage inImage(const HostFacts &host, const std::string &rootfs, const std::string &dir)
+{
+	std::string p = rootfs;
+	for (const auto &c : paths::components(dir)) {
+		p += "/" + c;
+		auto st = host.lstat(p);
+		if (!st)
+			return InImage::Absent;
+		if (S_ISLNK(st->mode))
+			return InImage::Link;
+		if (!S_ISDIR(st->mode))
+			return InImage::Other;
+	}
+	return InImage::Dir;
+}
+
+/* The rootfs directory on the host, when it can be inspected (the engine has
+ * mounted the image there before it calls the runtime). */
+std::optional<std::string> imageRoot(RuleRun &run)
+{
+	const json::Value *p = util::child(util::child(&run.doc, "root"), "path");
+	if (!p || !p->isString() || paths::hasNul(p->asString()))
+		return std::nullopt;
+	auto abs = paths::resolveAgainst(p->asString(), run.call.bundle);
+	if (!abs)
+		return std::nullopt;
+	auto real = run.host.realpath(*abs);
+	if (!real)
+		return std::nullopt;
+	std::string r = paths::normalize(*real);
+	auto st = run.host.stat(r);
+	if (!st || !S_ISDIR(st->mode))
+		return std::nullopt;
+	return r == "/" ? std::string() : r;
+}
+
+constexpr size_t kListMax = 4096;
+
+std::string listed(const std::vector<std::string> &names, size_t shown)
+{
+	std::string out;
+	for (size_t i = 0; i < names.size() && i < shown; i++)
+		out += (i ? ", " : "") + names[i];
+	if (names.size() > shown)
+		out += ", ...";
+	return out;
+}
+
+/* One tmpfs bulkhead adds: copied up from the image or fresh. */
+struct Planned
+{
+	std::string dir;
+	bool state = false; /* a state directory: fresh, not copied up */
+};
+
+void addTmpfs(RuleRun &run, const Planned &p, const std::string &size, bool copyUp,
+              std::optional<int64_t> uid, std::optional<int64_t> gid)
+{
+	json::Value m = json::Value::object();
+	m.set("destination", json::Value::string(p.dir));
+	m.set("type", json::Value::string("tmpfs"));
+	m.set("source", json::Value::string("tmpfs"));
+	json::Value opts = json::Value::array();
+	for (const char *o : {"nosuid", "nodev", p.state ? "mode=755" : "mode=1777"})
+		opts.push(json::Value::string(o));
+	opts.push(json::Value::string("size=" + size));
+	/* runc gives the tmpfs the mode of the image's directory (/run is
+	 * usually 0755, owned by root): owning it is what lets a non-root
+	 * process write there. In a user namespace the kernel reads uid= and
+	 * gid= as IDs of the container (runc mounts from inside it). */
+	if (uid)
+		opts.push(json::Value::string("uid=" + std::to_string(*uid)));
+	if (gid)
+		opts.push(json::Value::string("gid=" + std::to_string(*gid)));
+	/* runc's extension: the image's files there are copied into the tmpfs
+	 * (with their owners), so covering the directory hides nothing. */
+	if (copyUp && !p.state)
+		opts.push(json::Value::string("tmpcopyup"));
+	m.set("options", std::move(opts));
+	json::Value *ms = util::child(&run.doc, "mounts");
+	if (!ms)
+		ms = &run.doc.set("mounts", json::Value::array());
+	/* Before any mount below it, so the tmpfs never hides one. */
+	auto &items = ms->items();
+	size_t pos = items.size();
+	for (size_t i = 0; i < items.size(); ++i) {
+		const json::Value *d = util::child(&items[i], "destination");
+		if (d && d->isString() && util::isUnder(util::cleanPath(d->asString()), p.dir) &&
+		    util::cleanPath(d->asString()) != p.dir) {
+			pos = i;
+			break;
+		}
+	}
+	items.insert(items.begin() + static_cast<std::ptrdiff_t>(pos), std::move(m));
+}
+
 void checkRootfs(RuleRun &run)
 {
 	const std::vector<std::string> dirs = run.paramList("tmpfs", {"/tmp", "/run", "/var/tmp"});
+	const std::vector<std::string> stateParam = run.paramList("stateDirs", {});
 	const std::string size = run.paramString("tmpfsSize", "64m");
+	const bool copyUp = run.paramBool("tmpcopyup", true);
 	if (!validSize(size))
 		throw Error(ErrorKind::Policy,
 		            "rule P2.readonly-rootfs: parameter \"tmpfsSize\" must be a size "
 		            "like \"64m\", got \"" +
 		                    size + "\"");
 	std::vector<std::string> want;
-	for (const auto &d : dirs) {
-		std::string c = util::cleanPath(d);
-		if (c.empty() || c.front() != '/' || c == "/" || d.find('\0') != std::string::npos)
-			throw Error(ErrorKind::Policy,
-			            "rule P2.readonly-rootfs: parameter \"tmpfs\" "
-			            "needs absolute directories other than /, got \"" +
-			                    d + "\"");
-		want.push_back(c);
-	}
+	for (const auto &d : dirs)
+		want.push_back(dirParam(d, "tmpfs", false));
+	std::vector<std::string> stateWant;
+	for (const auto &d : stateParam)
+		stateWant.push_back(dirParam(d, "stateDirs", true));
 
 	const json::Pointer rp = json::Pointer() / "root";
 	json::Value *root = util::object(&run.doc, "root", rp);
@@ -93,9 +212,92 @@ void checkRootfs(RuleRun &run)
 			dests.push_back(util::cleanPath(util::text(*d, mp / i / "destination")));
 		}
 	}
+	/* Something the spec mounts there, or on a parent of it (other than /), wins. */
+	auto covered = [&](const std::string &dir) {
+		return std::any_of(dests.begin(), dests.end(), [&](const std::string &d) {
+			return d != "/" && util::isUnder(dir, d);
+		});
+	};
+
+	/* What the image holds decides where a tmpfs can go: bulkhead creates no
+	 * directory in it (in a user namespace the mapped root could not). When
+	 * the rootfs cannot be inspected (offline), the tmpfs list is added as
+	 * written and the state directories are left out. */
+	const auto image = imageRoot(run);
+	std::vector<Planned> plan;
+	std::vector<std::string> skipped;
+	auto plannedAt = [&](const std::string &dir) {
+		return std::any_of(plan.begin(), plan.end(),
+		                   [&](const Planned &p) { return p.dir == dir; });
+	};
+	auto why = [](InImage k) {
+		return k == InImage::Absent ? "the image has no such directory"
+		       : k == InImage::Link ? "it is a symbolic link in the image"
+		                            : "it is not a directory in the image";
+	};
+	for (const auto &dir : want) {
+		if (covered(dir) || plannedAt(dir))
+			continue;
+		if (image) {
+			InImage k = inImage(run.host, *image, dir);
+			if (k != InImage::Dir) {
+				skipped.push_back(dir);
+				run.note(mp,
+				         "no tmpfs on " + dir + ": " + why(k) +
+				                 " (bulkhead creates none there); writes below " +
+				                 dir + " fail",
+				         "create " + dir +
+				                 " in the image, or mount a tmpfs there "
+				                 "(docker run --tmpfs " +
+				                 dir + "; k8s emptyDir)");
+				continue;
+			}
+		}
+		plan.push_back({dir, false});
+	}
+	if (!stateWant.empty() && !image)
+		run.note(mp, "state directories not judged: the rootfs cannot be inspected here",
+		         "run the check where the engine has mounted the image");
+	for (const auto &entry : stateWant) {
+		if (!image)
+			break;
+		std::vector<std::string> found;
+		if (entry.size() > 2 && entry.compare(entry.size() - 2, 2, "/*") == 0) {
+			const std::string base = entry.substr(0, entry.size() - 2);
+			if (inImage(run.host, *image, base) != InImage::Dir)
+				continue;
+			auto names = run.host.listDir(*image + base, kListMax);
+			if (!names) {
+				run.note(mp,
+				         "state directories " + entry + " not judged: " + base +
+				                 " in the image cannot be listed",
+				         "name the directories one by one in stateDirs");
+				continue;
+			}
+			for (const auto &n : *names)
+				if (inImage(run.host, *image, base + "/" + n) == InImage::Dir)
+					found.push_back(base + "/" + n);
+		} else if (inImage(run.host, *image, entry) == InImage::Dir) {
+			found.push_back(entry);
+		}
+		for (const auto &dir : found)
+			if (!covered(dir) && !plannedAt(dir))
+				plan.push_back({dir, true});
+	}
+	/* A parent before its children, so that each is mounted on the one above. */
+	std::stable_sort(plan.begin(), plan.end(), [](const Planned &a, const Planned &b) {
+		return paths::components(a.dir).size() < paths::components(b.dir).size();
+	});
 
 	if (!ro || !ro->asBool()) {
-		util::fix(run, rp / "readonly", "root filesystem is writable", "made read-only",
+		std::string writable;
+		for (const auto &p : plan)
+			writable += (writable.empty() ? "" : ", ") + p.dir;
+		util::fix(run, rp / "readonly", "root filesystem is writable",
+		          "made read-only: writes outside the spec's mounts" +
+		                  (writable.empty() ? std::string()
+		                                    : " and the tmpfs on " + writable) +
+		                  " now fail with EROFS",
 		          kRemedy, [&] {
 			          util::child(&run.doc, "root")
 			                  ->set("readonly", json::Value::boolean(true));
@@ -104,53 +306,31 @@ void checkRootfs(RuleRun &run)
 
 	const auto uid = processId(run.doc, "uid");
 	const auto gid = processId(run.doc, "gid");
-	for (const auto &dir : want) {
-		/* Something mounted there, or on a parent of it (other than /), wins. */
-		bool covered = false;
-		for (const auto &d : dests)
-			if (d != "/" && util::isUnder(dir, d))
-				covered = true;
-		if (covered)
-			continue;
-		util::fix(run, mp, "no writable tmpfs on " + dir + " with a read-only rootfs",
-		          "added (" + size + ", nosuid, nodev)", kRemedy, [&] {
-			          json::Value m = json::Value::object();
-			          m.set("destination", json::Value::string(dir));
-			          m.set("type", json::Value::string("tmpfs"));
-			          m.set("source", json::Value::string("tmpfs"));
-			          json::Value opts = json::Value::array();
-			          for (const char *o : {"nosuid", "nodev", "mode=1777"})
-				          opts.push(json::Value::string(o));
-			          opts.push(json::Value::string("size=" + size));
-			          /* runc keeps the mode of the image's directory (/run is
-			           * usually 0755): owning the tmpfs is what lets a non-root
-			           * process write there. */
-			          if (uid)
-				          opts.push(json::Value::string("uid=" +
-				                                        std::to_string(*uid)));
-			          if (gid)
-				          opts.push(json::Value::string("gid=" +
-				                                        std::to_string(*gid)));
-			          m.set("options", std::move(opts));
-			          json::Value *ms = util::child(&run.doc, "mounts");
-			          if (!ms)
-				          ms = &run.doc.set("mounts", json::Value::array());
-			          /* Before any mount below it, so the tmpfs never hides one. */
-			          auto &items = ms->items();
-			          size_t pos = items.size();
-			          for (size_t i = 0; i < items.size(); ++i) {
-				          const json::Value *d =
-				                  util::child(&items[i], "destination");
-				          if (d && d->isString() &&
-				              util::isUnder(util::cleanPath(d->asString()), dir)) {
-					          pos = i;
-					          break;
-				          }
-			          }
-			          items.insert(items.begin() + static_cast<std::ptrdiff_t>(pos),
-			                       std::move(m));
-		          });
-		dests.push_back(dir);
+	const std::string owner =
+	        uid ? ", owned by uid " + std::to_string(*uid) +
+	                        (gid ? " gid " + std::to_string(*gid) : std::string())
+	            : std::string();
+	for (const auto &p : plan) {
+		std::string done = "added (" + size + ", nosuid, nodev" + owner;
+		if (!p.state && copyUp)
+			done += ", the image's files copied in";
+		done += ")";
+		util::fix(run, mp,
+		          p.state ? "state directory " + p.dir +
+		                            " of the image is not writable with a read-only rootfs"
+		                  : "no writable tmpfs on " + p.dir + " with a read-only rootfs",
+		          done, kRemedy, [&] { addTmpfs(run, p, size, copyUp, uid, gid); });
+		/* A fresh tmpfs hides what the image keeps there. */
+		if (p.state && image && run.action() == Action::Mutate) {
+			auto names = run.host.listDir(*image + p.dir, kListMax);
+			if (names && !names->empty())
+				run.note(mp,
+				         "the tmpfs on " + p.dir + " hides the image's " +
+				                 std::to_string(names->size()) +
+				                 " entries there (" + listed(*names, 4) + ")",
+				         "if the program needs them, copy them at start or drop " +
+				                 p.dir + " from P2.readonly-rootfs stateDirs");
+		}
 	}
 }
 
@@ -344,9 +524,17 @@ std::vector<RuleDef> rootfsRules()
 	         "the spec mounts something there",
 	         {Scope::Spec},
 	         {{"tmpfs", ParamKind::StringList,
-	           "directories given a tmpfs when nothing is mounted there ([/tmp, /run, "
-	           "/var/tmp])"},
-	          {"tmpfsSize", ParamKind::String, "size of each added tmpfs (\"64m\")"}},
+	           "directories given a tmpfs, with the image's files copied in, when the "
+	           "image has them and nothing is mounted there ([/tmp, /run, /var/tmp])",
+	           Widens::More},
+	          {"tmpfsSize", ParamKind::String, "size of each added tmpfs (\"64m\")",
+	           Widens::More},
+	          {"tmpcopyup", ParamKind::Bool,
+	           "copy the image's files into the tmpfs list's tmpfs (runc's tmpcopyup; true)"},
+	          {"stateDirs", ParamKind::StringList,
+	           "state directories given a fresh tmpfs owned by the process user when the "
+	           "image has them; DIR/* is each subdirectory of DIR in the image ([])",
+	           Widens::More}},
 	         [](RuleRun &run) { util::guarded(run, [&] { checkRootfs(run); }); }},
 	        {"P10.rootfs",
 	         "the rootfs is no sensitive host tree, contains none, and lies in one only "

@@ -63,6 +63,51 @@ bool mapped(RuleRun &run, const char *key, int64_t id)
 	return false;
 }
 
+/* A tmpfs the engine made for a root process (docker run --tmpfs, no uid= or
+ * gid=) is the new user's when bulkhead changes the user: runc gives it the
+ * mode of the image's directory, owned by container root, and the new user
+ * could not write it. /dev and the kernel trees stay root's. */
+void engineTmpfs(RuleRun &run, int64_t uid, std::optional<int64_t> gid)
+{
+	const json::Pointer mp = json::Pointer() / "mounts";
+	json::Value *mounts = util::array(&run.doc, "mounts", mp);
+	for (size_t i = 0; mounts && i < mounts->items().size(); ++i) {
+		json::Value &m = mounts->items()[i];
+		util::expect(&m, json::Type::Object, mp / i);
+		json::Value *type = util::string(&m, "type", mp / i / "type");
+		json::Value *dest = util::child(&m, "destination");
+		if (!type || type->asString() != "tmpfs" || !dest)
+			continue;
+		const std::string d = util::cleanPath(util::text(*dest, mp / i / "destination"));
+		if (util::isUnder(d, "/dev") || util::isUnder(d, "/proc") ||
+		    util::isUnder(d, "/sys"))
+			continue;
+		json::Value *opts = util::array(&m, "options", mp / i / "options");
+		bool owned = false;
+		for (size_t k = 0; opts && k < opts->items().size(); ++k) {
+			const std::string &o = util::text(opts->items()[k], mp / i / "options" / k);
+			owned = owned || o.compare(0, 4, "uid=") == 0 ||
+			        o.compare(0, 4, "gid=") == 0;
+		}
+		if (owned)
+			continue;
+		std::string ids = "uid=" + std::to_string(uid) +
+		                  (gid ? ",gid=" + std::to_string(*gid) : std::string());
+		util::fix(
+		        run, mp / i / "options",
+		        "tmpfs " + d + " was made for a root process (no uid= or gid=)",
+		        "owned by the process user (" + ids + ")", kRemedy, [&run, i, uid, gid] {
+			        json::Value &mm = util::child(&run.doc, "mounts")->items()[i];
+			        json::Value *o = util::child(&mm, "options");
+			        if (!o)
+				        o = &mm.set("options", json::Value::array());
+			        o->push(json::Value::string("uid=" + std::to_string(uid)));
+			        if (gid)
+				        o->push(json::Value::string("gid=" + std::to_string(*gid)));
+		        });
+	}
+}
+
 void checkUser(RuleRun &run)
 {
 	const int64_t uid = idParam(run, "uid");
@@ -135,6 +180,8 @@ void checkUser(RuleRun &run)
 			          u.set("gid", json::Value::number(gid));
 		          });
 	}
+	if (needUid && run.scope() == Scope::Spec)
+		engineTmpfs(run, uid, needGid ? std::optional<int64_t>(gid) : std::nullopt);
 	if (!rootGids.empty() && (!rootGroup || curUid.value_or(0) == 0)) {
 		util::fix(run, up / "additionalGids", "additional group root (0) in additionalGids",
 		          "removed", kRemedy, [&] {

@@ -35,6 +35,7 @@ struct Reason
 {
 	Pointer at;
 	std::string why;
+	std::string remedy = {}; /* "" for the engine setting that gives a user namespace */
 };
 
 std::string octal(mode_t m)
@@ -445,7 +446,10 @@ void checkMountPoints(const HostFacts &host, const Value &doc, const std::string
 			out.push_back({Pointer() / "mounts" / i / "destination",
 			               "mount point " + dest +
 			                       " does not exist in the rootfs and the mapped root "
-			                       "cannot create it there (create it in the image)"});
+			                       "cannot create it there",
+			               "create " + dest +
+			                       " in the image (RUN mkdir -p in its Dockerfile), or "
+			                       "mount nothing there"});
 	}
 }
 
@@ -912,7 +916,7 @@ void usernsRule(RuleRun &rr)
 		if (!reasons.empty()) {
 			for (const auto &r : reasons)
 				rr.deny(r.at, "cannot add a user namespace: " + r.why,
-				        usernsRemedy(rr.doc));
+				        r.remedy.empty() ? usernsRemedy(rr.doc) : r.remedy);
 			return;
 		}
 

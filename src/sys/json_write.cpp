@@ -1,13 +1,12 @@
 /* bulkhead::json::Value -> JSON text, with yajl_gen: key order, number text
  * and string bytes kept; a hand-written writer for trees deeper than
  * yajl_gen's limit gives the same output. */
-#include "bulkhead/json.h"
-
 #include <memory>
 
 #include <yajl/yajl_gen.h>
 
 #include "bulkhead/error.h"
+#include "bulkhead/json.h"
 
 namespace bulkhead::json {
 

@@ -117,6 +117,30 @@ public:
 			return std::nullopt;
 		return it->second;
 	}
+	/* The direct children of PATH among the files and links described; nullopt
+	 * when PATH is not a described directory. */
+	[[nodiscard]] std::optional<std::vector<std::string>>
+	listDir(const std::string &path, size_t maxEntries) const override
+	{
+		auto it = files.find(path);
+		if (it == files.end() || !S_ISDIR(it->second.mode))
+			return std::nullopt;
+		const std::string prefix = path == "/" ? "/" : path + "/";
+		std::vector<std::string> out;
+		auto add = [&](const std::string &p) {
+			if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
+			    p.find('/', prefix.size()) == std::string::npos)
+				out.push_back(p.substr(prefix.size()));
+		};
+		for (const auto &f : files)
+			add(f.first);
+		for (const auto &l : links)
+			if (!files.count(l.first))
+				add(l.first);
+		if (out.size() > maxEntries)
+			return std::nullopt;
+		return out;
+	}
 	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override
 	{
 		auto it = startTimes.find(pid);

@@ -447,6 +447,9 @@ TEST_CASE("bulkhead's own verbs", "[cli]")
 	CHECK(inv.commandIndex == 1);
 	CHECK(inv.flags.empty());
 	CHECK(P({"audit"}).command == Command::Audit);
+	CHECK(P({"learn", "--image", "x", "b"}).command == Command::Learn);
+	CHECK(P({"help", "learn"}).help);
+	CHECK_FALSE(cli::isHardened(Command::Learn));
 	CHECK_FALSE(cli::isHardened(Command::Policy));
 	CHECK(P({"doctor", "--format", "json"}).command == Command::Doctor);
 	CHECK(P({"setup", "--engine", "docker"}).command == Command::Setup);

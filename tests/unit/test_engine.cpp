@@ -423,6 +423,49 @@ TEST_CASE("Docker, containerd and Podman: the container ID, no pod", "[engine]")
 	}
 }
 
+TEST_CASE("Docker: the image from dockerd's record of this container", "[engine]")
+{
+	const std::string data = "/srv/docker/100000.100000/containers/" + kCid;
+	Value spec = J(R"({"ociVersion":"1.0.2","mounts":[{"destination":"/proc","type":"proc",
+		"source":"proc"}]})");
+	auto bind = [](const std::string &dest, const std::string &src) {
+		Value m = Value::object();
+		m.set("destination", Value::string(dest));
+		m.set("type", Value::string("bind"));
+		m.set("source", Value::string(src));
+		return m;
+	};
+	spec.find("mounts")->push(bind("/etc/hostname", data + "/hostname"));
+	const std::string record =
+	        R"({"ID":")" + kCid + R"(","Image":"sha256:27df","Config":{"Image":"nginx:1.25"}})";
+	FakeHost h;
+	h.rootText(data + "/config.v2.json", record);
+	/* Any data root and exec root: the record proves it. */
+	const std::string bundle =
+	        "/tmp/exec/containerd/daemon/io.containerd.runtime.v2.task/ns/" + kCid;
+	auto f = engine::derive(spec, engine::Call{Kind::Docker, kCid, bundle, ""}, h);
+	CHECK(f.image == "nginx:1.25");
+	CHECK(f.engine == Kind::Unknown); /* the layout proves nothing else here */
+
+	/* Another engine, another container's record, a record that is not
+	 * root's, a source that is not dockerd's file: no image. */
+	CHECK(engine::derive(spec, engine::Call{Kind::Containerd, kCid, bundle, ""}, h)
+	              .image.empty());
+	CHECK(engine::derive(spec, engine::Call{Kind::Docker, kSid, bundle, ""}, h).image.empty());
+	FakeHost other;
+	other.rootText(data + "/config.v2.json",
+	               R"({"ID":")" + kSid + R"(","Config":{"Image":"nginx:1.25"}})");
+	CHECK(engine::derive(spec, engine::Call{Kind::Docker, kCid, bundle, ""}, other)
+	              .image.empty());
+	FakeHost untrusted;
+	untrusted.file(data + "/config.v2.json", 8, 9, S_IFREG | 0644, 1000);
+	CHECK(engine::derive(spec, engine::Call{Kind::Docker, kCid, bundle, ""}, untrusted)
+	              .image.empty());
+	Value moved = spec;
+	moved.find("mounts")->items().back() = bind("/etc/hostname", data + "/hosts");
+	CHECK(engine::derive(moved, engine::Call{Kind::Docker, kCid, bundle, ""}, h).image.empty());
+}
+
 TEST_CASE("engine::derive never throws for a bad spec", "[engine]")
 {
 	for (const char *s : {"null", "[]", "{\"annotations\":[]}",

@@ -601,6 +601,44 @@ TEST_CASE("overrides merge parameters where they match", "[policy][overrides]")
 	      Verdict::Deny);
 }
 
+TEST_CASE("overrides matched on the image the engine proves", "[policy][overrides]")
+{
+	std::string body = withRules(
+	        R"("P6.memory": {"action": "mutate", "default": 536870912, "max": 1073741824})",
+	        R"(, "overrides": [{"name": "pg", "match": {"image": "postgres:*"},
+		    "rules": {"P6.memory": {"default": 2147483648, "max": 4294967296}}}])");
+	Policy p = text(body);
+	const std::string id(64, 'a');
+	const std::string dir = "/var/lib/docker/containers/" + id;
+	json::Value doc = spec("runc-spec-default.json");
+	json::Value m = json::Value::object();
+	m.set("destination", json::Value::string("/etc/hosts"));
+	m.set("type", json::Value::string("bind"));
+	m.set("source", json::Value::string(dir + "/hosts"));
+	doc.find("mounts")->push(std::move(m));
+	test::FakeHost host = test::typicalHost();
+	host.rootText(dir + "/config.v2.json",
+	              R"({"ID": ")" + id + R"(", "Config": {"Image": "postgres:15"}})");
+	const auto limit = json::Pointer::parse("/linux/resources/memory/limit");
+	auto limitOf = [&](engine::Kind kind) {
+		CallContext call(id, "/run/containerd/io.containerd.runtime.v2.task/moby/" + id,
+		                 "create", kind);
+		Decision d = p.evaluate(doc, Scope::Spec, call, host);
+		const json::Value *v = json::get(d.result, limit);
+		return v ? v->asInt64().value_or(0) : 0;
+	};
+	CHECK(limitOf(engine::Kind::Docker) == 2147483648);
+	/* Not proven (the engine is not Docker): the override does not apply. */
+	CHECK(limitOf(engine::Kind::Unknown) == 536870912);
+	host.rootText(dir + "/config.v2.json",
+	              R"({"ID": ")" + id + R"(", "Config": {"Image": "nginx"}})");
+	CHECK(limitOf(engine::Kind::Docker) == 536870912);
+	CHECK_THROWS_AS(text(withRules(R"("P6.memory": {"action": "mutate"})",
+	                               R"(, "overrides": [{"name": "x", "match": {"image": ""},
+		    "rules": {"P6.memory": {"default": 1}}}])")),
+	                Error);
+}
+
 TEST_CASE("audit mode records and changes nothing", "[policy][audit]")
 {
 	test::FakeHost host = test::typicalHost();

@@ -1504,6 +1504,9 @@ TEST_CASE("P5.userns refuses where a user namespace would break the container", 
 		INFO(dump(r));
 		CHECK(count(r, Action::Deny) == 1);
 		CHECK(r.findings.at(0).pointer == "/mounts/7/destination");
+		/* The remedy is the directory, not an engine's user namespace. */
+		CHECK(r.findings.at(0).remedy.find("create /run in the image") == 0);
+		CHECK(r.findings.at(0).remedy.find("userns") == std::string::npos);
 		h.file("/bundles/b/rootfs/run", 8, 44, S_IFDIR | 0755);
 		CHECK(count(run("P5.userns", doc, h, call("c", "/bundles/b")), Action::Mutate) ==
 		      1);

@@ -345,6 +345,30 @@ TEST_CASE("P0.privileged: shapes", "[rules][P0]")
 
 /* ---- P1.user ---- */
 
+TEST_CASE("P1.user: an engine's tmpfs made for root is the new user's", "[rules][P1]")
+{
+	/* docker run --tmpfs /cache: Docker's options, no uid= or gid=. /dev stays
+	 * root's, a tmpfs with an owner keeps it. */
+	const json::Value doc = j(R"({"process": {"user": {"uid": 0, "gid": 0}}, "mounts": [
+		{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid",
+		"strictatime", "mode=755", "size=65536k"]}, {"destination": "/cache", "type":
+		"tmpfs", "source": "tmpfs", "options": ["rw", "noexec", "nosuid", "size=65536k"]},
+		{"destination": "/owned", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]},
+		{"destination": "/none", "type": "tmpfs", "source": "tmpfs"}]})");
+	auto r = harden("P1.user", doc);
+	CHECK(count(r.findings, Action::Mutate) == 4);
+	CHECK(at(r.doc, "/mounts/0") == at(doc, "/mounts/0"));
+	CHECK(at(r.doc, "/mounts/1/options") ==
+	      j(R"(["rw", "noexec", "nosuid", "size=65536k", "uid=65534", "gid=65534"])"));
+	CHECK(at(r.doc, "/mounts/2") == at(doc, "/mounts/2"));
+	CHECK(at(r.doc, "/mounts/3/options") == j(R"(["uid=65534", "gid=65534"])"));
+	/* A user the engine chose keeps the engine's tmpfs as they are. */
+	json::Value chosen = doc;
+	chosen.find("process")->find("user")->set("uid", json::Value::number(int64_t{1000}));
+	chosen.find("process")->find("user")->set("gid", json::Value::number(int64_t{1000}));
+	CHECK(harden("P1.user", chosen).findings.empty());
+}
+
 TEST_CASE("P1.user: Docker's root user with additionalGids [0] is made nobody", "[rules][P1]")
 {
 	auto r = harden("P1.user", spec("docker-20.10-default"));
@@ -450,7 +474,7 @@ TEST_CASE("P2.readonly-rootfs: Docker's default gets a read-only root and three 
 	const auto &mounts = r.doc.find("mounts")->items();
 	REQUIRE(mounts.size() == 13);
 	CHECK(mounts[10] == j(R"({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-		"options": ["nosuid", "nodev", "mode=1777", "size=64m"]})"));
+		"options": ["nosuid", "nodev", "mode=1777", "size=64m", "tmpcopyup"]})"));
 	CHECK(at(mounts[11], "/destination").asString() == "/run");
 	CHECK(at(mounts[12], "/destination").asString() == "/var/tmp");
 }
@@ -465,7 +489,8 @@ TEST_CASE("P2.readonly-rootfs: what is mounted already wins", "[rules][P2]")
 	 * directory mode, often 0755. */
 	CHECK(at(r.doc, "/mounts/11/destination").asString() == "/run");
 	CHECK(at(r.doc, "/mounts/11/options") ==
-	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=1000", "gid=1000"])"));
+	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=1000", "gid=1000",
+		    "tmpcopyup"])"));
 	/* containerd mounts /run. */
 	r = harden("P2.readonly-rootfs", spec("containerd-1.6-ctr-default"));
 	CHECK(!anyMessage(r.findings, "on /run "));
@@ -498,6 +523,88 @@ TEST_CASE("P2.readonly-rootfs: a tmpfs never hides a mount below it", "[rules][P
 	}
 	CHECK(run != 0);
 	CHECK(run < env);
+}
+
+/* An image mounted at the bundle's rootfs: /tmp, /run (with a file, a
+ * postgres socket directory and a link), /var/log/nginx with the log files a
+ * package left (owned by www-data), an empty /var/lib/nginx; no /var/tmp. */
+test::FakeHost imageHost()
+{
+	test::FakeHost h = test::typicalHost();
+	ino_t ino = 100;
+	const std::string r = "/bundles/ctr1/rootfs";
+	test::rootDirs(h, r + "/x", ino);
+	for (const char *d : {"/tmp", "/run", "/run/lock", "/run/postgresql", "/var", "/var/log",
+	                      "/var/log/nginx", "/var/lib", "/var/lib/nginx"})
+		h.file(r + d, 8, ino++, S_IFDIR | 0755);
+	h.file(r + "/run/adduser", 8, ino++, S_IFREG | 0644);
+	h.file(r + "/run/link", 8, ino++, S_IFLNK | 0777);
+	h.file(r + "/var/log/nginx/error.log", 8, ino++, S_IFREG | 0640, 33, 4);
+	h.file(r + "/var/log/nginx/access.log", 8, ino++, S_IFREG | 0640, 33, 4);
+	return h;
+}
+
+std::vector<std::string> destinations(const json::Value &doc)
+{
+	std::vector<std::string> out;
+	for (const auto &m : doc.find("mounts")->items())
+		out.push_back(m.find("destination")->asString());
+	return out;
+}
+
+TEST_CASE("P2.readonly-rootfs: what the image has decides where a tmpfs goes", "[rules][P2]")
+{
+	const auto host = imageHost();
+	const json::Value doc = j(R"({"root": {"path": "rootfs"}, "process": {"user": {"uid":
+		65534, "gid": 65534}}, "mounts": [{"destination": "/proc", "type": "proc",
+		"source": "proc"}, {"destination": "/run/secrets", "type": "bind", "source":
+		"/srv/s", "options": ["rbind", "ro"]}]})");
+	const json::Value params = j(R"({"stateDirs": ["/var/lib/nginx", "/var/log/*", "/run/*",
+		"/var/cache/nginx"]})");
+	auto r = runRule("P2.readonly-rootfs", doc, params, Action::Mutate, Scope::Spec, host);
+	checkShape(r, "P2.readonly-rootfs");
+	CHECK(count(r.findings, Action::Deny) == 0);
+	/* Each before the spec's mounts below it, parents before children;
+	 * /var/tmp (absent), /run/adduser (a file), /run/link and /var/cache/nginx
+	 * (absent) get none. */
+	CHECK(destinations(r.doc) ==
+	      std::vector<std::string>{"/proc", "/run", "/run/secrets", "/tmp", "/run/lock",
+	                               "/run/postgresql", "/var/lib/nginx", "/var/log/nginx"});
+	CHECK(at(r.doc, "/mounts/1/options") ==
+	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=65534", "gid=65534",
+		    "tmpcopyup"])"));
+	/* A state directory is fresh: not copied up, owned by the process user. */
+	CHECK(at(r.doc, "/mounts/7/options") ==
+	      j(R"(["nosuid", "nodev", "mode=755", "size=64m", "uid=65534", "gid=65534"])"));
+	/* Skipped and hidden are recorded, never refused. */
+	CHECK(count(r.findings, Action::Audit) == 2);
+	CHECK(anyMessage(r.findings, "no tmpfs on /var/tmp: the image has no such directory"));
+	CHECK(anyMessage(r.findings, "hides the image's 2 entries there (access.log, error.log)"));
+	CHECK(anyMessage(r.findings, "made read-only: writes outside the spec's mounts and the "
+	                             "tmpfs on /tmp, /run,"));
+	/* Again on the result: nothing more to add, the note on /var/tmp stays. */
+	auto again =
+	        runRule("P2.readonly-rootfs", r.doc, params, Action::Mutate, Scope::Spec, host);
+	CHECK(json::write(again.doc) == json::write(r.doc));
+	REQUIRE(again.findings.size() == 1);
+	CHECK(again.findings[0].action == Action::Audit);
+
+	/* tmpcopyup off; the state directories cannot be judged offline. */
+	r = runRule("P2.readonly-rootfs", doc, j(R"({"tmpcopyup": false})"), Action::Mutate,
+	            Scope::Spec, host);
+	CHECK(at(r.doc, "/mounts/3/options") ==
+	      j(R"(["nosuid", "nodev", "mode=1777", "size=64m", "uid=65534", "gid=65534"])"));
+	r = runRule("P2.readonly-rootfs", doc, params);
+	CHECK(destinations(r.doc) ==
+	      std::vector<std::string>{"/proc", "/run", "/run/secrets", "/tmp", "/var/tmp"});
+	CHECK(anyMessage(r.findings, "state directories not judged"));
+
+	for (const char *bad : {R"({"stateDirs": ["/"]})", R"({"stateDirs": ["/*"]})",
+	                        R"({"stateDirs": ["/var/*/x"]})", R"({"stateDirs": ["var/log"]})",
+	                        R"({"tmpfs": ["/tmp/*"]})", R"({"tmpcopyup": "yes"})"}) {
+		INFO(bad);
+		CHECK_THROWS_AS(runRule("P2.readonly-rootfs", doc, j(bad)), Error);
+	}
 }
 
 TEST_CASE("P2.readonly-rootfs: denied when it cannot be fixed", "[rules][P2]")
