@@ -28,7 +28,6 @@ std::string accountFile(const HostFacts &host, const char *path, std::string &pr
 	return {};
 }
 
-
 } // namespace
 
 std::vector<std::string_view> fields(std::string_view line, char sep)
@@ -197,6 +196,5 @@ std::string hostRangeProblem(const HostIds &h, int kind, uint64_t start, uint64_
 		out += (out.empty() ? "" : "; ") + w;
 	return out;
 }
-
 
 } // namespace bulkhead::policy::hostids

@@ -15,6 +15,7 @@ std::vector<RuleDef> pathsRules();
 std::vector<RuleDef> usernsRules();
 std::vector<RuleDef> namespacesRules();
 std::vector<RuleDef> mountsRules();
+std::vector<RuleDef> mountOptionsRules();
 std::vector<RuleDef> devicesRules();
 std::vector<RuleDef> hooksRules();
 std::vector<RuleDef> annotationsRules();
@@ -40,6 +41,7 @@ const std::vector<RuleDef> &allRules()
 		             &pathsRules,
 		             &namespacesRules,
 		             &mountsRules,
+		             &mountOptionsRules,
 		             &devicesRules,
 		             &hooksRules,
 		             &annotationsRules,

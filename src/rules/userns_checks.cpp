@@ -1,6 +1,5 @@
-#include "userns_util.h"
-
 #include "paths_util.h"
+#include "userns_util.h"
 
 #include <algorithm>
 
