@@ -1,10 +1,11 @@
 /* What the mount rules share (src/rules/mounts.cpp, mount_options.cpp). */
 #pragma once
 
+#include "paths_util.h"
+
 #include <string>
 
 #include "bulkhead/json.h"
-#include "paths_util.h"
 
 namespace bulkhead::policy::mounts {
 
