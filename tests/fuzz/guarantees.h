@@ -241,8 +241,10 @@ private:
 			if (!maps || !maps->isArray())
 				continue;
 			for (const auto &m : maps->items()) {
-				const uint64_t host = integer(field(&m, "hostID")).value_or(0);
-				const uint64_t size = integer(field(&m, "size")).value_or(0);
+				const Value *h = field(&m, "hostID");
+				const Value *n = field(&m, "size");
+				const uint64_t host = h && h->isNumber() ? h->asUint64().value_or(0) : 0;
+				const uint64_t size = n && n->isNumber() ? n->asUint64().value_or(0) : 0;
 				if (size > 0 && host == 0)
 					bad("P5", std::string(key) + " maps host ID 0");
 				if (host + size > (uint64_t{1} << 32))
