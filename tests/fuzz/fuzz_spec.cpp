@@ -8,8 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	bulkhead::test::hardenAndCheck(
-	        std::string_view(reinterpret_cast<const char *>(data), size),
-	        bulkhead::policy::Scope::Spec);
+	bulkhead::test::hardenAndCheck(std::string_view(reinterpret_cast<const char *>(data), size),
+	                               bulkhead::policy::Scope::Spec);
 	return 0;
 }

@@ -30,12 +30,34 @@ constexpr int64_t kPidsMax = 4096;
 
 inline const std::vector<std::string> &dangerous()
 {
-	static const std::vector<std::string> v = {
-	        "mount", "umount2", "ptrace", "kexec_load", "kexec_file_load", "init_module",
-	        "finit_module", "delete_module", "bpf", "keyctl", "add_key", "request_key",
-	        "open_by_handle_at", "userfaultfd", "perf_event_open", "pivot_root", "swapon",
-	        "swapoff", "reboot", "setns", "unshare", "fsopen", "fsconfig", "fsmount", "fspick",
-	        "move_mount", "open_tree", "mount_setattr"};
+	static const std::vector<std::string> v = {"mount",
+	                                           "umount2",
+	                                           "ptrace",
+	                                           "kexec_load",
+	                                           "kexec_file_load",
+	                                           "init_module",
+	                                           "finit_module",
+	                                           "delete_module",
+	                                           "bpf",
+	                                           "keyctl",
+	                                           "add_key",
+	                                           "request_key",
+	                                           "open_by_handle_at",
+	                                           "userfaultfd",
+	                                           "perf_event_open",
+	                                           "pivot_root",
+	                                           "swapon",
+	                                           "swapoff",
+	                                           "reboot",
+	                                           "setns",
+	                                           "unshare",
+	                                           "fsopen",
+	                                           "fsconfig",
+	                                           "fsmount",
+	                                           "fspick",
+	                                           "move_mount",
+	                                           "open_tree",
+	                                           "mount_setattr"};
 	return v;
 }
 
@@ -111,8 +133,8 @@ public:
 	{
 		process(field(&doc, "process"));
 		const Value *root = field(&doc, "root");
-		if (root == nullptr || !field(root, "readonly") || !field(root, "readonly")->isBool() ||
-		    !field(root, "readonly")->asBool())
+		if (root == nullptr || !field(root, "readonly") ||
+		    !field(root, "readonly")->isBool() || !field(root, "readonly")->asBool())
 			bad("P2", "root filesystem is not read-only");
 		const Value *linux = field(&doc, "linux");
 		userns(linux);
@@ -124,9 +146,10 @@ public:
 		seccomp(field(linux, "seccomp"));
 		namespaces(linux);
 		paths(field(linux, "maskedPaths"),
-		      {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-		       "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-		       "/sys/firmware", "/sys/devices/virtual/powercap"},
+		      {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+		       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+		       "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+		       "/sys/devices/virtual/powercap"},
 		      "maskedPaths");
 		paths(field(linux, "readonlyPaths"),
 		      {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
@@ -164,7 +187,10 @@ private:
 	std::string id_;
 	std::vector<std::string> out_;
 
-	void bad(const std::string &rule, const std::string &what) { out_.push_back(rule + ": " + what); }
+	void bad(const std::string &rule, const std::string &what)
+	{
+		out_.push_back(rule + ": " + what);
+	}
 
 	/* P1, P3, P4, AppArmor */
 	void process(const Value *p)
@@ -191,7 +217,8 @@ private:
 				if (const Value *l = field(caps, set); l && l->isArray())
 					for (const auto &c : l->items())
 						if (text(&c) != "CAP_NET_BIND_SERVICE")
-							bad("P3", std::string(set) + " has " + text(&c));
+							bad("P3",
+							    std::string(set) + " has " + text(&c));
 		}
 		const Value *nnp = field(p, "noNewPrivileges");
 		if (nnp == nullptr || !nnp->isBool() || !nnp->asBool())
@@ -243,8 +270,10 @@ private:
 			for (const auto &m : maps->items()) {
 				const Value *h = field(&m, "hostID");
 				const Value *n = field(&m, "size");
-				const uint64_t host = h && h->isNumber() ? h->asUint64().value_or(0) : 0;
-				const uint64_t size = n && n->isNumber() ? n->asUint64().value_or(0) : 0;
+				const uint64_t host =
+				        h && h->isNumber() ? h->asUint64().value_or(0) : 0;
+				const uint64_t size =
+				        n && n->isNumber() ? n->asUint64().value_or(0) : 0;
 				if (size > 0 && host == 0)
 					bad("P5", std::string(key) + " maps host ID 0");
 				if (host + size > (uint64_t{1} << 32))
@@ -265,7 +294,8 @@ private:
 		uint64_t mult = 1;
 		if (suffixes && !s.empty()) {
 			const std::string units = "KMGTPE";
-			const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
+			const char last = static_cast<char>(
+			        std::toupper(static_cast<unsigned char>(s.back())));
 			if (auto k = units.find(last); k != std::string::npos) {
 				mult = uint64_t{1} << (10 * (k + 1));
 				s.pop_back();
@@ -337,15 +367,16 @@ private:
 		}
 		const std::string def = text(field(s, "defaultAction"));
 		if (def != "SCMP_ACT_KILL" && def != "SCMP_ACT_KILL_PROCESS" &&
-		    def != "SCMP_ACT_KILL_THREAD" && def != "SCMP_ACT_TRAP" && def != "SCMP_ACT_ERRNO")
+		    def != "SCMP_ACT_KILL_THREAD" && def != "SCMP_ACT_TRAP" &&
+		    def != "SCMP_ACT_ERRNO")
 			bad("P7", "defaultAction " + def);
 		const Value *rules = field(s, "syscalls");
 		if (!rules || !rules->isArray())
 			return;
 		for (const auto &r : rules->items()) {
 			const std::string a = text(field(&r, "action"));
-			if (a != "SCMP_ACT_ALLOW" && a != "SCMP_ACT_LOG" && a != "SCMP_ACT_NOTIFY" &&
-			    a != "SCMP_ACT_TRACE")
+			if (a != "SCMP_ACT_ALLOW" && a != "SCMP_ACT_LOG" &&
+			    a != "SCMP_ACT_NOTIFY" && a != "SCMP_ACT_TRACE")
 				continue;
 			if (const Value *names = field(&r, "names"); names && names->isArray())
 				for (const auto &n : names->items())
@@ -401,12 +432,14 @@ private:
 		                               "/var/lib/containers/storage/volumes"};
 		if (!id_.empty()) {
 			ex.push_back("/var/lib/docker/containers/" + id_);
-			ex.push_back("/run/containers/storage/overlay-containers/" + id_ + "/userdata");
+			ex.push_back("/run/containers/storage/overlay-containers/" + id_ +
+			             "/userdata");
 			ex.push_back("/var/run/containers/storage/overlay-containers/" + id_ +
 			             "/userdata");
 			ex.push_back("/var/lib/containers/storage/overlay-containers/" + id_ +
 			             "/userdata");
-			ex.push_back("/var/lib/containerd/io.containerd.grpc.v1.cri/containers/" + id_);
+			ex.push_back("/var/lib/containerd/io.containerd.grpc.v1.cri/containers/" +
+			             id_);
 		}
 		for (const auto &e : ex)
 			if (under(p, e))
@@ -450,7 +483,8 @@ private:
 				else if (o == "rrw")
 					rrw = true;
 				else if (o == "shared" || o == "rshared")
-					bad("P10", "mount " + text(field(&m, "destination")) + " is " + o);
+					bad("P10",
+					    "mount " + text(field(&m, "destination")) + " is " + o);
 			}
 		nosuid = !rsuid && (nosuid || rnosuid);
 		nodev = !rdev && (nodev || rnodev);
@@ -472,14 +506,28 @@ private:
 		        "/run/docker/containerd/containerd.sock",
 		        "/run/crio/crio.sock",
 		        "/run/podman/podman.sock"};
-		static const std::vector<std::string> sensitive = {
-		        "/",     "/etc",    "/proc",   "/sys",  "/dev", "/boot", "/root",
-		        "/lib",  "/lib32",  "/lib64",  "/bin",  "/sbin", "/usr", "/run",
-		        "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/kubelet",
-		        "/var/lib/containers"};
-		static const std::vector<std::string> roFiles = {
-		        "/usr/bin/docker-init", "/usr/libexec/docker/docker-init",
-		        "/usr/libexec/podman/catatonit"};
+		static const std::vector<std::string> sensitive = {"/",
+		                                                   "/etc",
+		                                                   "/proc",
+		                                                   "/sys",
+		                                                   "/dev",
+		                                                   "/boot",
+		                                                   "/root",
+		                                                   "/lib",
+		                                                   "/lib32",
+		                                                   "/lib64",
+		                                                   "/bin",
+		                                                   "/sbin",
+		                                                   "/usr",
+		                                                   "/run",
+		                                                   "/var/run",
+		                                                   "/var/lib/docker",
+		                                                   "/var/lib/containerd",
+		                                                   "/var/lib/kubelet",
+		                                                   "/var/lib/containers"};
+		static const std::vector<std::string> roFiles = {"/usr/bin/docker-init",
+		                                                 "/usr/libexec/docker/docker-init",
+		                                                 "/usr/libexec/podman/catatonit"};
 		for (const auto &s : sockets)
 			if (r == s || under(s, r))
 				bad("P10", "bind mount " + dest + " exposes engine socket " + s);
@@ -489,9 +537,11 @@ private:
 			return;
 		for (const auto &s : sensitive) {
 			if (r == s || under(s, r))
-				bad("P10", "bind mount " + dest + " source " + r + " is or holds " + s);
+				bad("P10",
+				    "bind mount " + dest + " source " + r + " is or holds " + s);
 			else if (s != "/" && under(r, s) && !excepted(r))
-				bad("P10", "bind mount " + dest + " source " + r + " is inside " + s);
+				bad("P10",
+				    "bind mount " + dest + " source " + r + " is inside " + s);
 		}
 	}
 
@@ -530,11 +580,13 @@ private:
 			const int64_t major = integer(field(&d, "major")).value_or(0);
 			const int64_t minor = integer(field(&d, "minor")).value_or(0);
 			const bool standard =
-			        type == "c" && ((major == 1 && (minor == 3 || minor == 5 || minor == 7 ||
-			                                        minor == 8 || minor == 9)) ||
-			                        (major == 5 && minor >= 0 && minor <= 2) || major == 136);
+			        type == "c" &&
+			        ((major == 1 && (minor == 3 || minor == 5 || minor == 7 ||
+			                         minor == 8 || minor == 9)) ||
+			         (major == 5 && minor >= 0 && minor <= 2) || major == 136);
 			if (!standard)
-				bad("P11", "device " + text(field(&d, "path")) + " is not standard");
+				bad("P11",
+				    "device " + text(field(&d, "path")) + " is not standard");
 		}
 	}
 
@@ -559,14 +611,17 @@ private:
 					for (const auto &x : e->items())
 						env.push_back(text(&x));
 				const bool ok =
-				        real && (*real == "/usr/sbin/dockerd" || *real == "/usr/bin/dockerd") &&
+				        real &&
+				        (*real == "/usr/sbin/dockerd" ||
+				         *real == "/usr/bin/dockerd") &&
 				        arg0 == "libnetwork-setkey" &&
 				        (stage == "prestart" || stage == "createRuntime") &&
-				        env == std::vector<std::string>{
-				                       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/"
-				                       "bin:/sbin:/bin"};
+				        env == std::vector<std::string>{"PATH=/usr/local/sbin:/usr/"
+				                                        "local/bin:/usr/sbin:/usr/"
+				                                        "bin:/sbin:/bin"};
 				if (!ok)
-					bad("P12", "hook " + path + " in " + stage + " is not allowlisted");
+					bad("P12", "hook " + path + " in " + stage +
+					                   " is not allowlisted");
 			}
 		}
 	}

@@ -5,11 +5,11 @@
  *                              (default "create-before-rename": the hardened
  *                              copy written and recorded, config.json not
  *                              yet replaced). */
+#include "../../src/test_hooks.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <unistd.h>
-
-#include "../../src/test_hooks.h"
 
 namespace {
 
