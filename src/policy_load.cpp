@@ -223,6 +223,76 @@ bool validDate(std::string_view s)
 	return d <= max;
 }
 
+/* Probed policies: running every rule once on the probe documents (to turn a
+ * bad parameter into a load error) judges the whole seccomp profile and is
+ * most of a load. When bulkhead runs as root on a policy it trusts, it
+ * remembers that a policy file probed clean, by the sha256 of everything the
+ * probes read (the file, the policy it extends, the files its parameters
+ * name) and of this binary's identity, in a root-owned directory only root
+ * can write (kProbedDir, 0700). A marker is used only when that directory and
+ * the marker itself pass the trust checks a policy file passes; anything else
+ * (missing, foreign-owned, writable by others, a different key) means a full
+ * load. A marker can skip nothing but the probes of exactly those bytes, and
+ * a rule a bad parameter upsets at evaluation is a denial (policy.cpp): it
+ * can never let through what the policy refuses. */
+constexpr const char *kProbedDir = "/run/bulkhead/probed";
+
+bool trustedStat(const struct stat &st, mode_t type) noexcept
+{
+	return (st.st_mode & S_IFMT) == type && st.st_uid == 0 && (st.st_mode & 022) == 0;
+}
+
+/* this binary, as installed: a new one probes again */
+std::string selfIdentity()
+{
+	struct stat st
+	{
+	};
+	if (::stat("/proc/self/exe", &st) != 0)
+		return {};
+	return strprintf("%s %lu:%lu %lld %lld.%09ld", BULKHEAD_VERSION,
+	                 static_cast<unsigned long>(st.st_dev),
+	                 static_cast<unsigned long>(st.st_ino), static_cast<long long>(st.st_size),
+	                 static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
+}
+
+bool probedBefore(const std::string &key) noexcept
+{
+	struct stat dir
+	{
+	}, file{};
+	if (::lstat(kProbedDir, &dir) != 0 || !trustedStat(dir, S_IFDIR) ||
+	    (dir.st_mode & 077) != 0)
+		return false;
+	const std::string path = std::string(kProbedDir) + "/" + key;
+	sys::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+	if (fd.get() < 0 || ::fstat(fd.get(), &file) != 0 || !trustedStat(file, S_IFREG))
+		return false;
+	char buf[65] = {};
+	return ::read(fd.get(), buf, 64) == 64 && key == std::string_view(buf, 64);
+}
+
+void rememberProbed(const std::string &key) noexcept
+{
+	(void)::mkdir("/run/bulkhead", 0755);
+	(void)::mkdir(kProbedDir, 0700);
+	struct stat dir
+	{
+	};
+	if (::lstat(kProbedDir, &dir) != 0 || !trustedStat(dir, S_IFDIR) ||
+	    (dir.st_mode & 077) != 0)
+		return;
+	const std::string path = std::string(kProbedDir) + "/" + key;
+	const std::string tmp = path + strprintf(".%d", static_cast<int>(::getpid()));
+	sys::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (fd.get() < 0)
+		return;
+	const bool ok =
+	        ::write(fd.get(), key.data(), key.size()) == static_cast<ssize_t>(key.size());
+	if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+		(void)::unlink(tmp.c_str());
+}
+
 /* One policy file checked, with FILE:LINE:COL errors, and merged over the
  * policy it extends (already loaded). */
 class Loader
@@ -389,6 +459,8 @@ public:
 		std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 		try {
 			std::string text = readTrusted(path, checkOwner_);
+			if (remember_)
+				inputs_ += path + "\n" + sha256Hex(text) + "\n";
 			return json::parse(text, path);
 		} catch (const Error &e) {
 			fail(v, strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(),
@@ -423,6 +495,15 @@ public:
 	/* Run the rule once with these parameters on the probe documents: a
 	 * parameter error it raises (Error{Policy}) becomes a load error here. */
 	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
+	{
+		if (remember_) {
+			pending_.push_back(Pending{&def, params, &at});
+			return;
+		}
+		runProbe(def, params, at);
+	}
+
+	void runProbe(const RuleDef &def, const json::Value &params, const json::Value &at) const
 	{
 		static const NullHost host;
 		static const CallContext call{"bulkhead-probe", "/nonexistent/bulkhead-probe",
@@ -758,6 +839,16 @@ private:
 	std::string baseDir_;
 	bool checkOwner_;
 	int depth_;
+	/* root, on trusted files: probes wait until every input is read */
+	bool remember_ = checkOwner_ && ::geteuid() == 0;
+	struct Pending
+	{
+		const RuleDef *def;
+		json::Value params;
+		const json::Value *at; /* into the document, alive until load() returns */
+	};
+	mutable std::vector<Pending> pending_;
+	mutable std::string inputs_; /* "PATH\nSHA256\n" of each file a parameter named */
 };
 
 Policy Loader::load()
@@ -805,6 +896,18 @@ Policy Loader::load()
 	p.compiled_ =
 	        std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
 	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : sha256Hex(text_);
+	if (!pending_.empty()) {
+		const std::string self = selfIdentity();
+		const std::string key = self.empty() ? std::string()
+		                                     : sha256Hex(self + "\n" + name_ + "\n" +
+		                                                 p.sha256_ + "\n" + inputs_);
+		if (key.empty() || !probedBefore(key)) {
+			for (const auto &q : pending_)
+				runProbe(*q.def, q.params, *q.at);
+			if (!key.empty())
+				rememberProbed(key);
+		}
+	}
 	return p;
 }
 

@@ -933,3 +933,39 @@ TEST_CASE("baseline lets the engines' default containers through", "[policy][pro
 		CHECK(d.verdict == Verdict::Deny);
 	}
 }
+
+TEST_CASE("as root, a policy that probed clean is remembered by the sha256 of its bytes",
+          "[policy][probed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the probe markers are not used");
+		return;
+	}
+	namespace fs = std::filesystem;
+	auto markers = [] {
+		size_t n = 0;
+		std::error_code ec;
+		for (auto it = fs::directory_iterator("/run/bulkhead/probed", ec);
+		     !ec && it != fs::directory_iterator(); ++it)
+			n++;
+		return n;
+	};
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	const std::string hook =
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd",
+	        "args": ["libnetwork-setkey"], "stages": ["prestart"], "env": []}]})";
+	writeFile(path, withRules(hook));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	const size_t before = markers();
+	CHECK_NOTHROW(Policy::load(path, true));
+	CHECK(markers() == before + 1);
+	CHECK_NOTHROW(Policy::load(path, true)); /* the marker, no probes */
+	CHECK(markers() == before + 1);
+	/* other bytes, another key: the probe runs and refuses the parameter */
+	writeFile(path,
+	          withRules(R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": 5}]})"));
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("allowedHooks") !=
+	      std::string::npos);
+	CHECK(markers() == before + 1);
+}
