@@ -534,7 +534,10 @@ void checkSeccomp(RuleRun &run)
 			run.deny(listener.engine->at, listener.engine->why, kListenerRemedy);
 			return;
 		}
-		weak = judge.weakness(*sc, lp / "seccomp");
+		/* the policy's own profile (what a hardened spec carries) was judged
+		 * just above, and not weak: the same value is not judged twice */
+		if (!profile || !(*sc == *profile))
+			weak = judge.weakness(*sc, lp / "seccomp");
 		if (!weak)
 			weak = listener.sensitive;
 	}
