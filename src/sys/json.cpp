@@ -266,8 +266,14 @@ bool Parser::rawString(size_t &start, std::string &out)
 		if (c < 0x20)
 			return error(i, "raw control character in string") != 0;
 		if (c != '\\') {
-			out.push_back(static_cast<char>(c));
-			i++;
+			/* a run of plain bytes in one append (a control byte stops it
+			 * and is refused above on the next turn) */
+			size_t j = i + 1;
+			while (j < last && text_[j] != '\\' &&
+			       static_cast<unsigned char>(text_[j]) >= 0x20)
+				j++;
+			out.append(text_.data() + i, j - i);
+			i = j;
 			continue;
 		}
 		if (i + 1 >= last)
