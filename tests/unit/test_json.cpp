@@ -843,3 +843,23 @@ TEST_CASE("sha256 at the padding boundaries", "[sha256]")
 	CHECK(sha256Hex(std::string(64, 'a')) ==
 	      "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
 }
+
+TEST_CASE("sha256 with the SHA extensions equals the portable one", "[sha256]")
+{
+	/* every length around the block and padding boundaries, then a few long ones */
+	std::string data;
+	uint32_t x = 2463534242u;
+	for (size_t n = 0; n < 300; n++) {
+		CHECK(sha256Hex(data) == sha256HexPortable(data));
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data.push_back(static_cast<char>(x & 0xFF));
+	}
+	for (size_t n : {4096u, 65536u, 100001u}) {
+		const std::string big(n, static_cast<char>(n & 0x7F));
+		CHECK(sha256Hex(big) == sha256HexPortable(big));
+	}
+	CHECK(sha256HexPortable("abc") ==
+	      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
