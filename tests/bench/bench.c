@@ -1,9 +1,10 @@
 /* Alternating-pairs timer for tests/bench/run.sh: runs command A and command B
  * one after the other N times (A first on even rounds, B first on odd ones),
  * each as a fresh child, and prints one line:
- *   LABEL wall_a_us wall_b_us cpu_a_us cpu_b_us rss_a_kb rss_b_kb ratio
- * where the times are medians over the N runs, ratio is the median of the
- * per-pair wall ratios A/B and rss the largest peak RSS seen.
+ *   LABEL wall_a_us wall_b_us cpu_a_us cpu_b_us rss_a_kb rss_b_kb ratio cpu_ratio
+ * where the times are medians over the N runs, ratio and cpu_ratio are the
+ * medians of the per-pair ratios A/B of wall and of CPU time (user + system,
+ * steadier on a loaded machine) and rss the largest peak RSS seen.
  * Before every run, --reset SRC DST copies SRC over DST (not timed).
  * Usage: bench LABEL N [--reset SRC DST] -- A... -- B... */
 #define _GNU_SOURCE
@@ -34,7 +35,8 @@ static void reset(const char *src, const char *dst)
 	close(out);
 }
 
-struct sample {
+struct sample
+{
 	double wall, cpu;
 	long rss;
 };
@@ -109,7 +111,7 @@ int main(int argc, char **argv)
 		return 2;
 	double *wa = calloc((size_t)n, sizeof(double)), *wb = calloc((size_t)n, sizeof(double));
 	double *ca = calloc((size_t)n, sizeof(double)), *cb = calloc((size_t)n, sizeof(double));
-	double *r = calloc((size_t)n, sizeof(double));
+	double *r = calloc((size_t)n, sizeof(double)), *rc = calloc((size_t)n, sizeof(double));
 	long ra = 0, rb = 0;
 	for (int k = 0; k < n; k++) {
 		struct sample x = {0, 0, 0}, y = {0, 0, 0};
@@ -127,10 +129,11 @@ int main(int argc, char **argv)
 		ca[k] = x.cpu;
 		cb[k] = y.cpu;
 		r[k] = x.wall / y.wall;
+		rc[k] = x.cpu / (y.cpu > 0 ? y.cpu : 1);
 		ra = x.rss > ra ? x.rss : ra;
 		rb = y.rss > rb ? y.rss : rb;
 	}
-	printf("%s %.0f %.0f %.0f %.0f %ld %ld %.2f\n", label, median(wa, n), median(wb, n),
-	       median(ca, n), median(cb, n), ra, rb, median(r, n));
+	printf("%s %.0f %.0f %.0f %.0f %ld %ld %.2f %.2f\n", label, median(wa, n), median(wb, n),
+	       median(ca, n), median(cb, n), ra, rb, median(r, n), median(rc, n));
 	return 0;
 }
