@@ -28,9 +28,13 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/bulkhead}
 n=${2:-30}
 work=$(mktemp -d /var/tmp/bulkhead-bench.XXXXXX)
-shm=$(mktemp -d /dev/shm/bulkhead-bench.XXXXXX)
-chmod 755 "$work" "$shm"
-trap 'rm -rf "$work" "$shm"' EXIT
+chmod 755 "$work"
+# a tmpfs of our own (under /dev/shm a rootfs is refused: /dev is a host tree)
+shm=$work/tmpfs
+mkdir "$shm"
+mount -t tmpfs -o size=64m,mode=755 tmpfs "$shm" ||
+	{ echo "bench: cannot mount a tmpfs (root?)" >&2; rm -rf "$work"; exit 2; }
+trap 'umount "$shm"; rm -rf "$work"' EXIT
 [ -x "$bin" ] || { echo "bench: $bin is not an executable" >&2; exit 2; }
 
 cc -O2 -Wall -o "$work/bench" "$here/bench.c"
@@ -48,8 +52,7 @@ config true-shm.json /bin/true "$shm/audit.jsonl"
 config true-disk.json /bin/true "$work/audit.jsonl"
 config runc.json "$(command -v runc)" "$work/audit.jsonl"
 
-mkdir -p "$work/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp} "$shm/bundle"
-ln -s "$work/bundle/rootfs" "$shm/bundle/rootfs"
+mkdir -p "$work/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp} "$shm/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp}
 cp "$root/tests/data/runc-spec-default.json" "$work/spec.orig.json"
 cp -r "$work/bundle" "$work/hbundle"
 cp "$work/spec.orig.json" "$work/hbundle/config.json"
