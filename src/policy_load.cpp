@@ -494,10 +494,16 @@ public:
 
 	/* Run the rule once with these parameters on the probe documents: a
 	 * parameter error it raises (Error{Policy}) becomes a load error here. */
-	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
+	/* STABLE: PARAMS live as long as the compiled policy (a rule's own), so a
+	 * deferred probe points at them instead of copying them. */
+	void probe(const RuleDef &def, const json::Value &params, const json::Value &at,
+	           bool stable = false) const
 	{
 		if (remember_) {
-			pending_.push_back(Pending{&def, params, &at});
+			Pending q{&def, &params, std::nullopt, &at};
+			if (!stable)
+				q.owned = params;
+			pending_.push_back(std::move(q));
 			return;
 		}
 		runProbe(def, params, at);
@@ -743,15 +749,15 @@ public:
 				                            ": turning a rule off needs a "
 				                            "\"reason\" (who decided, "
 				                            "and why)");
-			const json::Value given = params(*def, robj, true);
-			for (const auto &[k, v] : given.members())
-				slot->params.set(k, v);
-			const json::Value as = written(*def, robj);
-			for (const auto &[k, v] : as.members())
-				slot->written.set(k, v);
+			json::Value given = params(*def, robj, true);
+			for (auto &[k, v] : given.members())
+				slot->params.set(k, std::move(v)); /* a profile is large: moved */
+			json::Value as = written(*def, robj);
+			for (auto &[k, v] : as.members())
+				slot->written.set(k, std::move(v));
 			slot->source = name_;
 			if (slot->action != Action::Off && structured(*def, slot->params))
-				probe(*def, slot->params, robj);
+				probe(*def, slot->params, robj, true);
 		}
 
 		if (const json::Value *ex = doc.find("exemptions")) {
@@ -844,7 +850,8 @@ private:
 	struct Pending
 	{
 		const RuleDef *def;
-		json::Value params;
+		const json::Value *params;        /* a rule's parameters in the compiled policy */
+		std::optional<json::Value> owned; /* or these (an override's, merged) */
 		const json::Value *at; /* into the document, alive until load() returns */
 	};
 	mutable std::vector<Pending> pending_;
@@ -903,7 +910,7 @@ Policy Loader::load()
 		                                                 p.sha256_ + "\n" + inputs_);
 		if (key.empty() || !probedBefore(key)) {
 			for (const auto &q : pending_)
-				runProbe(*q.def, q.params, *q.at);
+				runProbe(*q.def, q.owned ? *q.owned : *q.params, *q.at);
 			if (!key.empty())
 				rememberProbed(key);
 		}
