@@ -160,6 +160,12 @@ bool isNumberText(std::string_view text) noexcept;
 std::string writePlain(const Value &v, bool pretty);
 /* Nesting depth of a value: 0 for scalars, 1 for an empty container. */
 size_t depth(const Value &v) noexcept;
+/* A parsed tree as compact bytes and back (with the byte offsets that errors
+ * name), for a cache of parsed files: decode() reads it much faster than
+ * parse() reads the text. decode() checks every length and the depth and
+ * returns nullopt for anything encode() did not write. */
+std::string encode(const Value &v);
+std::optional<Value> decode(std::string_view bytes, size_t maxDepth = 1000);
 } // namespace detail
 
 } // namespace bulkhead::json

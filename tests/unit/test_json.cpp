@@ -863,3 +863,72 @@ TEST_CASE("sha256 with the SHA extensions equals the portable one", "[sha256]")
 	CHECK(sha256HexPortable("abc") ==
 	      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
+
+/* ---- the compact form of the parsed-file cache ---- */
+
+namespace {
+
+/* equal, offsets included */
+bool same(const Value &a, const Value &b)
+{
+	if (!(a == b) || a.offset() != b.offset())
+		return false;
+	if (a.isArray())
+		for (size_t i = 0; i < a.items().size(); i++)
+			if (!same(a.items()[i], b.items()[i]))
+				return false;
+	if (a.isObject())
+		for (size_t i = 0; i < a.members().size(); i++)
+			if (!same(a.members()[i].second, b.members()[i].second))
+				return false;
+	return true;
+}
+
+} // namespace
+
+TEST_CASE("encode and decode keep every spec and its offsets", "[json][encode]")
+{
+	for (const auto &f : specFiles()) {
+		INFO(f.string());
+		Value v = parseFile(f.string());
+		auto back = detail::decode(detail::encode(v));
+		REQUIRE(back.has_value());
+		CHECK(same(*back, v));
+	}
+	Gen g(77);
+	for (int i = 0; i < 300; i++) {
+		INFO("generated case " << i << " of Gen(77)");
+		Value v = parse(write(g.value(0)), "g");
+		auto back = detail::decode(detail::encode(v));
+		REQUIRE(back.has_value());
+		CHECK(same(*back, v));
+	}
+}
+
+TEST_CASE("decode refuses what encode did not write or parse would refuse", "[json][encode]")
+{
+	const std::string good =
+	        detail::encode(parse(R"({"a": [1, "x", null, true], "b": {}})", "t"));
+	CHECK(detail::decode(good).has_value());
+	/* every truncation, and trailing bytes */
+	for (size_t n = 0; n < good.size(); n++)
+		CHECK_FALSE(detail::decode(good.substr(0, n)).has_value());
+	CHECK_FALSE(detail::decode(good + "n").has_value());
+	CHECK_FALSE(detail::decode("XXXX" + good.substr(4)).has_value());
+	/* a duplicate key, bad UTF-8, a number JSON would not write */
+	Value dup = Value::object();
+	dup.members().emplace_back("k", Value::number(int64_t{1}));
+	dup.members().emplace_back("k", Value::number(int64_t{0}));
+	CHECK_FALSE(detail::decode(detail::encode(dup)).has_value());
+	CHECK_FALSE(detail::decode(detail::encode(Value::string("\xff"))).has_value());
+	std::string num = detail::encode(Value::number(int64_t{12}));
+	num[6] = 'x'; /* "BHJ1" '#' len '1' '2' */
+	CHECK_FALSE(detail::decode(num).has_value());
+	/* deeper than the bound */
+	std::string deep = "[";
+	for (int i = 0; i < 50; i++)
+		deep += "[";
+	deep += std::string(51, ']');
+	CHECK(detail::decode(detail::encode(parse(deep, "d")), 100).has_value());
+	CHECK_FALSE(detail::decode(detail::encode(parse(deep, "d")), 10).has_value());
+}
