@@ -256,42 +256,68 @@ std::string selfIdentity()
 	                 static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
 }
 
-bool probedBefore(const std::string &key) noexcept
+/* A file NAME in the root-only directory DIR, when both pass the trust checks
+ * (root's, writable by no one else, the directory 0700), up to MAX bytes. */
+std::optional<std::string> readCache(const char *dir, const std::string &name, size_t max)
 {
-	struct stat dir
+	struct stat d
 	{
-	}, file{};
-	if (::lstat(kProbedDir, &dir) != 0 || !trustedStat(dir, S_IFDIR) ||
-	    (dir.st_mode & 077) != 0)
-		return false;
-	const std::string path = std::string(kProbedDir) + "/" + key;
+	}, f{};
+	if (::lstat(dir, &d) != 0 || !trustedStat(d, S_IFDIR) || (d.st_mode & 077) != 0)
+		return std::nullopt;
+	const std::string path = std::string(dir) + "/" + name;
 	sys::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-	if (fd.get() < 0 || ::fstat(fd.get(), &file) != 0 || !trustedStat(file, S_IFREG))
-		return false;
-	char buf[65] = {};
-	return ::read(fd.get(), buf, 64) == 64 && key == std::string_view(buf, 64);
+	if (fd.get() < 0 || ::fstat(fd.get(), &f) != 0 || !trustedStat(f, S_IFREG) ||
+	    static_cast<uint64_t>(f.st_size) > max)
+		return std::nullopt;
+	try {
+		return json::readFd(fd.get(), path, max);
+	} catch (const Error &) {
+		return std::nullopt;
+	}
 }
 
-void rememberProbed(const std::string &key) noexcept
+/* Write NAME in DIR (made root's and 0700 when missing) whole or not at all. */
+void writeCache(const char *dir, const std::string &name, std::string_view content) noexcept
 {
 	(void)::mkdir("/run/bulkhead", 0755);
-	(void)::mkdir(kProbedDir, 0700);
-	struct stat dir
+	(void)::mkdir(dir, 0700);
+	struct stat d
 	{
 	};
-	if (::lstat(kProbedDir, &dir) != 0 || !trustedStat(dir, S_IFDIR) ||
-	    (dir.st_mode & 077) != 0)
+	if (::lstat(dir, &d) != 0 || !trustedStat(d, S_IFDIR) || (d.st_mode & 077) != 0)
 		return;
-	const std::string path = std::string(kProbedDir) + "/" + key;
+	const std::string path = std::string(dir) + "/" + name;
 	const std::string tmp = path + strprintf(".%d", static_cast<int>(::getpid()));
 	sys::Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (fd.get() < 0)
 		return;
-	const bool ok =
-	        ::write(fd.get(), key.data(), key.size()) == static_cast<ssize_t>(key.size());
+	const bool ok = ::write(fd.get(), content.data(), content.size()) ==
+	                static_cast<ssize_t>(content.size());
 	if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
 		(void)::unlink(tmp.c_str());
 }
+
+bool probedBefore(const std::string &key)
+{
+	auto text = readCache(kProbedDir, key, 64);
+	return text && *text == key;
+}
+
+void rememberProbed(const std::string &key) noexcept
+{
+	writeCache(kProbedDir, key, key);
+}
+
+/* Parsed files: the tree json::parse builds from a trusted file, kept in the
+ * same trusted way under the sha256 of the binary's identity and of the
+ * text, in json::detail::encode's form. Reading it back skips the JSON
+ * parse of the policy and of the seccomp profile, most of what is left of a
+ * load once the probes are remembered. It is trusted as the policy is: only
+ * root can write it, and a file that does not decode whole, as the parser
+ * would have read it (no duplicate key, UTF-8, numbers as JSON writes them),
+ * means a full parse. */
+constexpr const char *kParsedDir = "/run/bulkhead/parsed";
 
 /* One policy file checked, with FILE:LINE:COL errors, and merged over the
  * policy it extends (already loaded). */
@@ -450,6 +476,25 @@ public:
 		                     def.name, key.c_str(), printable(name).c_str(), hint.c_str()));
 	}
 
+	/* TEXT (a file this load trusts) parsed, through the parsed-file cache
+	 * when remember_ (SHA: the text's sha256). */
+	json::Value parseTrusted(const std::string_view text, const std::string &name,
+	                         const std::string &sha) const
+	{
+		if (!remember_)
+			return json::parse(text, name);
+		static const std::string self = selfIdentity();
+		if (self.empty())
+			return json::parse(text, name);
+		const std::string key = sha256Hex(self + "\nparsed\n" + sha);
+		if (auto bytes = readCache(kParsedDir, key, kMaxPolicyBytes * 4))
+			if (auto v = json::detail::decode(*bytes))
+				return std::move(*v);
+		json::Value v = json::parse(text, name);
+		writeCache(kParsedDir, key, json::detail::encode(v));
+		return v;
+	}
+
 	json::Value jsonFile(const RuleDef &def, const std::string &key, const json::Value &v) const
 	{
 		const std::string &rel = v.asString();
@@ -459,9 +504,11 @@ public:
 		std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 		try {
 			std::string text = readTrusted(path, checkOwner_);
-			if (remember_)
-				inputs_ += path + "\n" + sha256Hex(text) + "\n";
-			return json::parse(text, path);
+			if (!remember_)
+				return json::parse(text, path);
+			const std::string sha = sha256Hex(text);
+			inputs_ += path + "\n" + sha + "\n";
+			return parseTrusted(text, path, sha);
 		} catch (const Error &e) {
 			fail(v, strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(),
 			                  e.what()));
@@ -860,9 +907,10 @@ private:
 
 Policy Loader::load()
 {
+	const std::string textSha = sha256Hex(text_);
 	json::Value doc;
 	try {
-		doc = json::parse(text_, name_);
+		doc = parseTrusted(text_, name_, textSha);
 	} catch (const Error &e) {
 		throw Error(ErrorKind::Policy, e.what());
 	}
@@ -902,7 +950,7 @@ Policy Loader::load()
 	Policy p;
 	p.compiled_ =
 	        std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
-	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : sha256Hex(text_);
+	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : textSha;
 	if (!pending_.empty()) {
 		const std::string self = selfIdentity();
 		const std::string key = self.empty() ? std::string()

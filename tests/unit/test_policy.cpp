@@ -969,3 +969,58 @@ TEST_CASE("as root, a policy that probed clean is remembered by the sha256 of it
 	      std::string::npos);
 	CHECK(markers() == before + 1);
 }
+
+TEST_CASE("as root, a policy read back from the parsed-file cache is the same policy",
+          "[policy][parsed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the parsed-file cache is not used");
+		return;
+	}
+	namespace fs = std::filesystem;
+	auto files = [] {
+		std::vector<std::string> out;
+		std::error_code ec;
+		for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
+		     !ec && it != fs::directory_iterator(); ++it)
+			out.push_back(it->path().string());
+		std::sort(out.begin(), out.end());
+		return out;
+	};
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	/* a text of its own, so that its cache entry is new */
+	writeFile(path, "// " + dir + "\n" + withRules(""));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	const auto before = files();
+	const Policy first = Policy::load(path, true);
+	const auto after = files();
+	std::vector<std::string> mine;
+	std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+	                    std::back_inserter(mine));
+	CHECK(mine.size() == 1);
+	const Policy second = Policy::load(path, true); /* from the cache */
+	auto same = [](const Policy &a, const Policy &b) {
+		const auto &ra = a.compiled().rules, &rb = b.compiled().rules;
+		if (a.sha256() != b.sha256() || a.name() != b.name() || ra.size() != rb.size())
+			return false;
+		for (size_t i = 0; i < ra.size(); i++)
+			if (ra[i].has_value() != rb[i].has_value() ||
+			    (ra[i] &&
+			     (ra[i]->action != rb[i]->action || !(ra[i]->params == rb[i]->params))))
+				return false;
+		return true;
+	};
+	CHECK(same(first, second));
+	/* a damaged entry is a full parse, and the same policy */
+	for (const auto &f : mine)
+		writeFile(f, "BHJ1{garbage");
+	const Policy third = Policy::load(path, true);
+	CHECK(same(first, third));
+	/* a policy error still names its place: the cache keeps the offsets */
+	writeFile(path, "// " + dir + "\n" + withRules(R"("P6.memory": {"max": "8G"})"));
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("p.json:") !=
+	      std::string::npos);
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("p.json:") !=
+	      std::string::npos);
+}
