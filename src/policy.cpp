@@ -166,6 +166,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 			const size_t first = d.findings.size();
 			RuleRun run(*target, *params, action, scope, call, host, def.name,
 			            d.findings);
+			run.paramsProbed = cfg->probed && params == &cfg->params;
 			try {
 				def.fn(run);
 			} catch (const std::bad_alloc &) {

@@ -803,8 +803,11 @@ public:
 			for (auto &[k, v] : as.members())
 				slot->written.set(k, std::move(v));
 			slot->source = name_;
-			if (slot->action != Action::Off && structured(*def, slot->params))
-				probe(*def, slot->params, robj, true);
+			slot->probed = false;
+			if (slot->action != Action::Off && structured(*def, slot->params)) {
+				probe(*def, slot->params, robj, true); /* throws unless they pass */
+				slot->probed = true;
+			}
 		}
 
 		if (const json::Value *ex = doc.find("exemptions")) {

@@ -66,6 +66,10 @@ public:
 	        &params; /* this rule's object from the policy (never null: {} when absent) */
 	const CallContext &call;
 	const HostFacts &host;
+	/* The policy's load ran this rule with exactly these params on its probe
+	 * documents and they passed: a check of the params alone (not of the
+	 * document) has been made already and may be skipped. */
+	bool paramsProbed = false;
 
 	[[nodiscard]] Action action() const noexcept { return action_; }
 	[[nodiscard]] Scope scope() const noexcept { return scope_; }

@@ -1024,3 +1024,31 @@ TEST_CASE("as root, a policy read back from the parsed-file cache is the same po
 	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("p.json:") !=
 	      std::string::npos);
 }
+
+TEST_CASE("a weak seccomp profile is refused whether or not the load probed P7",
+          "[policy][probed][P7]")
+{
+	const std::string dir = tempDir();
+	writeFile(dir + "/weak.json", R"({"defaultAction": "SCMP_ACT_ALLOW"})");
+	writeFile(dir + "/good.json", R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]})");
+	/* probed (a list parameter): the load refuses the weak profile */
+	writeFile(dir + "/base.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "good.json",
+	                    "allowedFlags": []})"));
+	CHECK_NOTHROW(Policy::load(dir + "/base.json", false));
+	writeFile(dir + "/child.json", R"({"name": "c", "version": "1", "extends": "base.json",
+		"rules": {"P7.seccomp": {"profile": "weak.json"}}})");
+	CHECK(policyError([&] { (void)Policy::load(dir + "/child.json", false); }).find("weak") !=
+	      std::string::npos);
+	/* not probed (no structured parameter): refused when judging, never used */
+	writeFile(dir + "/plain.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "weak.json"})"));
+	Policy p = Policy::load(dir + "/plain.json", false);
+	REQUIRE(!p.compiled().rules.empty());
+	const json::Value spec = json::parse(R"({"process": {"args": ["sh"]}, "linux": {}})", "s");
+	const Decision d = p.evaluate(spec, Scope::Spec, kCall, test::typicalHost());
+	CHECK(d.verdict == Verdict::Deny);
+	CHECK(hasFinding(d, "P7.seccomp"));
+	CHECK(d.result.find("linux")->find("seccomp") == nullptr);
+}
