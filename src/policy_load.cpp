@@ -5,6 +5,7 @@
 #include "policy_compiled.h"
 #include "sys/fd.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -325,9 +326,9 @@ class Loader
 {
 public:
 	Loader(std::string_view text, std::string name, std::string baseDir, bool checkOwner,
-	       int depth)
+	       int depth, std::optional<Scope> only = std::nullopt)
 	    : text_(text), name_(std::move(name)), baseDir_(std::move(baseDir)),
-	      checkOwner_(checkOwner), depth_(depth)
+	      checkOwner_(checkOwner), depth_(depth), only_(only)
 	{
 	}
 
@@ -526,6 +527,23 @@ public:
 				out += c;
 		}
 		return out;
+	}
+
+	/* In the probe marker's key: a load of one scope probes only its rules. */
+	[[nodiscard]] std::string scopeKey() const
+	{
+		if (!only_)
+			return "all";
+		return *only_ == Scope::Spec      ? "spec"
+		       : *only_ == Scope::Process ? "process"
+		                                  : "resources";
+	}
+
+	/* Whether this load reads DEF's parameters at all. */
+	[[nodiscard]] bool loads(const RuleDef &def) const
+	{
+		return !only_ ||
+		       std::find(def.scopes.begin(), def.scopes.end(), *only_) != def.scopes.end();
 	}
 
 	/* Whether params set a parameter whose shape only the rule knows (Object,
@@ -796,6 +814,12 @@ public:
 				                            ": turning a rule off needs a "
 				                            "\"reason\" (who decided, "
 				                            "and why)");
+			if (!loads(*def)) {
+				/* kept with its action; never run in this load's scope */
+				slot->source = name_;
+				slot->probed = false;
+				continue;
+			}
 			json::Value given = params(*def, robj, true);
 			for (auto &[k, v] : given.members())
 				slot->params.set(k, std::move(v)); /* a profile is large: moved */
@@ -875,6 +899,11 @@ public:
 						fail(robj,
 						     "override " + x.name + ": rule " + rname +
 						             ": parameters must be an object");
+					if (!loads(*def)) {
+						x.rules.emplace_back(def, json::Value::object());
+						x.written.emplace_back(def, json::Value::object());
+						continue;
+					}
 					x.rules.emplace_back(def, params(*def, robj, false));
 					x.written.emplace_back(def, written(*def, robj));
 					json::Value merged = c.rules[idx]->params;
@@ -895,6 +924,9 @@ private:
 	std::string baseDir_;
 	bool checkOwner_;
 	int depth_;
+	/* only the rules that judge this scope get their parameters read and
+	 * checked (Policy::loadFor): an exec needs no seccomp profile */
+	std::optional<Scope> only_;
 	/* root, on trusted files: probes wait until every input is read */
 	bool remember_ = checkOwner_ && ::geteuid() == 0;
 	struct Pending
@@ -948,7 +980,7 @@ Policy Loader::load()
 		} catch (const Error &e) {
 			fail(*ext, "extends \"" + want + "\": " + e.what());
 		}
-		base = Loader(text, path, dirOf(path), checkOwner_, depth_ + 1).load();
+		base = Loader(text, path, dirOf(path), checkOwner_, depth_ + 1, only_).load();
 	}
 	Policy p;
 	p.compiled_ =
@@ -956,9 +988,10 @@ Policy Loader::load()
 	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : textSha;
 	if (!pending_.empty()) {
 		const std::string self = selfIdentity();
-		const std::string key = self.empty() ? std::string()
-		                                     : sha256Hex(self + "\n" + name_ + "\n" +
-		                                                 p.sha256_ + "\n" + inputs_);
+		const std::string key =
+		        self.empty() ? std::string()
+		                     : sha256Hex(self + "\n" + scopeKey() + "\n" + name_ + "\n" +
+		                                 p.sha256_ + "\n" + inputs_);
 		if (key.empty() || !probedBefore(key)) {
 			for (const auto &q : pending_)
 				runProbe(*q.def, q.owned ? *q.owned : *q.params, *q.at);
@@ -973,6 +1006,12 @@ Policy Policy::load(const std::string &path, bool checkOwner)
 {
 	std::string text = readTrusted(path, checkOwner);
 	return Loader(text, path, dirOf(path), checkOwner, 0).load();
+}
+
+Policy Policy::loadFor(const std::string &path, bool checkOwner, Scope scope)
+{
+	std::string text = readTrusted(path, checkOwner);
+	return Loader(text, path, dirOf(path), checkOwner, 0, scope).load();
 }
 
 Policy Policy::fromText(std::string_view text, std::string_view name)

@@ -1052,3 +1052,47 @@ TEST_CASE("a weak seccomp profile is refused whether or not the load probed P7",
 	CHECK(hasFinding(d, "P7.seccomp"));
 	CHECK(d.result.find("linux")->find("seccomp") == nullptr);
 }
+
+TEST_CASE("loadFor a scope reads only the rules that judge it", "[policy][scope]")
+{
+	/* the shipped policy: a process and resources judged the same either way */
+	const std::string restricted = policiesDir() + "/restricted.json";
+	const Policy full = Policy::load(restricted, false);
+	const Policy proc = Policy::loadFor(restricted, false, Scope::Process);
+	const Policy res = Policy::loadFor(restricted, false, Scope::Resources);
+	CHECK(proc.sha256() == full.sha256());
+	for (const char *name :
+	     {"docker-20.10-exec-process.json", "docker-20.10-exec-u0-process.json",
+	      "docker-20.10-exec-u0-privileged-process.json"}) {
+		INFO(name);
+		const std::string text = test::slurp(dataDir() + "/" + name);
+		json::Value doc = json::Value::object();
+		doc.set("process", json::parse(text, name));
+		const Decision a = full.evaluate(doc, Scope::Process, kCall, test::typicalHost());
+		const Decision b = proc.evaluate(doc, Scope::Process, kCall, test::typicalHost());
+		CHECK(a.verdict == b.verdict);
+		CHECK(json::write(a.result) == json::write(b.result));
+		CHECK(a.findings.size() == b.findings.size());
+	}
+	json::Value upd =
+	        json::parse(R"({"linux": {"resources": {"memory": {"limit": -1}}}})", "u");
+	CHECK(full.evaluate(upd, Scope::Resources, kCall, test::typicalHost()).verdict ==
+	      res.evaluate(upd, Scope::Resources, kCall, test::typicalHost()).verdict);
+
+	/* a profile that cannot be read stops a create's load, not an exec's */
+	const std::string dir = tempDir();
+	writeFile(dir + "/p.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "missing.json"},
+	                    "P1.user": {"action": "mutate", "uid": 65534, "gid": 65534})"));
+	CHECK(policyError([&] {
+		      (void)Policy::load(dir + "/p.json", false);
+	      }).find("missing.json") != std::string::npos);
+	const Policy e = Policy::loadFor(dir + "/p.json", false, Scope::Process);
+	json::Value root = json::parse(R"({"process": {"user": {"uid": 0, "gid": 0}, "args": ["id"],
+		"cwd": "/"}})",
+	                               "p");
+	const Decision d = e.evaluate(root, Scope::Process, kCall, test::typicalHost());
+	CHECK(d.verdict == Verdict::Mutate);
+	CHECK(hasFinding(d, "P1.user"));
+	CHECK_THROWS(Policy::loadFor(dir + "/p.json", false, Scope::Spec));
+}
