@@ -159,7 +159,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 			 * can reach the result. */
 			json::Value scratch;
 			json::Value *target = &work;
-			if (action == Action::Audit && !audit) {
+			if (action == Action::Audit && !audit && !def.fixesOnly) {
 				scratch = work;
 				target = &scratch;
 			}
@@ -190,9 +190,10 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 		denied = denied || f.action == Action::Deny;
 	if (audit)
 		work = doc;
+	const bool changed = !audit && !(work == doc);
 	if (denied)
 		d.verdict = Verdict::Deny;
-	else if (!(work == doc))
+	else if (changed)
 		d.verdict = Verdict::Mutate;
 	else
 		d.verdict = Verdict::Allow;
@@ -224,7 +225,8 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 	} else {
 		d.wouldBe = d.verdict;
 	}
-	d.patch = json::diff(doc, work);
+	/* nothing changed: the empty patch, without walking both trees again */
+	d.patch = changed ? json::diff(doc, work) : json::Value::array();
 	d.result = std::move(work);
 	return d;
 }

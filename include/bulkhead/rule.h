@@ -107,6 +107,10 @@ struct RuleDef
 	std::vector<Scope> scopes;
 	std::vector<ParamDef> params;
 	RuleFn fn;
+	/* The rule changes the document only in the fix it hands RuleRun::fixable
+	 * (which runs under Mutate only): a run in audit mode needs no scratch
+	 * copy of the document. Leave it false for a rule that writes otherwise. */
+	bool fixesOnly = false;
 };
 
 /* Every rule, in evaluation order. Each family file (src/rules/NAME.cpp)
