@@ -102,7 +102,7 @@ test_all()
 	need_root test
 	install_deps
 	local failed=0
-	build build -Dwerror=true
+	build build -Dwerror=true -Dtest_hooks=true
 	ninja -C build clang-format-check >/dev/null || {
 		echo "dev.sh: sources are not clang-formatted (run: ninja -C build clang-format)" >&2
 		failed=1

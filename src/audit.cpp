@@ -224,6 +224,38 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 	return json::write(rec) + "\n";
 }
 
+/* The size of the log once a torn last line (no newline at its end) is cut
+ * off; called with the lock held. */
+off_t repairTail(int fd, const std::string &path)
+{
+	struct stat st
+	{
+	};
+	if (::fstat(fd, &st) != 0)
+		throwErrno("audit log " + path + ": fstat");
+	off_t end = st.st_size;
+	char buf[4096];
+	while (end > 0) {
+		const off_t from = end > static_cast<off_t>(sizeof buf)
+		                           ? end - static_cast<off_t>(sizeof buf)
+		                           : 0;
+		const ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - from), from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != end - from)
+			throwErrno("audit log " + path + ": read");
+		const void *nl = memrchr(buf, '\n', static_cast<size_t>(n));
+		if (nl != nullptr) {
+			end = from + (static_cast<const char *>(nl) - buf) + 1;
+			break;
+		}
+		end = from;
+	}
+	if (end != st.st_size && ::ftruncate(fd, end) != 0)
+		throwErrno("audit log " + path + ": cutting a torn last line");
+	return end;
+}
+
 void append(const std::string &path, std::string_view line)
 {
 	auto fail = [&path](const std::string &what) {
@@ -239,7 +271,8 @@ void append(const std::string &path, std::string_view line)
 	} catch (const Error &e) {
 		throw e.wrap("audit log " + path);
 	}
-	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+	/* read too: the torn-tail repair looks at the last line */
+	const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
 	int raw = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0640);
 	bool created = raw >= 0;
 	if (raw < 0 && errno == EEXIST)
@@ -256,19 +289,26 @@ void append(const std::string &path, std::string_view line)
 		throw Error(ErrorKind::Io, "audit log " + path + ": not a regular file");
 	if (created && ::fchmod(fd.get(), 0640) != 0)
 		fail("fchmod");
-	const bool lock = line.size() > PIPE_BUF;
-	if (lock && ::flock(fd.get(), LOCK_EX) != 0)
+	/* Always under the lock: a write(2) to a regular file is not atomic
+	 * against SIGKILL (the kernel checks fatal signals between page-sized
+	 * chunks), so a writer killed inside one can leave part of a line. The
+	 * next writer, holding the lock, cuts such a tail back to the last
+	 * complete line: a killed writer never ran the runtime. */
+	if (::flock(fd.get(), LOCK_EX) != 0)
 		fail("flock");
+	const off_t start = repairTail(fd.get(), path);
 	size_t done = 0;
 	while (done < line.size()) {
 		ssize_t n = ::write(fd.get(), line.data() + done, line.size() - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fail("write");
-		}
-		if (n == 0) {
-			errno = EIO;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* a full disk: take the partial line back */
+			const int e = n < 0 ? errno : EIO;
+			if (::ftruncate(fd.get(), start) != 0) {
+				/* left torn: the next writer cuts it */
+			}
+			errno = e;
 			fail("write");
 		}
 		done += static_cast<size_t>(n);

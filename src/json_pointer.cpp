@@ -130,6 +130,9 @@ Value op(const char *name, const Pointer &path)
 
 void diffInto(Value &patch, const Pointer &at, const Value &from, const Value &to)
 {
+	/* an unchanged subtree (most of a spec): no pointers built below it */
+	if (from == to)
+		return;
 	if (from.type() != to.type() || (!from.isArray() && !from.isObject())) {
 		if (!(from == to)) {
 			Value o = op("replace", at);

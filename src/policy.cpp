@@ -208,13 +208,14 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 			 * can reach the result. */
 			json::Value scratch;
 			json::Value *target = &work;
-			if (action == Action::Audit && !audit) {
+			if (action == Action::Audit && !audit && !def.fixesOnly) {
 				scratch = work;
 				target = &scratch;
 			}
 			const size_t first = d.findings.size();
 			RuleRun run(*target, *params, action, scope, ruleCall, host, def.name,
 			            d.findings);
+			run.paramsProbed = cfg->probed && params == &cfg->params;
 			try {
 				def.fn(run);
 			} catch (const std::bad_alloc &) {
@@ -238,9 +239,10 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 		denied = denied || f.action == Action::Deny;
 	if (audit)
 		work = doc;
+	const bool changed = !audit && !(work == doc);
 	if (denied)
 		d.verdict = Verdict::Deny;
-	else if (!(work == doc))
+	else if (changed)
 		d.verdict = Verdict::Mutate;
 	else
 		d.verdict = Verdict::Allow;
@@ -272,7 +274,8 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 	} else {
 		d.wouldBe = d.verdict;
 	}
-	d.patch = json::diff(doc, work);
+	/* nothing changed: the empty patch, without walking both trees again */
+	d.patch = changed ? json::diff(doc, work) : json::Value::array();
 	d.result = std::move(work);
 	return d;
 }

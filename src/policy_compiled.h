@@ -33,6 +33,9 @@ struct CompiledPolicy
 		json::Value written; /* the same as written, JsonFile paths made absolute */
 		std::string reason;  /* why the rule is off or changed, "" when none */
 		std::string source;  /* the file that last set it */
+		/* the load ran the rule on its probe documents with exactly these
+		 * params and they passed (policy_load.cpp's probe()) */
+		bool probed = false;
 	};
 	struct Exemption
 	{

@@ -2,10 +2,12 @@
  * with FILE:LINE:COL errors, merged over the policy it extends, each rule
  * probed with its parameters. Evaluation is src/policy.cpp. */
 #include "bulkhead_build.h"
+#include "policy_cache.h"
 #include "policy_compiled.h"
 #include "policy_params.h"
 #include "sys/fd.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -113,8 +115,9 @@ class Loader : public ParamReader
 {
 public:
 	Loader(std::string_view text, std::string name, std::string baseDir, bool checkOwner,
-	       int depth)
-	    : ParamReader(text, std::move(name), std::move(baseDir), checkOwner), depth_(depth)
+	       int depth, std::optional<Scope> only = std::nullopt)
+	    : ParamReader(text, std::move(name), std::move(baseDir), checkOwner), depth_(depth),
+	      only_(only)
 	{
 	}
 
@@ -134,6 +137,23 @@ public:
 			                   static_cast<int>(key.size()), key.data(),
 			                   json::typeName(v->type())));
 		return v->asString();
+	}
+
+	/* In the probe marker's key: a load of one scope probes only its rules. */
+	[[nodiscard]] std::string scopeKey() const
+	{
+		if (!only_)
+			return "all";
+		return *only_ == Scope::Spec      ? "spec"
+		       : *only_ == Scope::Process ? "process"
+		                                  : "resources";
+	}
+
+	/* Whether this load reads DEF's parameters at all. */
+	[[nodiscard]] bool loads(const RuleDef &def) const
+	{
+		return !only_ ||
+		       std::find(def.scopes.begin(), def.scopes.end(), *only_) != def.scopes.end();
 	}
 
 	CompiledPolicy::Match match(const json::Value &owner, std::string_view what) const
@@ -301,15 +321,24 @@ public:
 				                            ": turning a rule off needs a "
 				                            "\"reason\" (who decided, "
 				                            "and why)");
-			const json::Value given = params(*def, robj, true);
-			for (const auto &[k, v] : given.members())
-				slot->params.set(k, v);
-			const json::Value as = written(*def, robj);
-			for (const auto &[k, v] : as.members())
-				slot->written.set(k, v);
+			if (!loads(*def)) {
+				/* kept with its action; never run in this load's scope */
+				slot->source = name_;
+				slot->probed = false;
+				continue;
+			}
+			json::Value given = params(*def, robj, true);
+			for (auto &[k, v] : given.members())
+				slot->params.set(k, std::move(v)); /* a profile is large: moved */
+			json::Value as = written(*def, robj);
+			for (auto &[k, v] : as.members())
+				slot->written.set(k, std::move(v));
 			slot->source = name_;
-			if (slot->action != Action::Off && structured(*def, slot->params))
-				probe(*def, slot->params, robj);
+			slot->probed = false;
+			if (slot->action != Action::Off && structured(*def, slot->params)) {
+				probe(*def, slot->params, robj, true); /* throws unless they pass */
+				slot->probed = true;
+			}
 		}
 
 		if (const json::Value *ex = doc.find("exemptions")) {
@@ -377,6 +406,11 @@ public:
 						fail(robj,
 						     "override " + x.name + ": rule " + rname +
 						             ": parameters must be an object");
+					if (!loads(*def)) {
+						x.rules.emplace_back(def, json::Value::object());
+						x.written.emplace_back(def, json::Value::object());
+						continue;
+					}
 					x.rules.emplace_back(def, params(*def, robj, false));
 					x.written.emplace_back(def, written(*def, robj));
 					json::Value merged = c.rules[idx]->params;
@@ -393,13 +427,18 @@ public:
 
 private:
 	int depth_;
+	/* only the rules that judge this scope get their parameters read and
+	 * checked (Policy::loadFor): an exec needs no seccomp profile */
+	std::optional<Scope> only_;
 };
 
 Policy Loader::load()
 {
+	const std::string textSha = sha256Hex(text_);
 	json::Value doc;
 	try {
-		doc = json::parse(text_, name_);
+		doc = remember_ ? cache::parseTrusted(text_, name_, textSha)
+		                : json::parse(text_, name_);
 	} catch (const Error &e) {
 		throw Error(ErrorKind::Policy, e.what());
 	}
@@ -434,12 +473,25 @@ Policy Loader::load()
 		} catch (const Error &e) {
 			fail(*ext, "extends \"" + want + "\": " + e.what());
 		}
-		base = Loader(text, path, dirOf(path), checkOwner_, depth_ + 1).load();
+		base = Loader(text, path, dirOf(path), checkOwner_, depth_ + 1, only_).load();
 	}
 	Policy p;
 	p.compiled_ =
 	        std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
-	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : sha256Hex(text_);
+	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : textSha;
+	if (!pending_.empty()) {
+		const std::string self = cache::selfIdentity();
+		const std::string key =
+		        self.empty() ? std::string()
+		                     : sha256Hex(self + "\n" + scopeKey() + "\n" + name_ + "\n" +
+		                                 p.sha256_ + "\n" + inputs_);
+		if (key.empty() || !cache::probedBefore(key)) {
+			for (const auto &q : pending_)
+				runProbe(*q.def, q.owned ? *q.owned : *q.params, *q.at);
+			if (!key.empty())
+				cache::rememberProbed(key);
+		}
+	}
 	return p;
 }
 
@@ -447,6 +499,12 @@ Policy Policy::load(const std::string &path, bool checkOwner)
 {
 	std::string text = readTrusted(path, checkOwner);
 	return Loader(text, path, dirOf(path), checkOwner, 0).load();
+}
+
+Policy Policy::loadFor(const std::string &path, bool checkOwner, Scope scope)
+{
+	std::string text = readTrusted(path, checkOwner);
+	return Loader(text, path, dirOf(path), checkOwner, 0, scope).load();
 }
 
 Policy Policy::fromText(std::string_view text, std::string_view name)

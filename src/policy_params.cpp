@@ -1,5 +1,6 @@
 #include "policy_params.h"
 
+#include "policy_cache.h"
 #include "sys/fd.h"
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 
 #include "bulkhead/caps.h"
 #include "bulkhead/seccomp.h"
+#include "bulkhead/sha256.h"
 
 namespace bulkhead::policy {
 
@@ -269,7 +271,11 @@ json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key,
 	std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 	try {
 		std::string text = readTrusted(path, checkOwner_);
-		return json::parse(text, path);
+		if (!remember_)
+			return json::parse(text, path);
+		const std::string sha = sha256Hex(text);
+		inputs_ += path + "\n" + sha + "\n";
+		return cache::parseTrusted(text, path, sha);
 	} catch (const Error &e) {
 		fail(v,
 		     strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(), e.what()));
@@ -302,7 +308,21 @@ bool ParamReader::structured(const RuleDef &def, const json::Value &params)
 
 /* Run the rule once with these parameters on the probe documents: a
  * parameter error it raises (Error{Policy}) becomes a load error here. */
-void ParamReader::probe(const RuleDef &def, const json::Value &params, const json::Value &at) const
+void ParamReader::probe(const RuleDef &def, const json::Value &params, const json::Value &at,
+                        bool stable) const
+{
+	if (remember_) {
+		Pending q{&def, &params, std::nullopt, &at};
+		if (!stable)
+			q.owned = params;
+		pending_.push_back(std::move(q));
+		return;
+	}
+	runProbe(def, params, at);
+}
+
+void ParamReader::runProbe(const RuleDef &def, const json::Value &params,
+                           const json::Value &at) const
 {
 	static const NullHost host;
 	static const CallContext call{"bulkhead-probe", "/nonexistent/bulkhead-probe", "validate"};

@@ -4,8 +4,11 @@
  * (src/policy_load.cpp) builds on it. */
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unistd.h>
+#include <vector>
 
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
@@ -55,8 +58,14 @@ public:
 	static bool structured(const RuleDef &def, const json::Value &params);
 
 	/* Run the rule once with these parameters on the probe documents: a
-	 * parameter error it raises (Error{Policy}) becomes a load error here. */
-	void probe(const RuleDef &def, const json::Value &params, const json::Value &at) const;
+	 * parameter error it raises (Error{Policy}) becomes a load error here.
+	 * When remember_, the probe waits in pending_ until every input is read
+	 * (the loader runs them unless they passed before on exactly these
+	 * bytes). STABLE: PARAMS live as long as the compiled policy (a rule's
+	 * own), so a deferred probe points at them instead of copying them. */
+	void probe(const RuleDef &def, const json::Value &params, const json::Value &at,
+	           bool stable = false) const;
+	void runProbe(const RuleDef &def, const json::Value &params, const json::Value &at) const;
 
 	/* Parameters of a rule object (without "action"), checked and substituted. */
 	json::Value params(const RuleDef &def, const json::Value &obj, bool allowAction) const;
@@ -71,6 +80,18 @@ protected:
 	std::string name_;
 	std::string baseDir_;
 	bool checkOwner_;
+	/* root, on trusted files: probes wait until every input is read, and
+	 * parsed files come through the cache (src/policy_cache.h) */
+	bool remember_ = checkOwner_ && ::geteuid() == 0;
+	struct Pending
+	{
+		const RuleDef *def;
+		const json::Value *params;        /* a rule's parameters in the compiled policy */
+		std::optional<json::Value> owned; /* or these (an override's, merged) */
+		const json::Value *at; /* into the document, alive until load() returns */
+	};
+	mutable std::vector<Pending> pending_;
+	mutable std::string inputs_; /* "PATH\nSHA256\n" of each file a parameter named */
 };
 
 } // namespace bulkhead::policy

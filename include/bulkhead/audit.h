@@ -45,9 +45,11 @@ std::string rfc3339Now();
 std::string format(const Record &r, std::string_view time, std::string_view host);
 
 /* Append one complete line to the file at path: the directory is created (0750)
- * when missing, the file (0640) opened O_WRONLY|O_APPEND|O_CLOEXEC|O_NOFOLLOW,
- * a non-regular file refused, the line written with one write(2) (flock(2) held
- * when it is longer than PIPE_BUF). Throws Error{Io, "audit log PATH: ..."}. */
+ * when missing, the file (0640) opened O_RDWR|O_APPEND|O_CLOEXEC|O_NOFOLLOW, a
+ * non-regular file refused. Under flock(2), a torn last line (no newline: a
+ * writer killed inside its write) is cut off first, then the line is written;
+ * a write that fails part-way is cut back too. Throws Error{Io, "audit log
+ * PATH: ..."}. */
 void append(const std::string &path, std::string_view line);
 
 /* format() + append() to cfg.log. When the record cannot be written: throws

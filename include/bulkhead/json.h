@@ -167,6 +167,12 @@ size_t depth(const Value &v) noexcept;
  * deep in a document (every line after the first indented by 2 * LEVEL
  * spaces), without the final newline: for documents written a piece at a time. */
 void writeNested(std::string &out, const Value &v, size_t level);
+/* A parsed tree as compact bytes and back (with the byte offsets that errors
+ * name), for a cache of parsed files: decode() reads it much faster than
+ * parse() reads the text. decode() checks every length and the depth and
+ * returns nullopt for anything encode() did not write. */
+std::string encode(const Value &v);
+std::optional<Value> decode(std::string_view bytes, size_t maxDepth = 1000);
 } // namespace detail
 
 } // namespace bulkhead::json

@@ -8,7 +8,7 @@
 #include "bulkhead/host.h"
 
 /* Mount options as runc 1.1.5 and the kernel read them, and the host mount a
- * path lives on. The one place that talks to libmount (src/sys/mount.cpp).
+ * path lives on (src/sys/mount.cpp).
  *
  * runc sorts each spec option by its own tables (specconv's flag, propagation,
  * recursive-attribute and extension tables; anything else is data), joins the
@@ -16,9 +16,11 @@
  * splits it again with its own rules, so an option is judged only when it
  * reaches the kernel whole and alone. libmount's option parser is the second
  * reader every mount tool uses (mount(8), findmnt): a data string it splits
- * differently is refused too. Its classification maps (mnt_split_optstr) are
- * not used: runc's tables, not libmount's, decide flag or data ("defaults",
- * "rro" or "tmpcopyup" differ). */
+ * differently is refused too. bulkhead reads it as libmount 2.38 does
+ * (mnt_optstr_next_option) without linking libmount, so that the binary can
+ * be static; tests/unit/test_mount.cpp holds the two readers side by side.
+ * Its classification maps (mnt_split_optstr) are not used: runc's tables, not
+ * libmount's, decide flag or data ("defaults", "rro" or "tmpcopyup" differ). */
 namespace bulkhead::mount {
 
 /* What a mount's options do once runc 1.1.5 has read them, in order. */
@@ -68,9 +70,15 @@ Overlay overlay(const std::vector<std::string> &data);
 
 /* The host mount PATH lives on after following links (RealHost::mountOf):
  * the topmost /proc/self/mountinfo entry whose mount point is the longest
- * prefix of the resolved path, read with libmount, and the kernel filesystem
+ * prefix of the resolved path (libmount's mnt_table_find_mountpoint, which
+ * tests/unit/test_mount.cpp compares it with), and the kernel filesystem
  * statfs(2) reports for the path itself. nullopt when the path does not
  * exist or the mount table cannot be read. */
 std::optional<HostMount> hostMount(const std::string &path);
+
+/* The data string as libmount 2.38 splits it into options (quotes group;
+ * nullopt: libmount refuses it, an empty option). Exposed for the test that
+ * compares it with libmount itself. */
+std::optional<std::vector<std::string>> libmountSplit(const std::string &data);
 
 } // namespace bulkhead::mount

@@ -136,6 +136,11 @@ public:
 	 * policy it extends, a file it names) not owned by root or group- or
 	 * world-writable (when running as root). */
 	static Policy load(const std::string &path, bool checkOwner);
+	/* As load(), for evaluating documents of SCOPE only: the rules that never
+	 * judge SCOPE keep their action, but their parameters (and the files they
+	 * name, such as P7.seccomp's profile) are neither read nor checked. An exec
+	 * or an update pays for no seccomp profile; a create loads everything. */
+	static Policy loadFor(const std::string &path, bool checkOwner, Scope scope);
 	/* name: shown in errors; "extends" and relative JsonFile parameters resolve
 	 * against its directory (the current directory when it has no slash). */
 	static Policy fromText(std::string_view text, std::string_view name);

@@ -66,6 +66,10 @@ public:
 	        &params; /* this rule's object from the policy (never null: {} when absent) */
 	const CallContext &call;
 	const HostFacts &host;
+	/* The policy's load ran this rule with exactly these params on its probe
+	 * documents and they passed: a check of the params alone (not of the
+	 * document) has been made already and may be skipped. */
+	bool paramsProbed = false;
 
 	[[nodiscard]] Action action() const noexcept { return action_; }
 	[[nodiscard]] Scope scope() const noexcept { return scope_; }
@@ -108,6 +112,10 @@ struct RuleDef
 	std::vector<Scope> scopes;
 	std::vector<ParamDef> params;
 	RuleFn fn;
+	/* The rule changes the document only in the fix it hands RuleRun::fixable
+	 * (which runs under Mutate only): a run in audit mode needs no scratch
+	 * copy of the document. Leave it false for a rule that writes otherwise. */
+	bool fixesOnly = false;
 };
 
 /* Every rule, in evaluation order. Each family file (src/rules/NAME.cpp)

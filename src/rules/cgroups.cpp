@@ -405,7 +405,8 @@ void checkUnified(RuleRun &run)
 		bool ok = !core && !key.empty() && key.find('/') == std::string::npos &&
 		          key.find('\0') == std::string::npos &&
 		          std::any_of(allowed.begin(), allowed.end(),
-		                      [&](const std::string &p) { return glob(p, key); });
+		                      /* clang 14 captures no structured binding */
+		                      [&k = key](const std::string &p) { return glob(p, k); });
 		if (!ok) {
 			run.deny(kat,
 			         "unified key " + util::show(key) +

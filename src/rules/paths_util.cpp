@@ -1,6 +1,7 @@
 #include "paths_util.h"
 
 #include <algorithm>
+#include <map>
 
 #include "bulkhead/mount.h"
 
@@ -153,16 +154,26 @@ std::vector<std::string> mountOptions(const json::Value &mount, const json::Poin
 		out.push_back(o.asString());
 		i++;
 	}
-	/* What the filesystem receives: the data options, joined by runc. */
-	auto e = mount::effect(out);
-	std::vector<std::string> data;
-	for (size_t k : e.data)
-		data.push_back(out[k]);
 	const json::Value *t = mount.find("type");
-	std::string type = t && t->isString() && !e.bind ? t->asString() : std::string();
-	std::string why = mount::splitProblem(type, data);
-	if (!why.empty())
-		throw Malformed{at / "options", why};
+	const std::string rawType = t && t->isString() ? t->asString() : std::string();
+	/* Several rules ask about the same mounts: the verdict on a (type,
+	 * options) pair, a pure function of them, is worked out once. */
+	static std::map<std::pair<std::string, std::vector<std::string>>, std::string> seen;
+	auto key = std::make_pair(rawType, out);
+	auto it = seen.find(key);
+	if (it == seen.end()) {
+		if (seen.size() >= 1024) /* one spec has a few dozen; a fuzzer, millions */
+			seen.clear();
+		/* What the filesystem receives: the data options, joined by runc. */
+		auto e = mount::effect(out);
+		std::vector<std::string> data;
+		for (size_t k : e.data)
+			data.push_back(out[k]);
+		const std::string type = e.bind ? std::string() : rawType;
+		it = seen.emplace(std::move(key), mount::splitProblem(type, data)).first;
+	}
+	if (!it->second.empty())
+		throw Malformed{at / "options", it->second};
 	return out;
 }
 

@@ -91,7 +91,8 @@ std::vector<RuleDef> sandboxRules()
 	         {{"pauseCommands", ParamKind::StringList, "allowed process.args[0] of a sandbox"},
 	          {"memory", ParamKind::Int,
 	           "memory limit (bytes) set on a sandbox without one; 0 leaves it unset"}},
-	         &sandboxRule},
+	         &sandboxRule,
+	         true},
 	};
 }
 

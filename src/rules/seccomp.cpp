@@ -507,7 +507,8 @@ void checkSeccomp(RuleRun &run)
 	const Judge judge(dangerous, checkedFlags(run), checkedListeners(run));
 	const auto sockets = run.paramList("sockets", paths::defaultEngineSockets());
 	const json::Value *profile = member(run.params, "profile");
-	if (profile) {
+	/* the load's probe made this very check with these params */
+	if (profile && !run.paramsProbed) {
 		try {
 			if (auto w = judge.weakness(*profile, {}))
 				throw Error(ErrorKind::Policy,
@@ -534,7 +535,10 @@ void checkSeccomp(RuleRun &run)
 			run.deny(listener.engine->at, listener.engine->why, kListenerRemedy);
 			return;
 		}
-		weak = judge.weakness(*sc, lp / "seccomp");
+		/* the policy's own profile (what a hardened spec carries) was judged
+		 * above or by the load's probe, and not weak: not judged again */
+		if (!profile || !(*sc == *profile))
+			weak = judge.weakness(*sc, lp / "seccomp");
 		if (!weak)
 			weak = listener.sensitive;
 	}

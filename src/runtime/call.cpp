@@ -277,6 +277,15 @@ std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 		                (cfg.path.empty() ? "" : " (set \"runtime\" in " + cfg.path + ")"));
 	const policy::Policy pol = [&] {
 		try {
+			/* exec and update judge a process or resources only: the
+			 * rules of the other scopes are not loaded (no seccomp profile
+			 * on the kubelet's exec-probe path) */
+			if (inv.command == cli::Command::Exec)
+				return policy::Policy::loadFor(cfg.policy, ::geteuid() == 0,
+				                               policy::Scope::Process);
+			if (inv.command == cli::Command::Update)
+				return policy::Policy::loadFor(cfg.policy, ::geteuid() == 0,
+				                               policy::Scope::Resources);
 			return policy::Policy::load(cfg.policy, ::geteuid() == 0);
 		} catch (const Error &e) {
 			/* no policy, no decision: an error record, best effort */

@@ -1,15 +1,20 @@
 /* create / run / restore: harden BUNDLE/config.json and replace it atomically. */
 #include "../sys/fd.h"
 #include "../sys/io.h"
+#include "../test_hooks.h"
 #include "call.h"
 
 #include <cerrno>
 #include <climits>
-#include <cstdlib>
+#include <csignal>
+#include <cstdio>
 #include <fcntl.h>
+#include <memory>
 #include <optional>
+#include <sched.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bulkhead/error.h"
@@ -45,6 +50,62 @@ private:
 	std::string name_;
 	bool armed_ = true;
 };
+
+/* Naming the unnamed hardened copy and renaming it over config.json are two
+ * steps: a bulkhead killed between them would leave the named copy in the
+ * bundle. They run in a child that shares our memory and waits for nothing
+ * (clone, CLONE_VM | CLONE_VFORK): a SIGKILL to bulkhead does not stop the
+ * child, which does both or, when one fails, removes what it named. */
+struct Publish
+{
+	int tmpFd;
+	int dirFd;
+	const char *name;
+	char self[64] = {}; /* /proc/self/fd/TMPFD: the child's table is a copy */
+	bool linked = false;
+	int err = 0;
+};
+
+int publishChild(void *arg) noexcept
+{
+	auto *p = static_cast<Publish *>(arg);
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd does not. */
+	if (::linkat(p->tmpFd, "", p->dirFd, p->name, AT_EMPTY_PATH) != 0) {
+		if (::linkat(AT_FDCWD, p->self, p->dirFd, p->name, AT_SYMLINK_FOLLOW) != 0) {
+			p->err = errno;
+			return 0;
+		}
+	}
+	p->linked = true;
+	if (::renameat(p->dirFd, p->name, p->dirFd, "config.json") != 0) {
+		p->err = errno;
+		::unlinkat(p->dirFd, p->name, 0);
+	}
+	return 0;
+}
+
+Publish publish(int tmpFd, int dirFd, const char *name)
+{
+	Publish p{tmpFd, dirFd, name};
+	std::snprintf(p.self, sizeof p.self, "/proc/self/fd/%d", tmpFd);
+	constexpr size_t kStack = 64 * 1024;
+	auto stack = std::make_unique<char[]>(kStack);
+	const pid_t pid =
+	        ::clone(publishChild, stack.get() + kStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+	if (pid < 0)
+		throwErrno("clone");
+	/* CLONE_VFORK: the child is done when clone() returns; reap it (an
+	 * inherited SIGCHLD SIG_IGN reaps it for us: ECHILD) */
+	int status = 0;
+	pid_t r;
+	while ((r = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+	}
+	if (r < 0 && errno != ECHILD)
+		throwErrno("waitpid");
+	if (r == pid && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		throw Error(ErrorKind::Internal, "the rename of config.json did not finish");
+	return p;
+}
 
 std::string currentDir()
 {
@@ -142,11 +203,7 @@ std::vector<std::string> hardenBundle(Call &c)
 
 	record(c, d, false);
 
-	if (const char *pause = std::getenv("BULKHEAD_TEST_PAUSE_US")) {
-		auto us = cli::parseGoInt(pause, false);
-		if (us && *us > 0 && *us <= 10'000'000)
-			::usleep(static_cast<useconds_t>(*us));
-	}
+	testhooks::at("create-before-rename");
 	/* the file we read must still be the one in place */
 	struct stat now
 	{
@@ -157,20 +214,18 @@ std::vector<std::string> hardenBundle(Call &c)
 		throw Error(ErrorKind::Io,
 		            path + ": replaced while bulkhead was reading it (refused)");
 	if (unnamed) {
-		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd does not. */
-		if (::linkat(tmp.get(), "", dir.get(), tmpName.c_str(), AT_EMPTY_PATH) != 0) {
-			const std::string self = strprintf("/proc/self/fd/%d", tmp.get());
-			if (::linkat(AT_FDCWD, self.c_str(), dir.get(), tmpName.c_str(),
-			             AT_SYMLINK_FOLLOW) != 0)
-				throwErrno(tmpPath + ": link");
+		const Publish p = publish(tmp.get(), dir.get(), tmpName.c_str());
+		if (p.err != 0) {
+			errno = p.err;
+			throwErrno(p.linked ? path + ": rename" : tmpPath + ": link");
 		}
-		guard.emplace(dir.get(), tmpName);
+	} else {
+		if (::renameat(dir.get(), tmpName.c_str(), dir.get(), "config.json") != 0)
+			throwErrno(path + ": rename");
+		guard->commit();
 	}
 	if (::close(tmp.release()) != 0)
 		throwErrno(tmpPath + ": close");
-	if (::renameat(dir.get(), tmpName.c_str(), dir.get(), "config.json") != 0)
-		throwErrno(path + ": rename");
-	guard->commit();
 	if (::fsync(dir.get()) != 0)
 		throwErrno(bundle + ": fsync");
 	return c.inv.argv;

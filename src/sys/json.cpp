@@ -93,7 +93,9 @@ private:
 	[[nodiscard]] size_t tokenStart(size_t end) const noexcept;
 	bool count(size_t offset);
 	void add(Value v);
-	bool rawString(size_t &start, std::string &out);
+	bool rawString(size_t &start, std::string &out, size_t decodedLen);
+	/* KEY already in the object of F (its members so far; a set once it is big) */
+	static bool seenKey(Frame &f, const std::string &key);
 	bool open(Value v);
 	void close();
 
@@ -236,11 +238,45 @@ void Parser::close()
 
 /* Decode the string token that yajl just lexed, from the raw source bytes.
  * On return start is the offset of its opening quote. */
-bool Parser::rawString(size_t &start, std::string &out)
+bool Parser::seenKey(Frame &f, const std::string &key)
+{
+	constexpr size_t kLinear = 16;
+	const auto &members = f.v.members();
+	if (members.size() < kLinear) {
+		for (const auto &m : members)
+			if (m.first == key)
+				return true;
+		return false;
+	}
+	if (f.keys.empty())
+		for (const auto &m : members)
+			f.keys.insert(m.first);
+	return !f.keys.insert(key).second;
+}
+
+bool Parser::rawString(size_t &start, std::string &out, size_t decodedLen)
 {
 	size_t end = here(); /* one past the closing quote */
 	if (finishing_ || end == 0 || end > text_.size() || text_[end - 1] != '"')
 		return error(end, "internal error: cannot locate string") != 0;
+	/* Most strings have no escape: then the text between the quotes is the
+	 * string yajl decoded, byte for byte. The quote DECODEDLEN bytes before
+	 * the closing one opens it when it is not itself escaped (the string
+	 * holds no unescaped quote). Anything else takes the long way. */
+	if (end >= decodedLen + 2) {
+		const size_t q = end - 2 - decodedLen;
+		const std::string_view span = text_.substr(q + 1, decodedLen);
+		if (text_[q] == '"' && (q == 0 || text_[q - 1] != '\\') &&
+		    span.find('\\') == std::string_view::npos) {
+			for (size_t i = 0; i < span.size(); i++)
+				if (static_cast<unsigned char>(span[i]) < 0x20)
+					return error(q + 1 + i,
+					             "raw control character in string") != 0;
+			start = q;
+			out.assign(span);
+			return true;
+		}
+	}
 	/* The opening quote is the nearest '"' not preceded by an odd number
 	 * of backslashes: inside a JSON string a quote only appears escaped. */
 	size_t q = end - 1;
@@ -265,8 +301,14 @@ bool Parser::rawString(size_t &start, std::string &out)
 		if (c < 0x20)
 			return error(i, "raw control character in string") != 0;
 		if (c != '\\') {
-			out.push_back(static_cast<char>(c));
-			i++;
+			/* a run of plain bytes in one append (a control byte stops it
+			 * and is refused above on the next turn) */
+			size_t j = i + 1;
+			while (j < last && text_[j] != '\\' &&
+			       static_cast<unsigned char>(text_[j]) >= 0x20)
+				j++;
+			out.append(text_.data() + i, j - i);
+			i = j;
 			continue;
 		}
 		if (i + 1 >= last)
@@ -377,12 +419,12 @@ int Parser::onNumber(void *ctx, const char *s, size_t len) noexcept
 	});
 }
 
-int Parser::onString(void *ctx, const unsigned char *, size_t) noexcept
+int Parser::onString(void *ctx, const unsigned char *, size_t len) noexcept
 {
-	return guard(ctx, [](Parser &p) {
+	return guard(ctx, [len](Parser &p) {
 		size_t start = 0;
 		std::string s;
-		if (!p.rawString(start, s))
+		if (!p.rawString(start, s, len))
 			return false;
 		if (!p.count(start))
 			return false;
@@ -398,15 +440,15 @@ int Parser::onStartMap(void *ctx) noexcept
 	return guard(ctx, [](Parser &p) { return p.open(Value::object()); });
 }
 
-int Parser::onMapKey(void *ctx, const unsigned char *, size_t) noexcept
+int Parser::onMapKey(void *ctx, const unsigned char *, size_t len) noexcept
 {
-	return guard(ctx, [](Parser &p) {
+	return guard(ctx, [len](Parser &p) {
 		size_t start = 0;
 		std::string k;
-		if (!p.rawString(start, k))
+		if (!p.rawString(start, k, len))
 			return false;
 		Frame &f = p.stack_.back();
-		if (!f.keys.insert(k).second) {
+		if (p.seenKey(f, k)) {
 			/* Quoted as JSON, so the message stays one line. */
 			p.error(start, "duplicate key " + write(Value::string(k)));
 			return false;

@@ -1,23 +1,18 @@
 #include "bulkhead/mount.h"
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <memory>
 #include <sys/mount.h>
 #include <sys/statfs.h>
-
-#include <libmount/libmount.h>
+#include <unistd.h>
 
 namespace bulkhead::mount {
 
 namespace {
-
-template <typename T, auto Free> struct CDeleter
-{
-	void operator()(T *p) const noexcept { Free(p); }
-};
-using MntTable = std::unique_ptr<libmnt_table, CDeleter<libmnt_table, mnt_unref_table>>;
 
 struct FreeDeleter
 {
@@ -178,28 +173,6 @@ std::vector<std::string> kernelSplit(std::string_view type, std::string_view s)
 	return out;
 }
 
-/* The data string as libmount reads it (mnt_optstr_next_option: quotes
- * group, no escapes); nullopt when libmount refuses it (an empty option). */
-std::optional<std::vector<std::string>> libmountSplit(const std::string &s)
-{
-	std::vector<std::string> out;
-	std::string buf = s;
-	char *p = buf.data();
-	for (;;) {
-		char *name = nullptr;
-		char *value = nullptr;
-		size_t namesz = 0;
-		size_t valuesz = 0;
-		int rc = mnt_optstr_next_option(&p, &name, &namesz, &value, &valuesz);
-		if (rc == 1)
-			return out;
-		if (rc != 0 || name == nullptr)
-			return std::nullopt;
-		const char *end = value ? value + valuesz : name + namesz;
-		out.emplace_back(name, static_cast<size_t>(end - name));
-	}
-}
-
 std::string quoted(const std::vector<std::string> &items)
 {
 	std::string out;
@@ -321,29 +294,169 @@ std::string magicName(unsigned long magic)
 	return {};
 }
 
-std::string propagationOf(libmnt_fs *fs)
+/* mountinfo's octal escapes (\040 for a space, \011, \012, \134) undone */
+std::string unmangle(std::string_view f)
 {
-	unsigned long flags = 0;
-	if (mnt_fs_get_propagation(fs, &flags) != 0)
-		return "unknown";
-	std::string p;
-	if (flags & MS_SHARED)
-		p = "shared";
-	if (flags & MS_SLAVE)
-		p += p.empty() ? "slave" : ",slave";
-	if (p.empty())
-		p = "private";
-	if (flags & MS_UNBINDABLE)
-		p += ",unbindable";
-	return p;
+	std::string out;
+	for (size_t i = 0; i < f.size(); i++) {
+		auto octal = [&f](size_t k) { return f[k] >= '0' && f[k] <= '7'; };
+		if (f[i] == '\\' && i + 3 < f.size() && octal(i + 1) && octal(i + 2) &&
+		    octal(i + 3)) {
+			out += static_cast<char>(((f[i + 1] - '0') << 6) | ((f[i + 2] - '0') << 3) |
+			                         (f[i + 3] - '0'));
+			i += 3;
+		} else {
+			out += f[i];
+		}
+	}
+	return out;
 }
 
-std::string orEmpty(const char *s)
+/* One line of /proc/self/mountinfo (proc(5)): "ID PARENT MAJ:MIN ROOT TARGET
+ * OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS". */
+struct MountLine
 {
-	return s ? std::string(s) : std::string();
+	std::string target;
+	std::string fstype;
+	std::string source;
+	std::string propagation; /* "shared", "slave", "shared,slave", "private", + ",unbindable" */
+};
+
+std::optional<MountLine> parseLine(std::string_view line)
+{
+	std::vector<std::string_view> f;
+	size_t i = 0;
+	while (i < line.size()) {
+		while (i < line.size() && line[i] == ' ')
+			i++;
+		size_t j = line.find(' ', i);
+		if (j == std::string_view::npos)
+			j = line.size();
+		if (j > i)
+			f.push_back(line.substr(i, j - i));
+		i = j;
+	}
+	size_t dash = 6;
+	while (dash < f.size() && f[dash] != "-")
+		dash++;
+	if (f.size() < 7 || dash + 2 >= f.size())
+		return std::nullopt;
+	MountLine m;
+	m.target = unmangle(f[4]);
+	m.fstype = unmangle(f[dash + 1]);
+	m.source = unmangle(f[dash + 2]);
+	bool shared = false, slave = false, unbindable = false;
+	for (size_t k = 6; k < dash; k++) {
+		shared = shared || f[k].rfind("shared:", 0) == 0;
+		slave = slave || f[k].rfind("master:", 0) == 0;
+		unbindable = unbindable || f[k] == "unbindable";
+	}
+	m.propagation = shared ? "shared" : "";
+	if (slave)
+		m.propagation += m.propagation.empty() ? "slave" : ",slave";
+	if (m.propagation.empty())
+		m.propagation = "private";
+	if (unbindable)
+		m.propagation += ",unbindable";
+	return m;
+}
+
+/* The mount table, read once per process: bulkhead judges one spec per run,
+ * and a node with thousands of mounts costs about 2 ms a read. */
+const std::vector<MountLine> *mountTable()
+{
+	static const std::optional<std::vector<MountLine>> table =
+	        []() -> std::optional<std::vector<MountLine>> {
+		const int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return std::nullopt;
+		std::string text;
+		char buf[16384];
+		for (;;) {
+			const ssize_t n = ::read(fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				::close(fd);
+				return std::nullopt;
+			}
+			if (n == 0)
+				break;
+			text.append(buf, static_cast<size_t>(n));
+		}
+		::close(fd);
+		std::vector<MountLine> out;
+		size_t i = 0;
+		while (i < text.size()) {
+			size_t j = text.find('\n', i);
+			if (j == std::string::npos)
+				j = text.size();
+			if (auto m = parseLine(std::string_view(text).substr(i, j - i)))
+				out.push_back(std::move(*m));
+			i = j + 1;
+		}
+		return out;
+	}();
+	return table ? &*table : nullptr;
+}
+
+/* mnt_table_find_mountpoint(MNT_ITER_BACKWARD): PATH or its nearest parent
+ * that is a mount target, the mount on top (the last listed). */
+const MountLine *findMountpoint(const std::vector<MountLine> &tb, std::string path)
+{
+	for (;;) {
+		for (auto it = tb.rbegin(); it != tb.rend(); ++it)
+			if (it->target == path)
+				return &*it;
+		if (path == "/" || path.empty())
+			return nullptr;
+		const size_t slash = path.find_last_of('/');
+		path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+	}
 }
 
 } // namespace
+
+/* The data string as libmount 2.38 reads it (mnt_optstr_next_option: double
+ * quotes group, no escapes, empty options skipped, the string ends at a NUL);
+ * nullopt when it would refuse it. Written here so that bulkhead links no libmount (a
+ * static binary); tests/unit/test_mount.cpp compares it with the installed
+ * libmount on every string it tries. */
+std::optional<std::vector<std::string>> libmountSplit(const std::string &whole)
+{
+	const std::string_view s(whole.c_str()); /* up to a NUL, as C reads it */
+	std::vector<std::string> out;
+	size_t i = 0;
+	for (;;) {
+		/* leading commas are skipped: ",a,,b" is "a" and "b" */
+		while (i < s.size() && s[i] == ',')
+			i++;
+		size_t start = std::string_view::npos;
+		size_t stop = std::string_view::npos;
+		bool quoted = false;
+		for (size_t p = i; p < s.size(); p++) {
+			if (start == std::string_view::npos)
+				start = p;
+			if (s[p] == '"')
+				quoted = !quoted;
+			if (quoted)
+				continue;
+			if (s[p] == ',')
+				stop = p;
+			else if (p + 1 == s.size())
+				stop = p + 1;
+			if (stop == std::string_view::npos)
+				continue;
+			if (stop <= start)
+				return std::nullopt;
+			break;
+		}
+		if (stop == std::string_view::npos)
+			return out;
+		out.emplace_back(s.substr(start, stop - start));
+		i = stop < s.size() ? stop + 1 : stop;
+	}
+}
 
 Effect effect(const std::vector<std::string> &options)
 {
@@ -489,19 +602,17 @@ std::optional<HostMount> hostMount(const std::string &path)
 	};
 	if (::statfs(real.get(), &sfs) != 0)
 		return std::nullopt;
-	/* Read once per process: bulkhead judges one spec per run, and a node
-	 * with thousands of mounts costs about 2 ms a read. */
-	static const MntTable tb(mnt_new_table_from_file("/proc/self/mountinfo"));
-	if (!tb)
+	const std::vector<MountLine> *tb = mountTable();
+	if (tb == nullptr)
 		return std::nullopt;
-	libmnt_fs *fs = mnt_table_find_mountpoint(tb.get(), real.get(), MNT_ITER_BACKWARD);
-	if (!fs)
+	const MountLine *fs = findMountpoint(*tb, real.get());
+	if (fs == nullptr)
 		return std::nullopt;
 	HostMount m;
-	m.target = orEmpty(mnt_fs_get_target(fs));
-	m.fstype = orEmpty(mnt_fs_get_fstype(fs));
-	m.source = orEmpty(mnt_fs_get_source(fs));
-	m.propagation = propagationOf(fs);
+	m.target = fs->target;
+	m.fstype = fs->fstype;
+	m.source = fs->source;
+	m.propagation = fs->propagation;
 	m.kernelType = magicName(static_cast<unsigned long>(sfs.f_type));
 	return m;
 }

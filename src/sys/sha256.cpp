@@ -2,7 +2,9 @@
 #include "bulkhead/sha256.h"
 
 #include <array>
+#include <cpuid.h>
 #include <cstdint>
+#include <immintrin.h>
 
 namespace bulkhead {
 
@@ -64,17 +66,84 @@ void block(std::array<uint32_t, 8> &h, const unsigned char *p) noexcept
 	h[7] += k;
 }
 
-} // namespace
+/* The same compression with the x86 SHA extensions (SHA-NI), several blocks at
+ * a time: about ten times fewer instructions. The message schedule for
+ * rounds 4i..4i+3 is W[i] = msg2(msg1(W[i-4], W[i-3]) + (W[i-2]:W[i-1] shifted
+ * by one word), W[i-1]); the state is kept as ABEF and CDGH. */
+__attribute__((target("sha,sse4.1,ssse3"))) void blocksNi(std::array<uint32_t, 8> &h,
+                                                          const unsigned char *p, size_t n)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i *>(&h[0]));
+	__m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(&h[4]));
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);               /* CDAB */
+	state1 = _mm_shuffle_epi32(state1, 0x1B);         /* EFGH */
+	__m128i state0 = _mm_alignr_epi8(tmp, state1, 8); /* ABEF */
+	state1 = _mm_blend_epi16(state1, tmp, 0xF0);      /* CDGH */
+	for (; n > 0; n--, p += 64) {
+		const __m128i abef = state0, cdgh = state1;
+		__m128i w[16];
+		for (unsigned i = 0; i < 16; i++) {
+			if (i < 4) {
+				w[i] = _mm_shuffle_epi8(
+				        _mm_loadu_si128(
+				                reinterpret_cast<const __m128i *>(p + 16 * i)),
+				        mask);
+			} else {
+				__m128i t = _mm_sha256msg1_epu32(w[i - 4], w[i - 3]);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
+				w[i] = _mm_sha256msg2_epu32(t, w[i - 1]);
+			}
+			__m128i msg = _mm_add_epi32(
+			        w[i],
+			        _mm_loadu_si128(reinterpret_cast<const __m128i *>(&K[4 * i])));
+			state1 = _mm_sha256rnds2_epu32(state1, state0, msg);
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			state0 = _mm_sha256rnds2_epu32(state0, state1, msg);
+		}
+		state0 = _mm_add_epi32(state0, abef);
+		state1 = _mm_add_epi32(state1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(state0, 0x1B);       /* FEBA */
+	state1 = _mm_shuffle_epi32(state1, 0xB1);    /* DCHG */
+	state0 = _mm_blend_epi16(tmp, state1, 0xF0); /* DCBA */
+	state1 = _mm_alignr_epi8(state1, tmp, 8);    /* ABEF */
+	_mm_storeu_si128(reinterpret_cast<__m128i *>(&h[0]), state0);
+	_mm_storeu_si128(reinterpret_cast<__m128i *>(&h[4]), state1);
+}
 
-std::string sha256Hex(std::string_view data)
+bool haveShaNi() noexcept
+{
+	static const bool have = [] {
+		unsigned a = 0, b = 0, c = 0, d = 0;
+		if (__get_cpuid(1, &a, &b, &c, &d) == 0)
+			return false;
+		const bool ssse3 = (c & bit_SSSE3) != 0, sse41 = (c & bit_SSE4_1) != 0;
+		if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0)
+			return false;
+		return ssse3 && sse41 && (b & bit_SHA) != 0;
+	}();
+	return have;
+}
+
+void blocks(std::array<uint32_t, 8> &h, const unsigned char *p, size_t n, bool portable)
+{
+	if (!portable && haveShaNi()) {
+		blocksNi(h, p, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		block(h, p + 64 * i);
+}
+
+std::string digest(std::string_view data, bool portable)
 {
 	std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 	                             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 	const auto *p = reinterpret_cast<const unsigned char *>(data.data());
 	size_t n = data.size();
 	size_t full = n / 64 * 64;
-	for (size_t i = 0; i < full; i += 64)
-		block(h, p + i);
+	blocks(h, p, full / 64, portable);
 	/* Padding: 0x80, zeros, then the bit length big-endian, to a multiple of 64 bytes. */
 	unsigned char tail[128] = {};
 	size_t rest = n - full;
@@ -85,8 +154,7 @@ std::string sha256Hex(std::string_view data)
 	uint64_t bits = static_cast<uint64_t>(n) * 8;
 	for (size_t i = 0; i < 8; i++)
 		tail[tailLen - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-	for (size_t i = 0; i < tailLen; i += 64)
-		block(h, tail + i);
+	blocks(h, tail, tailLen / 64, portable);
 	static const char hex[] = "0123456789abcdef";
 	std::string out;
 	out.reserve(64);
@@ -94,6 +162,18 @@ std::string sha256Hex(std::string_view data)
 		for (int shift = 28; shift >= 0; shift -= 4)
 			out.push_back(hex[(word >> shift) & 0xF]);
 	return out;
+}
+
+} // namespace
+
+std::string sha256Hex(std::string_view data)
+{
+	return digest(data, false);
+}
+
+std::string sha256HexPortable(std::string_view data)
+{
+	return digest(data, true);
 }
 
 } // namespace bulkhead

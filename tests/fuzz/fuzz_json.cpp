@@ -26,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ParseOptions opts;
 	opts.maxBytes = 1u << 20;
 	opts.maxDepth = 200; /* deeper than yajl_gen's 128, so both writers run */
+	/* any bytes as the parsed-file cache's form: refused or read, never a crash */
+	(void)detail::decode(text, 200);
 	Value v;
 	try {
 		v = parse(text, "fuzz", opts);
@@ -52,6 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} catch (const bulkhead::Error &e) {
 		std::fprintf(stderr, "fuzz_json: reparse failed: %s\n", e.what());
 		std::abort();
+	}
+	/* the parsed-file cache's form keeps the tree */
+	{
+		auto back = detail::decode(detail::encode(v));
+		if (!back || !(*back == v))
+			mismatch("decode(encode(tree)) is not the tree");
 	}
 	/* A two-element array [from, to] also exercises diff and applyPatch. */
 	if (v.isArray() && v.items().size() == 2) {

@@ -1,8 +1,10 @@
 #!/bin/bash
 # faults: every fault on the create path fails closed — exit 1, one clear line
 # on stderr, nothing on stdout, config.json untouched, no temporary file, and the
-# runtime never runs: read-only bundle, full filesystem, unreadable or bad
-# policy, missing runtime, symlinked / FIFO config.json, unwritable audit log.
+# runtime never runs: read-only bundle, full file system for the bundle and for
+# the audit log (which keeps no part of the refused record), unreadable or bad
+# policy (its chain or seccomp profile too), missing or not executable
+# runtime, symlinked / FIFO config.json, unwritable audit log.
 # Root only; exit 77 = skipped (says why).
 set -u
 
@@ -132,9 +134,27 @@ fails_closed policy-fifo "$T/p"
 nerr=$(jq -r 'select(.verdict == "error" and (.subject | startswith("policy "))) | .error' "$LOG" 2>/dev/null | wc -l)
 check "policy failures are on record as error lines ($nerr)" '[ "$nerr" -ge 5 ]'
 
-echo "# missing runtime"
+# a policy whose chain or seccomp profile cannot be read
+mkdir -p "$T/chain"
+printf '{"name": "child", "extends": "%s/chain/no-such-base.json", "rules": {}}\n' "$T" >"$T/chain/child.json"
+config "$T/fake-runc" "$T/chain/child.json" "$LOG"
+fails_closed policy-base-missing "$T/p"
+cp "$GOOD_POLICY" "$T/chain/restricted.json"
+config "$T/fake-runc" "$T/chain/restricted.json" "$LOG"
+fails_closed seccomp-profile-missing "$T/p"
+mkdir -p "$T/chain/seccomp-default.json"
+fails_closed seccomp-profile-is-a-directory "$T/p"
+
+echo "# missing or not executable runtime"
 config "$T/no-such-runc" "$GOOD_POLICY" "$LOG"
 fails_closed missing-runtime "$T/p"
+cp "$T/fake-runc" "$T/noexec-runc"
+chmod 0644 "$T/noexec-runc"
+config "$T/noexec-runc" "$GOOD_POLICY" "$LOG"
+fails_closed runtime-not-executable "$T/p"
+mkdir -p "$T/runc-dir"
+config "$T/runc-dir" "$GOOD_POLICY" "$LOG"
+fails_closed runtime-is-a-directory "$T/p"
 
 config "$T/fake-runc" "$GOOD_POLICY" "$LOG"
 echo "# symlinked config.json"
@@ -150,6 +170,26 @@ echo "# config.json is a FIFO (must not block)"
 mkdir -p "$T/f"
 mkfifo "$T/f/config.json"
 fails_closed fifo-config "$T/f"
+
+echo "# full file system under the audit log"
+mkdir -p "$T/alog"
+if mount -t tmpfs -o size=64k tmpfs "$T/alog" 2>/dev/null; then
+	MOUNTS="$T/alog $MOUNTS"
+	# one page of whole records with room for part of the next one, every
+	# other page taken: the next record is written in part, then ENOSPC
+	head -c 3900 /dev/zero | tr '\0' x | jq -Rc '{pad: .}' >"$T/alog/audit.jsonl"
+	dd if=/dev/zero of="$T/alog/fill" bs=4k count=64 2>/dev/null
+	before_log=$(sha256sum <"$T/alog/audit.jsonl")
+	config "$T/fake-runc" "$GOOD_POLICY" "$T/alog/audit.jsonl"
+	mkbundle "$T/al"
+	fails_closed audit-log-full "$T/al"
+	check "audit-log-full: the log holds its whole records and no part of the refused one" \
+		'[ "$(sha256sum <"$T/alog/audit.jsonl")" = "$before_log" ]'
+	grep -q "No space left" "$T/err"
+	check "audit-log-full: the refusal says why ($(head -c 200 "$T/err"))" '[ $? = 0 ]'
+else
+	echo "# skipped: cannot mount a tmpfs here"
+fi
 
 echo "# audit log cannot be written"
 : >"$T/not-a-dir"

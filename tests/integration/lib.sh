@@ -35,6 +35,11 @@ need_bulkhead()
 	command -v jq >/dev/null || skip "jq is not installed"
 }
 
+# HOOKED: bulkhead with pause points (BULKHEAD_TEST_PAUSE_US, src/test_hooks.h),
+# built only with -Dtest_hooks=true; "" when this build has none.
+HOOKED=${BULKHEAD_HOOKED_BIN:-}
+[ -n "$HOOKED" ] && [ -x "$HOOKED" ] || HOOKED=
+
 # Counted checks: a failed check is reported and counted and the test goes
 # on; `finish NAME` ends the test, failing if any check failed.
 FAILS=0

@@ -1,5 +1,6 @@
 #include "fixtures.h"
 
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <filesystem>
@@ -152,6 +153,77 @@ TEST_CASE("append from many processes at once keeps every line whole", "[audit]"
 		CHECK(l.find(std::string(len, static_cast<char>('a' + p % 26))) !=
 		      std::string::npos);
 	}
+}
+
+TEST_CASE("append cuts the torn last line a killed writer left", "[audit]")
+{
+	TempDir tmp;
+	const std::string log = tmp.path + "/audit.jsonl";
+	audit::append(log, "{\"n\":1}\n");
+	{
+		/* a writer killed inside its write(2): part of a record, no newline */
+		std::ofstream f(log, std::ios::app);
+		f << "{\"n\":2,\"pad\":\"" << std::string(5000, 'x');
+	}
+	audit::append(log, "{\"n\":3}\n");
+	CHECK(slurp(log) == "{\"n\":1}\n{\"n\":3}\n");
+
+	/* a whole file of one torn line */
+	{
+		std::ofstream f(log, std::ios::trunc);
+		f << std::string(9000, 'y');
+	}
+	audit::append(log, "{\"n\":4}\n");
+	CHECK(slurp(log) == "{\"n\":4}\n");
+
+	/* the last newline more than one read back (4096 bytes) from the end */
+	{
+		std::ofstream f(log, std::ios::app);
+		f << std::string(10000, 'z');
+	}
+	audit::append(log, "{\"n\":5}\n");
+	CHECK(slurp(log) == "{\"n\":4}\n{\"n\":5}\n");
+}
+
+TEST_CASE("append killed at random never leaves a torn line before a whole one", "[audit]")
+{
+	TempDir tmp;
+	const std::string log = tmp.path + "/audit.jsonl";
+	/* records of 1 to 3 pages: a SIGKILL inside write(2) can tear them */
+	for (int round = 0; round < 40; round++) {
+		std::cout.flush();
+		pid_t pid = ::fork();
+		if (pid == 0) {
+			for (int i = 0;; i++) {
+				std::string line =
+				        strprintf("{\"r\":%d,\"i\":%d,\"pad\":\"", round, i) +
+				        std::string(static_cast<size_t>(3000 + (i * 1237) % 9000),
+				                    'p') +
+				        "\"}\n";
+				try {
+					audit::append(log, line);
+				} catch (...) {
+					::_exit(1);
+				}
+			}
+		}
+		REQUIRE(pid > 0);
+		::usleep(static_cast<useconds_t>(200 + (round * 997) % 3000));
+		::kill(pid, SIGKILL);
+		int st = 0;
+		REQUIRE(::waitpid(pid, &st, 0) == pid);
+		audit::append(log, strprintf("{\"after\":%d}\n", round));
+	}
+	const std::string text = slurp(log);
+	REQUIRE(!text.empty());
+	CHECK(text.back() == '\n');
+	size_t n = 0;
+	for (const auto &l : lines(text)) {
+		json::Value v = json::parse(l, "audit line"); /* throws on a torn one */
+		CHECK(v.isObject());
+		n++;
+	}
+	CHECK(n >= 40);
 }
 
 TEST_CASE("format: one JSON line with the decision", "[audit]")

@@ -1,8 +1,16 @@
 /* src/sys/mount.cpp: mount options as runc 1.1.5 sorts them and the kernel
  * splits them, overlayfs layers as Linux reads them, and the host mount a path
- * lives on, read from this machine's /proc/self/mountinfo with libmount. */
+ * lives on, read from this machine's /proc/self/mountinfo; both beside
+ * libmount, which only this test links. */
+#include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <vector>
+
+#include <libmount/libmount.h>
 
 #include "bulkhead/mount.h"
 
@@ -126,4 +134,132 @@ TEST_CASE("hostMount reads this machine's mount table", "[mount][host]")
 	REQUIRE(root);
 	CHECK(root->target == "/");
 	CHECK_FALSE(mount::hostMount("/no/such/path/here"));
+}
+
+/* bulkhead links no libmount (its binary is static): its reading of option
+ * strings and of the mount table must stay libmount's, as installed here. */
+namespace {
+
+std::optional<std::vector<std::string>> byLibmount(const std::string &s)
+{
+	std::vector<std::string> out;
+	std::string buf = s;
+	char *p = buf.data();
+	for (;;) {
+		char *name = nullptr;
+		char *value = nullptr;
+		size_t namesz = 0;
+		size_t valuesz = 0;
+		const int rc = mnt_optstr_next_option(&p, &name, &namesz, &value, &valuesz);
+		if (rc == 1)
+			return out;
+		if (rc != 0 || name == nullptr)
+			return std::nullopt;
+		const char *end = value ? value + valuesz : name + namesz;
+		out.emplace_back(name, static_cast<size_t>(end - name));
+	}
+}
+
+} // namespace
+
+TEST_CASE("libmountSplit reads option strings as the installed libmount", "[mount]")
+{
+	std::vector<std::string> cases = {"",
+	                                  "a",
+	                                  "a,b",
+	                                  "a,,b",
+	                                  ",a",
+	                                  "a,",
+	                                  ",",
+	                                  ",,",
+	                                  "=",
+	                                  "=a,b",
+	                                  "a=1,b=2=3",
+	                                  "context=\"a,b\",c",
+	                                  "x=\"unterminated,y",
+	                                  "\"\"",
+	                                  "\",\"",
+	                                  "a\"b\"c,d",
+	                                  "lowerdir=/a\\,b:/c,upperdir=/u",
+	                                  "mode=755,size=65536k",
+	                                  std::string("a\0b,c", 5),
+	                                  "a, b",
+	                                  " ,a"};
+	/* and every string of up to 4 characters over a small alphabet */
+	const char alphabet[] = {'a', ',', '"', '='};
+	for (size_t len = 1; len <= 4; len++) {
+		size_t total = 1;
+		for (size_t k = 0; k < len; k++)
+			total *= sizeof alphabet;
+		for (size_t n = 0; n < total; n++) {
+			std::string s;
+			for (size_t k = 0, v = n; k < len; k++, v /= sizeof alphabet)
+				s += alphabet[v % sizeof alphabet];
+			cases.push_back(s);
+		}
+	}
+	size_t differ = 0;
+	for (const auto &c : cases) {
+		auto ours = mount::libmountSplit(c);
+		auto theirs = byLibmount(c);
+		if (ours != theirs) {
+			differ++;
+			INFO("data string \"" << c << "\"");
+			CHECK((ours == theirs));
+		}
+	}
+	CHECK(differ == 0);
+}
+
+TEST_CASE("hostMount finds the mount libmount finds, for every mount point here", "[mount]")
+{
+	struct TableFree
+	{
+		void operator()(libmnt_table *t) const noexcept { mnt_unref_table(t); }
+	};
+	std::unique_ptr<libmnt_table, TableFree> tb(
+	        mnt_new_table_from_file("/proc/self/mountinfo"));
+	REQUIRE(tb);
+	libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	REQUIRE(it != nullptr);
+	libmnt_fs *fs = nullptr;
+	size_t compared = 0;
+	std::vector<std::string> targets;
+	while (mnt_table_next_fs(tb.get(), it, &fs) == 0)
+		targets.emplace_back(mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "");
+	mnt_free_iter(it);
+	targets.push_back("/proc/self/status");
+	targets.push_back("/etc/hostname");
+	for (const auto &t : targets) {
+		std::unique_ptr<char, decltype(&std::free)> real(::realpath(t.c_str(), nullptr),
+		                                                 &std::free);
+		if (!real)
+			continue;
+		struct stat st
+		{
+		};
+		if (::stat(real.get(), &st) != 0)
+			continue;
+		libmnt_fs *want =
+		        mnt_table_find_mountpoint(tb.get(), real.get(), MNT_ITER_BACKWARD);
+		auto got = mount::hostMount(t);
+		INFO("path " << t);
+		REQUIRE(want != nullptr);
+		REQUIRE(got.has_value());
+		CHECK(got->target == std::string(mnt_fs_get_target(want)));
+		CHECK(got->fstype ==
+		      std::string(mnt_fs_get_fstype(want) ? mnt_fs_get_fstype(want) : ""));
+		CHECK(got->source ==
+		      std::string(mnt_fs_get_source(want) ? mnt_fs_get_source(want) : ""));
+		unsigned long flags = 0;
+		REQUIRE(mnt_fs_get_propagation(want, &flags) == 0);
+		CHECK((got->propagation.find("shared") != std::string::npos) ==
+		      ((flags & MS_SHARED) != 0));
+		CHECK((got->propagation.find("slave") != std::string::npos) ==
+		      ((flags & MS_SLAVE) != 0));
+		CHECK((got->propagation.find("unbindable") != std::string::npos) ==
+		      ((flags & MS_UNBINDABLE) != 0));
+		compared++;
+	}
+	CHECK(compared >= 3);
 }

@@ -995,3 +995,166 @@ TEST_CASE("baseline lets the engines' default containers through", "[policy][pro
 		CHECK(d.verdict == Verdict::Deny);
 	}
 }
+
+TEST_CASE("as root, a policy that probed clean is remembered by the sha256 of its bytes",
+          "[policy][probed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the probe markers are not used");
+		return;
+	}
+	namespace fs = std::filesystem;
+	auto markers = [] {
+		size_t n = 0;
+		std::error_code ec;
+		for (auto it = fs::directory_iterator("/run/bulkhead/probed", ec);
+		     !ec && it != fs::directory_iterator(); ++it)
+			n++;
+		return n;
+	};
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	const std::string hook =
+	        R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": "/usr/bin/dockerd",
+	        "args": ["libnetwork-setkey"], "stages": ["prestart"], "env": []}]})";
+	writeFile(path, withRules(hook));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	const size_t before = markers();
+	CHECK_NOTHROW(Policy::load(path, true));
+	CHECK(markers() == before + 1);
+	CHECK_NOTHROW(Policy::load(path, true)); /* the marker, no probes */
+	CHECK(markers() == before + 1);
+	/* other bytes, another key: the probe runs and refuses the parameter */
+	writeFile(path,
+	          withRules(R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": 5}]})"));
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("allowedHooks") !=
+	      std::string::npos);
+	CHECK(markers() == before + 1);
+}
+
+TEST_CASE("as root, a policy read back from the parsed-file cache is the same policy",
+          "[policy][parsed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the parsed-file cache is not used");
+		return;
+	}
+	namespace fs = std::filesystem;
+	auto files = [] {
+		std::vector<std::string> out;
+		std::error_code ec;
+		for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
+		     !ec && it != fs::directory_iterator(); ++it)
+			out.push_back(it->path().string());
+		std::sort(out.begin(), out.end());
+		return out;
+	};
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	/* a text of its own, so that its cache entry is new */
+	writeFile(path, "// " + dir + "\n" + withRules(""));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	const auto before = files();
+	const Policy first = Policy::load(path, true);
+	const auto after = files();
+	std::vector<std::string> mine;
+	std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+	                    std::back_inserter(mine));
+	CHECK(mine.size() == 1);
+	const Policy second = Policy::load(path, true); /* from the cache */
+	auto same = [](const Policy &a, const Policy &b) {
+		const auto &ra = a.compiled().rules, &rb = b.compiled().rules;
+		if (a.sha256() != b.sha256() || a.name() != b.name() || ra.size() != rb.size())
+			return false;
+		for (size_t i = 0; i < ra.size(); i++)
+			if (ra[i].has_value() != rb[i].has_value() ||
+			    (ra[i] &&
+			     (ra[i]->action != rb[i]->action || !(ra[i]->params == rb[i]->params))))
+				return false;
+		return true;
+	};
+	CHECK(same(first, second));
+	/* a damaged entry is a full parse, and the same policy */
+	for (const auto &f : mine)
+		writeFile(f, "BHJ1{garbage");
+	const Policy third = Policy::load(path, true);
+	CHECK(same(first, third));
+	/* a policy error still names its place: the cache keeps the offsets */
+	writeFile(path, "// " + dir + "\n" + withRules(R"("P6.memory": {"max": "8G"})"));
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("p.json:") !=
+	      std::string::npos);
+	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("p.json:") !=
+	      std::string::npos);
+}
+
+TEST_CASE("a weak seccomp profile is refused whether or not the load probed P7",
+          "[policy][probed][P7]")
+{
+	const std::string dir = tempDir();
+	writeFile(dir + "/weak.json", R"({"defaultAction": "SCMP_ACT_ALLOW"})");
+	writeFile(dir + "/good.json", R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]})");
+	/* probed (a list parameter): the load refuses the weak profile */
+	writeFile(dir + "/base.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "good.json",
+	                    "allowedFlags": []})"));
+	CHECK_NOTHROW(Policy::load(dir + "/base.json", false));
+	writeFile(dir + "/child.json", R"({"name": "c", "version": "1", "extends": "base.json",
+		"rules": {"P7.seccomp": {"profile": "weak.json"}}})");
+	CHECK(policyError([&] { (void)Policy::load(dir + "/child.json", false); }).find("weak") !=
+	      std::string::npos);
+	/* not probed (no structured parameter): refused when judging, never used */
+	writeFile(dir + "/plain.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "weak.json"})"));
+	Policy p = Policy::load(dir + "/plain.json", false);
+	REQUIRE(!p.compiled().rules.empty());
+	const json::Value spec = json::parse(R"({"process": {"args": ["sh"]}, "linux": {}})", "s");
+	const Decision d = p.evaluate(spec, Scope::Spec, kCall, test::typicalHost());
+	CHECK(d.verdict == Verdict::Deny);
+	CHECK(hasFinding(d, "P7.seccomp"));
+	CHECK(d.result.find("linux")->find("seccomp") == nullptr);
+}
+
+TEST_CASE("loadFor a scope reads only the rules that judge it", "[policy][scope]")
+{
+	/* the shipped policy: a process and resources judged the same either way */
+	const std::string restricted = policiesDir() + "/restricted.json";
+	const Policy full = Policy::load(restricted, false);
+	const Policy proc = Policy::loadFor(restricted, false, Scope::Process);
+	const Policy res = Policy::loadFor(restricted, false, Scope::Resources);
+	CHECK(proc.sha256() == full.sha256());
+	for (const char *name :
+	     {"docker-20.10-exec-process.json", "docker-20.10-exec-u0-process.json",
+	      "docker-20.10-exec-u0-privileged-process.json"}) {
+		INFO(name);
+		const std::string text = test::slurp(dataDir() + "/" + name);
+		json::Value doc = json::Value::object();
+		doc.set("process", json::parse(text, name));
+		const Decision a = full.evaluate(doc, Scope::Process, kCall, test::typicalHost());
+		const Decision b = proc.evaluate(doc, Scope::Process, kCall, test::typicalHost());
+		CHECK(a.verdict == b.verdict);
+		CHECK(json::write(a.result) == json::write(b.result));
+		CHECK(a.findings.size() == b.findings.size());
+	}
+	json::Value upd =
+	        json::parse(R"({"linux": {"resources": {"memory": {"limit": -1}}}})", "u");
+	CHECK(full.evaluate(upd, Scope::Resources, kCall, test::typicalHost()).verdict ==
+	      res.evaluate(upd, Scope::Resources, kCall, test::typicalHost()).verdict);
+
+	/* a profile that cannot be read stops a create's load, not an exec's */
+	const std::string dir = tempDir();
+	writeFile(dir + "/p.json",
+	          withRules(R"("P7.seccomp": {"action": "mutate", "profile": "missing.json"},
+	                    "P1.user": {"action": "mutate", "uid": 65534, "gid": 65534})"));
+	CHECK(policyError([&] {
+		      (void)Policy::load(dir + "/p.json", false);
+	      }).find("missing.json") != std::string::npos);
+	const Policy e = Policy::loadFor(dir + "/p.json", false, Scope::Process);
+	json::Value root = json::parse(R"({"process": {"user": {"uid": 0, "gid": 0}, "args": ["id"],
+		"cwd": "/"}})",
+	                               "p");
+	const Decision d = e.evaluate(root, Scope::Process, kCall, test::typicalHost());
+	CHECK(d.verdict == Verdict::Mutate);
+	CHECK(hasFinding(d, "P1.user"));
+	CHECK_THROWS(Policy::loadFor(dir + "/p.json", false, Scope::Spec));
+}
