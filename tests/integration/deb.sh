@@ -4,11 +4,11 @@
 # root. A chroot rather than dpkg --root: the package's maintainer scripts run
 # chrooted either way, so the root needs a shell and coreutils, dpkg --root
 # cannot satisfy Depends (runc) from the host, and the canary needs runc and
-# busybox-static inside. The root is debootstrap --variant=minbase of this
-# machine's own suite, from the mirror apt uses here, with runc and
-# busybox-static, cached as a tarball in /var/cache/bulkhead-test (about
-# 1 minute to make, a few seconds to unpack); the built package is cached
-# there too, by the hash of the sources. Mounts live in a private mount
+# busybox-static inside. The root is the Debian bookworm root the real-server
+# tests share (tests/integration/debian_root.sh: debootstrap from the mirror
+# apt uses here, with runc and busybox-static among its packages, cached as a
+# tarball in /var/cache/bulkhead-test); the built package is cached there too,
+# by the hash of the sources. Mounts live in a private mount
 # namespace and go with it.
 #
 # Checked: what the package holds (the binary stripped, shipped policies in
@@ -31,10 +31,9 @@ for t in dpkg-buildpackage dh debootstrap unshare chroot pivot_root readelf; do
 done
 
 CACHE=/var/cache/bulkhead-test
-SUITE=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 ARCH=$(dpkg --print-architecture)
-[ -n "$SUITE" ] || skip "no VERSION_CODENAME in /etc/os-release: not a Debian release"
-BASE=$CACHE/$SUITE-$ARCH-minbase.tar
+[ "$(. /etc/os-release && echo "${VERSION_CODENAME:-}")" = bookworm ] ||
+	skip "the package is built and tried on Debian 12 (bookworm) only"
 mkdir -p "$CACHE/deb"
 
 T=$(make_tmp deb)
@@ -46,28 +45,10 @@ cleanup()
 trap cleanup EXIT
 start=$SECONDS
 
-# --- the throwaway root, made once --------------------------------------------
-if [ ! -f "$BASE" ]; then
-	MIRROR=$(apt-get indextargets --format '$(CODENAME) $(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
-		awk -v s="$SUITE" '$1 == s { print $2; exit }')
-	[ -n "$MIRROR" ] || skip "no apt source for $SUITE on this machine"
-	python3 - "$MIRROR" "$SUITE" <<'PY' || skip "the apt mirror $MIRROR is unreachable, and no root is cached in $CACHE"
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1].rstrip("/") + "/dists/" + sys.argv[2] + "/Release", timeout=20).read(1)
-PY
-	echo "# making $BASE: debootstrap --variant=minbase $SUITE from $MIRROR"
-	if ! debootstrap --variant=minbase --include=runc,busybox-static "$SUITE" "$T/base" \
-		"$MIRROR" >"$T/debootstrap.log" 2>&1; then
-		tail -n 5 "$T/debootstrap.log" >&2
-		grep -q -e "Failed getting release" -e "Couldn't download" "$T/debootstrap.log" &&
-			skip "debootstrap could not download from $MIRROR"
-		fail "debootstrap failed"
-	fi
-	chroot "$T/base" apt-get clean
-	tar -C "$T/base" -cf "$BASE.tmp.$$" . && mv "$BASE.tmp.$$" "$BASE"
-	rm -rf "$T/base"
-	echo "# made in $((SECONDS - start)) s"
-fi
+# --- the throwaway root: the Debian root the tests share (runc and busybox-static in it)
+. "$(dirname "$0")/debian_root.sh"
+debian_root
+BASE=$DEBIAN_ROOT_TAR
 
 # --- the package, built once per source tree ----------------------------------
 mkdir "$T/src"

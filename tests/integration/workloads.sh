@@ -10,9 +10,9 @@
 # `bulkhead learn` on nginx under a policy that lacks its state directories
 # prints an override that makes it run.
 #
-# The root filesystem is cached in /var/cache/bulkhead-test/bookworm-workloads
-# (BULKHEAD_TEST_CACHE) and made again only when missing or when the recipe
-# below changes. WL_RUNTIME=runc runs the workloads through plain runc instead
+# The root filesystem is tests/integration/debian_root.sh's, cached in
+# /var/cache/bulkhead-test (BULKHEAD_TEST_CACHE) and shared with deb.sh.
+# WL_RUNTIME=runc runs the workloads through plain runc instead
 # (for comparison; the guarantees are then not checked); WL_REDIS gives redis
 # another command line (WL_REDIS=redis-server: its working directory at /);
 # WL_KEEP=1 leaves the daemon running.
@@ -27,49 +27,9 @@ SRC=${BULKHEAD_SOURCE_ROOT:?}
 RUNTIME=${WL_RUNTIME:-bulkhead}
 START=$(date +%s)
 
-# --- the root filesystem, cached ---------------------------------------------
-CACHE=${BULKHEAD_TEST_CACHE:-/var/cache/bulkhead-test}/bookworm-workloads
-PKGS=nginx,redis-server,postgresql,python3,busybox-static
-RECIPE="debootstrap --variant=minbase --include=$PKGS bookworm; tar --numeric-owner; 1"
-
-# The Debian mirror apt uses here (one-line or deb822 sources).
-mirror()
-{
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
-			-e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\)[[:space:]]\+bookworm[[:space:]].*/\2/p' "$f"
-	done | grep -v -e security -e '^$' | head -n 1
-}
-
-build_rootfs()
-{
-	local m dir t0
-	m=$(mirror)
-	[ -n "$m" ] || skip "no Debian mirror in /etc/apt/sources.list*"
-	curl -fsS --max-time 20 -o /dev/null "$m/dists/bookworm/Release" ||
-		skip "the mirror $m is unreachable (the root filesystem is not cached)"
-	mkdir -p "$CACHE"
-	dir=$(mktemp -d /var/tmp/bulkhead-rootfs.XXXXXX)
-	t0=$(date +%s)
-	echo "# building the root filesystem from $m (debootstrap, a few minutes)"
-	if ! debootstrap --variant=minbase --include="$PKGS" bookworm "$dir/root" "$m" \
-		>"$CACHE/debootstrap.log" 2>&1; then
-		rm -rf "$dir"
-		tail -n 5 "$CACHE/debootstrap.log" >&2
-		fail "debootstrap failed (log: $CACHE/debootstrap.log)"
-	fi
-	rm -rf "$dir/root/var/cache/apt/archives/"*.deb "$dir/root/var/lib/apt/lists/"*_Packages
-	tar --numeric-owner -C "$dir/root" -cf "$CACHE/rootfs.tar.tmp" . || fail "tar of the root filesystem"
-	rm -rf "$dir"
-	mv "$CACHE/rootfs.tar.tmp" "$CACHE/rootfs.tar"
-	echo "$RECIPE" >"$CACHE/version"
-	echo "# root filesystem built in $(($(date +%s) - t0)) s"
-}
-if [ ! -f "$CACHE/rootfs.tar" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$RECIPE" ]; then
-	build_rootfs
-fi
+# --- the root filesystem, cached (shared with deb.sh) ---------------------------
+. "$(dirname "$0")/debian_root.sh"
+debian_root
 
 # --- a private dockerd with user namespaces ----------------------------------
 T=$(make_tmp workloads)
@@ -117,7 +77,7 @@ wait_for "${DOCKER[@]}" version || {
 IMG=bulkhead-bookworm:test
 t0=$(date +%s)
 "${DOCKER[@]}" import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-	"$CACHE/rootfs.tar" "$IMG" >/dev/null || fail "docker import of the root filesystem"
+	"$DEBIAN_ROOT_TAR" "$IMG" >/dev/null || fail "docker import of the root filesystem"
 echo "# imported in $(($(date +%s) - t0)) s"
 
 # check that also returns the result (lib.sh's check always succeeds).
@@ -264,7 +224,7 @@ t2=$(date +%s)
 base=$(awk -F: '$1 == "dockremap" { print $2; exit }' /etc/subuid)
 [ -n "$base" ] || fail "no dockremap range in /etc/subuid"
 puid=$((base + 65534))
-[ "$RUNTIME" = runc ] && puid=$((base + $(awk -F: '$1 == "postgres" { print $3 }' <(tar -xOf "$CACHE/rootfs.tar" ./etc/passwd))))
+[ "$RUNTIME" = runc ] && puid=$((base + $(awk -F: '$1 == "postgres" { print $3 }' <(tar -xOf "$DEBIAN_ROOT_TAR" ./etc/passwd))))
 mkdir -p "$T/pg" && chown "$puid:$puid" "$T/pg" && chmod 700 "$T/pg"
 PGUSER=()
 [ "$RUNTIME" = runc ] && PGUSER=(-u postgres)
@@ -330,7 +290,7 @@ if run_d wl-nginx-before "$IMG" nginx -g 'daemon off;'; then
 fi
 # The image as a bundle: its files and runc's spec with nginx's command.
 mkdir -p "$T/learn/rootfs"
-tar -C "$T/learn/rootfs" -xf "$CACHE/rootfs.tar" || fail "unpacking the root filesystem"
+tar -C "$T/learn/rootfs" -xf "$DEBIAN_ROOT_TAR" || fail "unpacking the root filesystem"
 (cd "$T/learn" && runc spec) || fail "runc spec"
 jq '.process.args = ["nginx", "-g", "daemon off;"]' "$T/learn/config.json" >"$T/c" &&
 	mv "$T/c" "$T/learn/config.json"
