@@ -447,22 +447,15 @@ int doctorMain(const std::vector<std::string> &args, std::string &out, std::stri
 		for (size_t i = 0; i < args.size(); i++) {
 			const std::string &a = args[i];
 			auto value = [&](const char *name) {
-				const std::string prefix = std::string(name) + "=";
-				if (a.rfind(prefix, 0) == 0)
-					return a.substr(prefix.size());
-				if (i + 1 >= args.size() || args[i + 1].empty())
-					throw Error(ErrorKind::Usage, std::string("doctor: ") +
-					                                      name +
-					                                      " needs a value");
-				return args[++i];
+				return optionValue(args, i, name, "doctor");
 			};
 			if (a == "--help" || a == "-h" || a == "help") {
 				out += kUsage;
 				return 0;
 			}
-			if (a == "--format" || a.rfind("--format=", 0) == 0)
+			if (isOption(a, "--format"))
 				format = value("--format");
-			else if (a == "--root" || a.rfind("--root=", 0) == 0)
+			else if (isOption(a, "--root"))
 				o.root = value("--root");
 			else if (a == "--no-canary")
 				o.canary = false;

@@ -67,6 +67,24 @@ const char *statusName(Status s) noexcept
 	return "?";
 }
 
+std::string optionValue(const std::vector<std::string> &args, size_t &i, const char *name,
+                        const char *verb)
+{
+	const std::string &a = args[i];
+	const std::string prefix = std::string(name) + "=";
+	if (a.rfind(prefix, 0) == 0)
+		return a.substr(prefix.size());
+	if (i + 1 >= args.size() || args[i + 1].empty())
+		throw Error(ErrorKind::Usage, std::string(verb) + ": " + name + " needs a value");
+	return args[++i];
+}
+
+bool isOption(const std::string &a, const char *name) noexcept
+{
+	const size_t n = std::strlen(name);
+	return a.compare(0, n, name) == 0 && (a.size() == n || a[n] == '=');
+}
+
 bool isLive(const std::string &root) noexcept
 {
 	return root.empty() || root == "/";

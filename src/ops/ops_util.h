@@ -12,6 +12,14 @@
 
 namespace bulkhead::ops {
 
+/* The value of the option at ARGS[I], NAME ("--root"): "NAME=VALUE", or
+ * "NAME VALUE" (I then moves past the value). Throws Error{Usage} naming VERB
+ * when the value is missing or empty. */
+std::string optionValue(const std::vector<std::string> &args, size_t &i, const char *name,
+                        const char *verb);
+/* Whether A is the option NAME, alone or as "NAME=VALUE". */
+bool isOption(const std::string &a, const char *name) noexcept;
+
 /* PATH (absolute) as seen below ROOT ("" or "/" for the live system). */
 std::string under(const std::string &root, const std::string &path);
 /* Is ROOT the live system? */

@@ -442,24 +442,17 @@ int setupMain(const std::vector<std::string> &args, std::string &out, std::strin
 		for (size_t i = 0; i < args.size(); i++) {
 			const std::string &a = args[i];
 			auto value = [&](const char *name) {
-				const std::string prefix = std::string(name) + "=";
-				if (a.rfind(prefix, 0) == 0)
-					return a.substr(prefix.size());
-				if (i + 1 >= args.size() || args[i + 1].empty())
-					throw Error(ErrorKind::Usage, std::string("setup: ") +
-					                                      name +
-					                                      " needs a value");
-				return args[++i];
+				return optionValue(args, i, name, "setup");
 			};
 			if (a == "--help" || a == "-h" || a == "help") {
 				out += kUsage;
 				return 0;
 			}
-			if (a == "--engine" || a.rfind("--engine=", 0) == 0)
+			if (isOption(a, "--engine"))
 				o.engine = value("--engine");
-			else if (a == "--root" || a.rfind("--root=", 0) == 0)
+			else if (isOption(a, "--root"))
 				o.root = value("--root");
-			else if (a == "--path" || a.rfind("--path=", 0) == 0)
+			else if (isOption(a, "--path"))
 				o.path = value("--path");
 			else if (a == "--dry-run")
 				o.dryRun = true;

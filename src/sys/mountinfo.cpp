@@ -1,7 +1,5 @@
 /* The host mount a path lives on: /proc/self/mountinfo read as libmount 2.38
  * reads it, and the filesystem statfs(2) reports (mount::hostMount). */
-#include "bulkhead/mount.h"
-
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -10,6 +8,8 @@
 #include <memory>
 #include <sys/statfs.h>
 #include <unistd.h>
+
+#include "bulkhead/mount.h"
 
 namespace bulkhead::mount {
 
