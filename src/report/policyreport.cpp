@@ -66,10 +66,16 @@ void writePolicyReport(const Aggregate &a, const Options &o, Output &out)
 {
 	const std::string policy = policyName(a);
 	Value items = Value::array();
-	for (const auto &[ns, pods] : a.k8s) {
+	for (const auto &nsEntry : a.k8s) {
+		/* named references, not structured bindings: the lambda below uses
+		 * them, and clang 14 (the fuzz build) cannot capture a binding */
+		const auto &ns = nsEntry.first;
+		const auto &pods = nsEntry.second;
 		uint64_t pass = 0, fail = 0, warn = 0, error = 0;
 		Value results = Value::array();
-		for (const auto &[pod, st] : pods) {
+		for (const auto &podEntry : pods) {
+			const auto &pod = podEntry.first;
+			const auto &st = podEntry.second;
 			auto add = [&](std::string rule, const char *result, const char *severity,
 			               std::string message, Value props) {
 				Value r = Value::object();
