@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -358,6 +360,14 @@ size_t utf8Sequence(std::string_view s, size_t i) noexcept
 std::optional<size_t> invalidUtf8(std::string_view s) noexcept
 {
 	for (size_t i = 0; i < s.size();) {
+		/* ASCII eight bytes at a time: a whole document is checked before
+		 * it is parsed, and specs are almost all ASCII */
+		uint64_t word;
+		if (i + sizeof word <= s.size() && (std::memcpy(&word, s.data() + i, sizeof word),
+		                                    (word & 0x8080808080808080u) == 0)) {
+			i += sizeof word;
+			continue;
+		}
 		const size_t len = utf8Sequence(s, i);
 		if (len == 0)
 			return i;

@@ -157,6 +157,40 @@ private:
 
 /* ---- values ---- */
 
+/* invalidUtf8 with its ASCII stride against the sequence-by-sequence reading */
+static std::optional<size_t> firstBadBySequence(std::string_view s)
+{
+	for (size_t i = 0; i < s.size();) {
+		const size_t len = json::detail::utf8Sequence(s, i);
+		if (len == 0)
+			return i;
+		i += len;
+	}
+	return std::nullopt;
+}
+
+TEST_CASE("invalidUtf8 finds the first bad byte wherever the eight-byte stride falls", "[json]")
+{
+	const std::string_view pieces[] = {
+	        "\xff",         "\xc3", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	        "\xed\xa0\x80", "\x80"};
+	size_t checked = 0;
+	for (size_t len = 0; len <= 24; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (std::string_view piece : pieces) {
+				std::string s(len, 'a');
+				s.insert(at, piece);
+				const auto want = firstBadBySequence(s);
+				if (json::detail::invalidUtf8(s) != want)
+					FAIL("len " << len << " at " << at << " piece of "
+					            << piece.size());
+				checked++;
+			}
+	CHECK(checked == 2275);
+	CHECK(json::detail::invalidUtf8(std::string(1000, 'x') + "\xff") == 1000u);
+	CHECK(!json::detail::invalidUtf8(std::string(1000, 'x') + "\xc3\xa9"));
+}
+
 TEST_CASE("Value constructors and accessors", "[json]")
 {
 	CHECK(Value().isNull());
