@@ -1087,6 +1087,64 @@ TEST_CASE("as root, a policy read back from the parsed-file cache is the same po
 	      std::string::npos);
 }
 
+TEST_CASE("as root, a parsed-file cache entry is used only when root's and writable by no one "
+          "else",
+          "[policy][parsed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the parsed-file cache is not used");
+		return;
+	}
+	namespace fs = std::filesystem;
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	writeFile(path, "// " + dir + " trust\n" + withRules(R"("P1.user": {"action": "mutate"})"));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	std::vector<std::string> before;
+	std::error_code ec;
+	for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
+	     !ec && it != fs::directory_iterator(); ++it)
+		before.push_back(it->path().string());
+	const Policy first = Policy::load(path, true);
+	std::string entry;
+	for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
+	     !ec && it != fs::directory_iterator(); ++it)
+		if (std::find(before.begin(), before.end(), it->path().string()) == before.end())
+			entry = it->path().string();
+	REQUIRE(!entry.empty());
+	/* the entry replaced by the tree of another policy: P1.user turned off */
+	const std::string forged = json::detail::encode(json::parse(
+	        withRules(R"("P1.user": {"action": "off", "reason": "forged"})"), "forged"));
+	auto p1 = [&] {
+		const Policy loaded = Policy::load(path, true);
+		for (const auto &r : loaded.compiled().rules)
+			if (r && std::string(r->def->name) == "P1.user")
+				return r->action;
+		return Action::Off;
+	};
+	/* an untrusted entry is parsed again and written back whole: forged
+	 * again before each load */
+	auto forge = [&](uid_t uid, mode_t mode) {
+		fs::remove(entry);
+		writeFile(entry, forged);
+		REQUIRE(::chown(entry.c_str(), uid, uid) == 0);
+		REQUIRE(::chmod(entry.c_str(), mode) == 0);
+	};
+	REQUIRE(p1() == Action::Mutate);
+	forge(1000, 0600);
+	CHECK(p1() == Action::Mutate); /* another user's file: a full parse */
+	forge(0, 0666);
+	CHECK(p1() == Action::Mutate); /* writable by everyone: a full parse */
+	forge(0, 0620);
+	CHECK(p1() == Action::Mutate); /* writable by its group: a full parse */
+	/* root's and writable by no one else: the entry is what the load reads
+	 * (so the checks above are what kept the forgery out) */
+	forge(0, 0600);
+	CHECK(p1() == Action::Off);
+	fs::remove(entry);
+	CHECK(p1() == Action::Mutate);
+}
+
 TEST_CASE("a weak seccomp profile is refused whether or not the load probed P7",
           "[policy][probed][P7]")
 {
