@@ -139,4 +139,17 @@ check "no temporary file left in the bundle" \
 	'[ -z "$(find "$C" -name ".config.json.bulkhead-*")" ]'
 fi
 
+echo "# 4. the installed binary has no pause points"
+# The same variables that pause bulkhead-hooked for seconds change nothing in
+# bulkhead itself: a create with a 5 s pause asked for ends at once.
+cp "$T/original.json" "$C/config.json"
+t0=$(date +%s%N)
+BULKHEAD_TEST_PAUSE_AT=create-before-rename BULKHEAD_TEST_PAUSE_US=5000000 \
+	"$BIN" create --bundle "$C" no-pause </dev/null >/dev/null 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "a create with BULKHEAD_TEST_PAUSE_US=5000000 exits 0 (rc=$rc)" '[ "$rc" = 0 ]'
+check "and does not pause (${ms} ms)" '[ "$ms" -lt 2000 ]'
+check "no BULKHEAD_TEST_ string in the binary" '! grep -a -q BULKHEAD_TEST_ "$BIN"'
+
 finish concurrency
