@@ -242,6 +242,23 @@ std::optional<bool> parseBool(std::string_view s) noexcept
 	return std::nullopt;
 }
 
+/* Go's strconv.ParseUint(s, 10, 64). */
+std::optional<uint64_t> parseGoUint(std::string_view s) noexcept
+{
+	if (s.empty() || s.size() > 20)
+		return std::nullopt;
+	uint64_t v = 0;
+	for (char ch : s) {
+		if (ch < '0' || ch > '9')
+			return std::nullopt;
+		const auto d = static_cast<uint64_t>(ch - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return std::nullopt;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
 std::optional<int64_t> parseGoInt(std::string_view s, bool base0) noexcept
 {
 	bool neg = false;

@@ -141,6 +141,8 @@ std::optional<bool> parseBool(std::string_view s) noexcept;
 /* Go's strconv.ParseInt(s, base, 64) for base 0 (prefixes 0x 0o 0b 0, and "_"
  * between digits) or base 10. */
 std::optional<int64_t> parseGoInt(std::string_view s, bool base0) noexcept;
+/* Go's strconv.ParseUint(s, 10, 64). */
+std::optional<uint64_t> parseGoUint(std::string_view s) noexcept;
 /* Does Go's time.ParseDuration accept s? */
 bool isGoDuration(std::string_view s) noexcept;
 /* The enum value for a command name ("create"), Unknown when runc has none. */

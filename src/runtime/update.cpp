@@ -96,23 +96,6 @@ using json::Value;
 using policy::Decision;
 using policy::Verdict;
 
-/* Go's strconv.ParseUint(s, 10, 64). */
-std::optional<uint64_t> parseUint(std::string_view s)
-{
-	if (s.empty() || s.size() > 20)
-		return std::nullopt;
-	uint64_t v = 0;
-	for (char ch : s) {
-		if (ch < '0' || ch > '9')
-			return std::nullopt;
-		const auto d = static_cast<uint64_t>(ch - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return std::nullopt;
-		v = v * 10 + d;
-	}
-	return v;
-}
-
 Value &section(Value &r, std::string_view key)
 {
 	Value *v = r.find(key);
@@ -156,7 +139,7 @@ Value resourcesFromFlags(const cli::Invocation &inv)
 	     {Field{"cpu-period", "cpu", "period"}, Field{"cpu-rt-period", "cpu", "realtimePeriod"},
 	      Field{"cpu-share", "cpu", "shares"}}) {
 		if (const std::string *v = value(f.flag)) {
-			auto n = parseUint(*v);
+			auto n = cli::parseGoUint(*v);
 			if (!n)
 				invalid(f.flag, *v);
 			section(r, f.section).set(f.key, Value::number(*n));
