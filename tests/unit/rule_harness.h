@@ -34,4 +34,36 @@ inline RuleResult runRule(std::string_view name, const json::Value &doc,
 	return r;
 }
 
+/* The findings on one line each way a failing check wants to show them. */
+inline std::string dump(const RuleResult &r)
+{
+	auto action = [](policy::Action a) {
+		switch (a) {
+		case policy::Action::Mutate:
+			return "mutate";
+		case policy::Action::Deny:
+			return "deny";
+		case policy::Action::Audit:
+			return "audit";
+		case policy::Action::Off:
+			break;
+		}
+		return "off";
+	};
+	std::string s;
+	for (const auto &f : r.findings)
+		s += f.rule + " " + f.pointer + " [" + action(f.action) + "] " + f.message + " | " +
+		     f.remedy + " ;; ";
+	return s;
+}
+
+/* Whether a finding's message holds NEEDLE. */
+inline bool mentions(const RuleResult &r, std::string_view needle)
+{
+	for (const auto &f : r.findings)
+		if (f.message.find(needle) != std::string::npos)
+			return true;
+	return false;
+}
+
 } // namespace bulkhead::test

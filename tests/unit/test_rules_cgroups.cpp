@@ -18,7 +18,9 @@
 using namespace bulkhead;
 using bulkhead::policy::Action;
 using bulkhead::policy::Scope;
+using bulkhead::test::dump;
 using bulkhead::test::FakeHost;
+using bulkhead::test::mentions;
 using bulkhead::test::RuleResult;
 using bulkhead::test::runRule;
 using json::Value;
@@ -44,22 +46,6 @@ size_t denied(const RuleResult &r)
 		if (f.action == Action::Deny)
 			n++;
 	return n;
-}
-
-std::string dump(const RuleResult &r)
-{
-	std::string s;
-	for (const auto &f : r.findings)
-		s += f.rule + " " + f.pointer + ": " + f.message + " ;; ";
-	return s;
-}
-
-bool mentions(const RuleResult &r, std::string_view needle)
-{
-	for (const auto &f : r.findings)
-		if (f.message.find(needle) != std::string::npos)
-			return true;
-	return false;
 }
 
 /* This machine's shape: cgroup v1 controllers, name=systemd and a hybrid v2

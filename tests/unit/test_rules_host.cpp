@@ -18,6 +18,7 @@
 
 using namespace bulkhead;
 using bulkhead::policy::Action;
+using bulkhead::test::dump;
 using bulkhead::test::FakeHost;
 using bulkhead::test::RuleResult;
 using bulkhead::test::runRule;
@@ -54,37 +55,14 @@ size_t count(const RuleResult &r, Action a)
 	return n;
 }
 
-bool mentions(const RuleResult &r, std::string_view needle)
+/* a finding's message or its remedy */
+bool mentionsOrRemedy(const RuleResult &r, std::string_view needle)
 {
 	for (const auto &f : r.findings)
 		if (f.message.find(needle) != std::string::npos ||
 		    f.remedy.find(needle) != std::string::npos)
 			return true;
 	return false;
-}
-
-const char *name(Action a)
-{
-	switch (a) {
-	case Action::Mutate:
-		return "mutate";
-	case Action::Deny:
-		return "deny";
-	case Action::Audit:
-		return "audit";
-	case Action::Off:
-		break;
-	}
-	return "off";
-}
-
-std::string dump(const RuleResult &r)
-{
-	std::string s;
-	for (const auto &f : r.findings)
-		s += f.rule + " " + f.pointer + " [" + name(f.action) + "] " + f.message + " | " +
-		     f.remedy + " ;; ";
-	return s;
 }
 
 RuleResult run(std::string_view rule, const Value &doc, const FakeHost &host,
@@ -149,10 +127,10 @@ TEST_CASE("P8.namespaces denies --net=host as a netns path and --pid=host by omi
 	             call("70ae483fefbc147ddedbe27019f2a6375a355c13720254a14aa58cf418ff993f"));
 	INFO(dump(r));
 	CHECK(count(r, Action::Deny) == 2);
-	CHECK(mentions(r, "host's network namespace"));
-	CHECK(mentions(r, "no private pid namespace"));
-	CHECK(mentions(r, "--net=host"));
-	CHECK(mentions(r, "--pid=host"));
+	CHECK(mentionsOrRemedy(r, "host's network namespace"));
+	CHECK(mentionsOrRemedy(r, "no private pid namespace"));
+	CHECK(mentionsOrRemedy(r, "--net=host"));
+	CHECK(mentionsOrRemedy(r, "--pid=host"));
 }
 
 TEST_CASE("P8.namespaces catches host namespaces behind other names", "[rules][P8]")
@@ -209,7 +187,7 @@ TEST_CASE("P8.namespaces refuses a namespace path when pid 1's namespaces are un
 	             R"({"type":"mount"},{"type":"network","path":"/proc/4242/ns/net"}]}})");
 	auto r = run("P8.namespaces", doc, h, call("c"));
 	CHECK(count(r, Action::Deny) == 1);
-	CHECK(mentions(r, "cannot be read"));
+	CHECK(mentionsOrRemedy(r, "cannot be read"));
 	/* Our own netns is recognised as the host's even so (--net=host). */
 	h.file("/run/docker/netns/default", h.selfNs["net"].dev, h.selfNs["net"].ino,
 	       S_IFREG | 0444);
@@ -219,7 +197,7 @@ TEST_CASE("P8.namespaces refuses a namespace path when pid 1's namespaces are un
 	          R"({"type":"mount"},{"type":"network","path":"/run/docker/netns/default"}]}})"),
 	        h, call("c"), J(R"({"pid1Optional":true})"));
 	CHECK(count(own, Action::Deny) == 1);
-	CHECK(mentions(own, "is the host's network namespace"));
+	CHECK(mentionsOrRemedy(own, "is the host's network namespace"));
 	/* Without any path, nothing needs pid 1. */
 	CHECK(run("P8.namespaces", fixture("runc-spec-default.json"), h, call("c"))
 	              .findings.empty());
@@ -274,7 +252,7 @@ TEST_CASE("P10.engine-socket denies docker.sock from Docker's -v", "[rules][P10]
 	INFO(dump(r));
 	CHECK(count(r, Action::Deny) == 1);
 	CHECK(r.findings.at(0).pointer == "/mounts/10/source");
-	CHECK(mentions(r, "engine socket"));
+	CHECK(mentionsOrRemedy(r, "engine socket"));
 }
 
 TEST_CASE("P10.engine-socket catches the socket under other names", "[rules][P10]")
@@ -332,7 +310,7 @@ TEST_CASE("P10.sensitive-mount: engine files of another container are denied", "
 	             call("0000000000000000000000000000000000000000000000000000000000000000"));
 	INFO(dump(r));
 	CHECK(count(r, Action::Deny) == 3);
-	CHECK(mentions(r, "another container"));
+	CHECK(mentionsOrRemedy(r, "another container"));
 	/* Offline (no container ID): one consistent ID is accepted, a second is not. */
 	auto offline = run("P10.sensitive-mount", doc, socketHost(), call("", "/bundles/b"));
 	CHECK(offline.findings.empty());
@@ -418,12 +396,12 @@ TEST_CASE("P10.sensitive-mount: kubelet pod directories only for this pod's prov
 	                 criBind(other, "ffffffff-aaaa-bbbb-cccc-0123456789ab"), h, criCall());
 	INFO(dump(claim));
 	CHECK(count(claim, Action::Deny) == 1);
-	CHECK(mentions(claim, "the pod is not proven"));
+	CHECK(mentionsOrRemedy(claim, "the pod is not proven"));
 	CHECK(count(run("P10.sensitive-mount", criBind(other), h, criCall()), Action::Deny) == 1);
 	/* The engine unknown, or another engine: nothing per pod matches. */
 	auto unknown = run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Unknown));
 	CHECK(count(unknown, Action::Deny) == 1);
-	CHECK(mentions(unknown, "engine is unknown"));
+	CHECK(mentionsOrRemedy(unknown, "engine is unknown"));
 	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, criCall(engine::Kind::Docker)),
 	            Action::Deny) == 1);
 	CHECK(count(run("P10.sensitive-mount", criBind(vol), h, call("c")), Action::Deny) == 1);
@@ -692,7 +670,7 @@ TEST_CASE("P11.devices denies wildcards and host devices", "[rules][P11]")
 	auto priv = run("P11.devices", fixture("docker-20.10-privileged.json"), socketHost(),
 	                call("c"));
 	CHECK(count(priv, Action::Deny) > 1);
-	CHECK(mentions(priv, "every device"));
+	CHECK(mentionsOrRemedy(priv, "every device"));
 	for (const char *rule :
 	     {R"({"allow":true})", R"({"allow":true,"access":"rwm"})",
 	      R"({"allow":true,"type":"a","access":"rw"})",
@@ -893,7 +871,7 @@ TEST_CASE("P12.hooks denies unknown hooks and lookalikes", "[rules][P12]")
 	auto d = run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), up, call(id));
 	INFO(dump(d));
 	CHECK(count(d, Action::Deny) == 1);
-	CHECK(mentions(d, "replaced since it started"));
+	CHECK(mentionsOrRemedy(d, "replaced since it started"));
 }
 
 TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P12]")
@@ -909,7 +887,7 @@ TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P1
 		INFO(dump(r));
 		CHECK(count(r, Action::Deny) == 1);
 		CHECK(r.findings.at(0).pointer == "/hooks/prestart/0/path");
-		CHECK(mentions(r, "/tmp is writable by group or others (mode 1777)"));
+		CHECK(mentionsOrRemedy(r, "/tmp is writable by group or others (mode 1777)"));
 		CHECK(at(r, "/hooks/prestart/0/path") == R"("/tmp/hook")");
 	}
 	SECTION("a link owned by a user, in a root-only directory")
@@ -918,8 +896,9 @@ TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P1
 		h.file("/srv", 8, 50, S_IFDIR | 0755);
 		h.file("/srv/hook", 8, 51, S_IFLNK | 0777, 1000, 1000);
 		h.link("/srv/hook", "/usr/bin/dockerd");
-		CHECK(mentions(run("P12.hooks", hookSpec(setkey("/srv/hook", id)), h, call(id)),
-		               "/srv/hook is owned by uid 1000"));
+		CHECK(mentionsOrRemedy(
+		        run("P12.hooks", hookSpec(setkey("/srv/hook", id)), h, call(id)),
+		        "/srv/hook is owned by uid 1000"));
 	}
 	SECTION("the target in a group-writable directory")
 	{
@@ -927,7 +906,7 @@ TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P1
 		h.files["/usr/bin"].mode = S_IFDIR | 0775;
 		auto r = run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id));
 		CHECK(count(r, Action::Deny) == 1);
-		CHECK(mentions(r, "/usr/bin is writable by group or others (mode 0775)"));
+		CHECK(mentionsOrRemedy(r, "/usr/bin is writable by group or others (mode 0775)"));
 	}
 	SECTION("the target itself writable, or owned by a user")
 	{
@@ -951,7 +930,7 @@ TEST_CASE("P12.hooks refuses a hook anyone but root could redirect", "[rules][P1
 	{
 		FakeHost h = dockerdHost();
 		h.files.erase("/usr");
-		CHECK(mentions(
+		CHECK(mentionsOrRemedy(
 		        run("P12.hooks", hookSpec(setkey("/proc/2879/exe", id)), h, call(id)),
 		        "/usr cannot be inspected"));
 	}
@@ -1045,14 +1024,14 @@ TEST_CASE("k8s.sandbox names pause containers explicitly", "[rules]")
 	                 Action::Audit);
 	CHECK(count(audit, Action::Audit) == 2);
 	/* the engine unknown: the pod the annotations name is not taken at its word */
-	CHECK(mentions(audit, "pod not proven"));
-	CHECK(!mentions(audit, "kube-system/dns"));
+	CHECK(mentionsOrRemedy(audit, "pod not proven"));
+	CHECK(!mentionsOrRemedy(audit, "kube-system/dns"));
 	/* containerd's CRI (offline: its keys as written) names it */
 	policy::CallContext cri = call("c");
 	cri.engine = engine::Kind::ContainerdCri;
 	cri.offline = true;
 	audit = run("k8s.sandbox", sandbox, socketHost(), cri, Value::object(), Action::Audit);
-	CHECK(mentions(audit, "kube-system/dns"));
+	CHECK(mentionsOrRemedy(audit, "kube-system/dns"));
 	CHECK(audit.doc == sandbox);
 	auto shell = sandbox;
 	json::set(shell, json::Pointer::parse("/process/args/0"), Value::string("/bin/sh"));
@@ -1105,19 +1084,19 @@ TEST_CASE("P5.userns refuses Docker's default spec with the remedy", "[rules][P5
 	INFO(dump(r));
 	CHECK(count(r, Action::Deny) >= 1);
 	CHECK(count(r, Action::Mutate) == 0);
-	CHECK(mentions(r, "0710"));
-	CHECK(mentions(r, "dockerd --userns-remap=default"));
-	CHECK(!mentions(r, "hostUsers: false")); /* the remedy names this engine's knob */
+	CHECK(mentionsOrRemedy(r, "0710"));
+	CHECK(mentionsOrRemedy(r, "dockerd --userns-remap=default"));
+	CHECK(!mentionsOrRemedy(r, "hostUsers: false")); /* the remedy names this engine's knob */
 	CHECK(r.doc == doc);
 	/* Podman's and Kubernetes' specs get theirs. */
 	auto pod =
 	        run("P5.userns", fixture("podman-4.3-default.json"), socketHost(), call(kPodmanId));
-	CHECK(mentions(pod, "podman run --userns=auto"));
-	CHECK(!mentions(pod, "dockerd"));
+	CHECK(mentionsOrRemedy(pod, "podman run --userns=auto"));
+	CHECK(!mentionsOrRemedy(pod, "dockerd"));
 	Value k8s = fixture("runc-spec-default.json");
 	k8s.set("annotations", J(R"({"io.kubernetes.cri.container-type":"container"})"));
 	auto kr = run("P5.userns", k8s, socketHost(), call("c"));
-	CHECK(mentions(kr, "hostUsers: false"));
+	CHECK(mentionsOrRemedy(kr, "hostUsers: false"));
 	/* Where the host cannot be inspected, it fails closed too. */
 	CHECK(count(run("P5.userns", doc, socketHost(), call(kDockerId)), Action::Deny) >= 1);
 }
@@ -1202,12 +1181,12 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	            engineCall(engine::Kind::Docker,
 	                       "85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7"));
 	CHECK(count(wrongUser, Action::Deny) == 2);
-	CHECK(mentions(wrongUser, "subordinate ranges of dockremap"));
+	CHECK(mentionsOrRemedy(wrongUser, "subordinate ranges of dockremap"));
 	auto unknown =
 	        run("P5.userns", fixture("podman-4.3-uidmap.json"), accountsHost(),
 	            call("85dbcc60dfa52f876d50201e260625051789e36cb79400b5db13b8ef3d131be7"));
 	CHECK(count(unknown, Action::Deny) == 2);
-	CHECK(mentions(unknown, "no engine user is known"));
+	CHECK(mentionsOrRemedy(unknown, "no engine user is known"));
 	/* ... unless the policy names the user or the range. */
 	CHECK(run("P5.userns", mapped(300000, 65536), accountsHost(), call("c"),
 	          J(R"({"subordinateUsers":["containers"]})"))
@@ -1226,7 +1205,7 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	        run("P5.userns", fixture("runc-spec-rootless.json"), socketHost(), call("c"));
 	INFO(dump(rootless));
 	CHECK(count(rootless, Action::Deny) >= 2); /* uid and gid map host 0 */
-	CHECK(mentions(rootless, "host ID 0"));
+	CHECK(mentionsOrRemedy(rootless, "host ID 0"));
 	auto wide = J(
 	        R"({"linux":{"namespaces":[{"type":"user"}],)"
 	        R"("uidMappings":[{"containerID":0,"hostID":100000,"size":65536},{"containerID":65536,"hostID":0,"size":1}],)"
@@ -1260,7 +1239,7 @@ TEST_CASE("P5.userns checks, never rewrites, an engine's mappings", "[rules][P5]
 	              R"("uidMappings":[{"containerID":0,"hostID":100000,"size":65536}]}})");
 	auto hr = run("P5.userns", half, h, call("c"));
 	CHECK(count(hr, Action::Deny) == 1);
-	CHECK(mentions(hr, "cannot check"));
+	CHECK(mentionsOrRemedy(hr, "cannot check"));
 }
 
 TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]")
@@ -1271,10 +1250,10 @@ TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]
 	auto alice = run("P5.userns", mapped(1000, 1), h, docker);
 	INFO(dump(alice));
 	CHECK(count(alice, Action::Deny) == 2);
-	CHECK(mentions(alice, "host uid 1000 is account alice (/etc/passwd)"));
-	CHECK(mentions(alice, "host gid 1000 is group alice (/etc/group)"));
-	CHECK(mentions(alice, "below SUB_UID_MIN 100000"));
-	CHECK(mentions(alice, "outside the subordinate ranges of dockremap"));
+	CHECK(mentionsOrRemedy(alice, "host uid 1000 is account alice (/etc/passwd)"));
+	CHECK(mentionsOrRemedy(alice, "host gid 1000 is group alice (/etc/group)"));
+	CHECK(mentionsOrRemedy(alice, "below SUB_UID_MIN 100000"));
+	CHECK(mentionsOrRemedy(alice, "outside the subordinate ranges of dockremap"));
 	CHECK(alice.findings.at(0).pointer == "/linux/uidMappings/0/hostID");
 	/* Anything from 1 up to 65535, one ID or the whole block. */
 	for (uint64_t host : {1ull, 999ull, 65534ull})
@@ -1287,8 +1266,8 @@ TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]
 	auto inside = run("P5.userns", mapped(200000, 65536), svc, docker);
 	INFO(dump(inside));
 	CHECK(count(inside, Action::Deny) == 2);
-	CHECK(mentions(inside, "host uid 250000 is account svc"));
-	CHECK(mentions(inside, "host gid 250000 is the primary group of svc"));
+	CHECK(mentionsOrRemedy(inside, "host uid 250000 is account svc"));
+	CHECK(mentionsOrRemedy(inside, "host gid 250000 is the primary group of svc"));
 	/* Another user's subordinate range is not the engine's. */
 	auto others = run("P5.userns", mapped(165536, 65536), h, docker);
 	CHECK(count(others, Action::Deny) == 2);
@@ -1309,7 +1288,7 @@ TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]
 		             engineCall(engine::Kind::Docker, "457d698cbd9771a883fa7ad66d02f3221d7a"
 		                                              "09703ea9e2ab18a6bdde5d8d9e32"));
 		CHECK(count(r, Action::Deny) == 2);
-		CHECK(mentions(r, std::string(f) + " exists but"));
+		CHECK(mentionsOrRemedy(r, std::string(f) + " exists but"));
 	}
 	FakeHost nis = h;
 	nis.rootText("/etc/passwd", "root:x:0:0::/root:/bin/sh\n+::::::\n");
@@ -1321,8 +1300,8 @@ TEST_CASE("P5.userns refuses an engine mapping onto host accounts", "[rules][P5]
 	auto j = run("P5.userns", joined, h, docker);
 	INFO(dump(j));
 	CHECK(count(j, Action::Deny) == 2);
-	CHECK(mentions(j, "the uid_map of /proc/77/ns/user"));
-	CHECK(mentions(j, "account alice"));
+	CHECK(mentionsOrRemedy(j, "the uid_map of /proc/77/ns/user"));
+	CHECK(mentionsOrRemedy(j, "account alice"));
 }
 
 TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rules][P5]")
@@ -1339,8 +1318,8 @@ TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rul
 	auto home = run("P5.userns", mapped(100000, 65536, bind("/home/alice")), h, docker);
 	INFO(dump(home));
 	CHECK(count(home, Action::Deny) == 1);
-	CHECK(mentions(home, "the engine's user namespace"));
-	CHECK(mentions(home, "nobody:nogroup"));
+	CHECK(mentionsOrRemedy(home, "the engine's user namespace"));
+	CHECK(mentionsOrRemedy(home, "nobody:nogroup"));
 	CHECK(home.findings.at(0).pointer == "/mounts/0/source");
 	/* One the mapped range owns. */
 	CHECK(run("P5.userns", mapped(100000, 65536, bind("/srv/ctr")), h, docker)
@@ -1367,7 +1346,7 @@ TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rul
 	              .findings.empty());
 	auto closed = run("P5.userns", mapped(100000, 65536, roBind("/srv/closed")), h, docker);
 	CHECK(count(closed, Action::Deny) == 1);
-	CHECK(mentions(closed, "not readable by the mapped root"));
+	CHECK(mentionsOrRemedy(closed, "not readable by the mapped root"));
 	h.file("/srv/shared", 8, 707, S_IFDIR | 01777); /* world-writable: writable inside */
 	CHECK(run("P5.userns", mapped(100000, 65536, bind("/srv/shared")), h, docker)
 	              .findings.empty());
@@ -1376,7 +1355,7 @@ TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rul
 	json::set(user, json::Pointer::parse("/process/user/uid"), Value::number(uint64_t{1000}));
 	auto u = run("P5.userns", user, h, docker);
 	CHECK(count(u, Action::Deny) == 1);
-	CHECK(mentions(u, "uid 1000 is outside the mapped range"));
+	CHECK(mentionsOrRemedy(u, "uid 1000 is outside the mapped range"));
 	/* proc without a pid namespace of its own. */
 	auto proc =
 	        run("P5.userns",
@@ -1384,7 +1363,7 @@ TEST_CASE("P5.userns: the feasibility checks run for an engine's mapping", "[rul
 	                   R"("mounts":[{"destination":"/proc","type":"proc","source":"proc"}],)"),
 	            h, docker);
 	CHECK(count(proc, Action::Deny) == 1);
-	CHECK(mentions(proc, "private pid namespace"));
+	CHECK(mentionsOrRemedy(proc, "private pid namespace"));
 }
 
 TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
@@ -1423,7 +1402,7 @@ TEST_CASE("P5.userns adds a user namespace where it is feasible", "[rules][P5]")
 	auto p = run("P5.userns", ping, bundleHost(), call("c", "/bundles/b"));
 	INFO(dump(p));
 	REQUIRE(count(p, Action::Mutate) == 1);
-	CHECK(mentions(p, "net.ipv4.ping_group_range clamped to \"0 65535\""));
+	CHECK(mentionsOrRemedy(p, "net.ipv4.ping_group_range clamped to \"0 65535\""));
 	CHECK(json::write(*json::get(p.doc, json::Pointer::parse("/linux/sysctl"))) ==
 	      R"({"net.ipv4.ping_group_range":"0 65535"})");
 	checkConverges("P5.userns", p, bundleHost(), call("c", "/bundles/b"));
@@ -1458,7 +1437,7 @@ TEST_CASE("P5.userns refuses where a user namespace would break the container", 
 		auto r = run("P5.userns", fixture("docker-20.10-hostns-socket.json"), dockerHost(),
 		             call("x"));
 		INFO(dump(r));
-		CHECK(mentions(r, "/var/run/docker/netns/default"));
+		CHECK(mentionsOrRemedy(r, "/var/run/docker/netns/default"));
 		CHECK(count(r, Action::Mutate) == 0);
 	}
 	SECTION("a bind-mounted host directory would turn nobody:nogroup")
@@ -1470,7 +1449,7 @@ TEST_CASE("P5.userns refuses where a user namespace would break the container", 
 		auto r = run("P5.userns", doc, h, call("c", "/bundles/b"));
 		INFO(dump(r));
 		CHECK(count(r, Action::Deny) == 1);
-		CHECK(mentions(r, "nobody:nogroup"));
+		CHECK(mentionsOrRemedy(r, "nobody:nogroup"));
 		/* A directory owned by the mapped range is fine. */
 		h.file("/home", 8, 499, S_IFDIR | 0755);
 		h.file("/home/u", 8, 498, S_IFDIR | 0755, 1000, 1000);
@@ -1486,7 +1465,7 @@ TEST_CASE("P5.userns refuses where a user namespace would break the container", 
 		             call("c", "/bundles/b"));
 		INFO(dump(r));
 		CHECK(count(r, Action::Deny) == 1);
-		CHECK(mentions(r, "/bundles/b is 0700"));
+		CHECK(mentionsOrRemedy(r, "/bundles/b is 0700"));
 		/* ... unless the mapped root owns it. */
 		h.file("/bundles/b", 8, 41, S_IFDIR | 0700, 100000, 0);
 		CHECK(count(run("P5.userns", fixture("runc-spec-default.json"), h,

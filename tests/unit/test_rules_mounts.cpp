@@ -18,7 +18,9 @@
 
 using namespace bulkhead;
 using bulkhead::policy::Action;
+using bulkhead::test::dump;
 using bulkhead::test::FakeHost;
+using bulkhead::test::mentions;
 using bulkhead::test::RuleResult;
 using json::Value;
 
@@ -53,22 +55,6 @@ size_t count(const RuleResult &r, Action a)
 	for (const auto &f : r.findings)
 		n += f.action == a ? 1 : 0;
 	return n;
-}
-
-std::string dump(const RuleResult &r)
-{
-	std::string s;
-	for (const auto &f : r.findings)
-		s += f.rule + " " + f.pointer + " " + f.message + " ;; ";
-	return s;
-}
-
-bool mentions(const RuleResult &r, std::string_view needle)
-{
-	for (const auto &f : r.findings)
-		if (f.message.find(needle) != std::string::npos)
-			return true;
-	return false;
 }
 
 Value spec(const std::string &mounts, const std::string &root = R"({"path":"/srv/rootfs"})")
