@@ -106,8 +106,25 @@ int compareSize(const json::Value &a, const json::Value &b)
 	return 0;
 }
 
-std::vector<Change> paramChanges(const RuleDef &def, const json::Value &a, const json::Value &b)
+/* The parameters that differ between two settings A and B of one rule. A
+ * JsonFile parameter is compared by the document it names (params holds it),
+ * not by its path: two copies of one profile in different directories are the
+ * same setting. */
+std::vector<Change> paramChanges(const RuleDef &def, const CompiledPolicy::Rule &ra,
+                                 const CompiledPolicy::Rule &rb)
 {
+	const json::Value &a = ra.written, &b = rb.written;
+	auto isFile = [&](const std::string &name) {
+		for (const auto &p : def.params)
+			if (name == p.name)
+				return p.kind == ParamKind::JsonFile;
+		return false;
+	};
+	auto sameFile = [&](const std::string &name) {
+		const json::Value *x = ra.params.find(name);
+		const json::Value *y = rb.params.find(name);
+		return isFile(name) && x != nullptr && y != nullptr && *x == *y;
+	};
 	std::vector<Change> out;
 	auto shown = [](const json::Value *v) {
 		return v == nullptr ? std::string("(default)") : compact(*v);
@@ -126,9 +143,12 @@ std::vector<Change> paramChanges(const RuleDef &def, const json::Value &a, const
 	};
 	for (const auto &[k, v] : b.members()) {
 		const json::Value *was = a.find(k);
-		if (was == nullptr || !(*was == v))
-			out.push_back({k + ": " + shown(was) + " -> " + shown(&v),
-			               direction(k, was, &v)});
+		if (was == nullptr || (!(*was == v) && !sameFile(k)))
+			out.push_back(
+			        {k + ": " + shown(was) + " -> " + shown(&v) +
+			                 (was != nullptr && isFile(k) ? " (the documents differ)"
+			                                              : ""),
+			         direction(k, was, &v)});
 	}
 	for (const auto &[k, v] : a.members())
 		if (b.find(k) == nullptr)
@@ -191,7 +211,7 @@ std::vector<Notice> review(const Policy &p, const Policy *reference, const std::
 		if (strength(r->action) < strength(ref->action))
 			warn("rule " + name + " only records (audit) where restricted " +
 			     actionName(ref->action) + "s");
-		for (const auto &change : paramChanges(all[i], ref->written, r->written))
+		for (const auto &change : paramChanges(all[i], *ref, *r))
 			if (change.widens >= 0)
 				warn("rule " + name + ": " + change.text +
 				     (change.widens > 0 ? " (restricted's -> this policy's: lets "
@@ -346,7 +366,7 @@ std::vector<std::string> weakenings(const Policy &a, const Policy &b,
 		if (ra->action != rb->action)
 			different.push_back(head + "A " + actionName(ra->action) + "s, B " +
 			                    actionName(rb->action) + "s");
-		for (const auto &change : paramChanges(all[i], ra->written, rb->written)) {
+		for (const auto &change : paramChanges(all[i], *ra, *rb)) {
 			if (change.widens < 0)
 				different.push_back(head + "B narrows " + change.text +
 				                    " (A's -> B's)");

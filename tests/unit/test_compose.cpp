@@ -309,6 +309,28 @@ TEST_CASE("diff: what B lets through that A refuses", "[compose]")
 	Run same = run({"diff", r, r});
 	CHECK(same.rc == 0);
 	CHECK(same.out.find("B lets through nothing that A refuses") != std::string::npos);
+	/* a profile is compared by the document it names, not by its path: two
+	 * copies of the shipped policies in two directories are the same policy,
+	 * and one whose profile says something else differs there */
+	PolicyDir other;
+	Run copies = run({"diff", r, other.path + "/restricted.json"});
+	INFO(copies.out);
+	CHECK(copies.rc == 0);
+	CHECK(copies.out.find("B lets through nothing that A refuses") != std::string::npos);
+	CHECK(run({"validate", "--strict", other.path + "/restricted.json"}).rc == 0);
+	{
+		std::string profile = test::slurp(other.path + "/seccomp-default.json");
+		const size_t at = profile.find("\"readv\",");
+		REQUIRE(at != std::string::npos);
+		profile.erase(at, 8);
+		other.write("seccomp-default.json", profile);
+	}
+	Run edited = run({"diff", r, other.path + "/restricted.json"});
+	INFO(edited.out);
+	CHECK(edited.rc == 1);
+	CHECK(edited.out.find("B changes profile: \"" + dir.path + "/seccomp-default.json\" -> \"" +
+	                      other.path + "/seccomp-default.json\" (the documents differ)") !=
+	      std::string::npos);
 	Run weaker = run({"diff", r, dir.path + "/baseline.json"});
 	CHECK(weaker.rc == 1);
 	CHECK(weaker.out.find("P1.user") != std::string::npos);
