@@ -246,7 +246,8 @@ int harden(const Options &o, Output &out, Output &err)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
 	Input in = readInput(o.operands[0], o.kind);
-	RealHost host;
+	const RealHost real;
+	const MemoHost host(real);
 	policy::Decision d = p.evaluate(in.doc, o.kind, callOf(o, in.bundle), host);
 	if (d.verdict == policy::Verdict::Deny) {
 		for (const auto &f : d.findings) {

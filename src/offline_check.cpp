@@ -195,7 +195,8 @@ std::string indented(const json::Value &v, size_t level)
 int check(const Options &o, Output &out, Output &err, bool colour)
 {
 	policy::Policy p = policy::Policy::load(o.policy, false);
-	RealHost host;
+	const RealHost real;
+	const MemoHost host(real);
 	Colour c{colour};
 	int rc = kExitOk;
 	const bool asJson = o.format == "json", asSarif = o.format == "sarif";

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -149,6 +150,57 @@ public:
 	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override;
 	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override;
 	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override;
+};
+
+/* One view of the host for a call, or for one `policy check` run: each fact
+ * is read from INNER once and then reused, so rules that ask about the same
+ * path agree with each other and a call makes each system call once (the
+ * rootfs and mount rules resolve some twenty sensitive paths, with their
+ * parents, for every form of every path they judge). Rules never change the
+ * host, so a remembered fact is what a second look would find but for a
+ * race, and a race is judged at runc's time anyway: paths given to runc are
+ * the resolved ones. At most kMaxFacts are kept; past that the view starts
+ * again empty, so memory does not grow with the number of specs checked. */
+class MemoHost final : public HostFacts
+{
+public:
+	static constexpr size_t kMaxFacts = 4096;
+	explicit MemoHost(const HostFacts &inner) : inner_(inner) {}
+
+	[[nodiscard]] std::optional<FileId> pid1Namespace(std::string_view type) const override;
+	[[nodiscard]] std::optional<FileId> selfNamespace(std::string_view type) const override;
+	[[nodiscard]] std::optional<FileStat> stat(const std::string &path) const override;
+	[[nodiscard]] std::optional<FileStat> lstat(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> realpath(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> idMap(pid_t pid, bool gid) const override;
+	[[nodiscard]] std::optional<HostMount> mountOf(const std::string &path) const override;
+	[[nodiscard]] std::optional<std::string> rootFile(const std::string &path,
+	                                                  size_t maxBytes) const override;
+	[[nodiscard]] std::optional<std::vector<std::string>>
+	listDir(const std::string &path, size_t maxEntries) const override;
+	[[nodiscard]] std::optional<uint64_t> processStartTime(pid_t pid) const override;
+	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override;
+	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override;
+
+	/* How many facts were read from INNER, and how many answered from memory. */
+	[[nodiscard]] size_t misses() const noexcept { return misses_; }
+	[[nodiscard]] size_t hits() const noexcept { return hits_; }
+
+private:
+	template <class T, class Read>
+	T remember(std::map<std::string, T, std::less<>> &memo, std::string key, Read &&read) const;
+
+	const HostFacts &inner_;
+	mutable std::map<std::string, std::optional<FileId>, std::less<>> ns_;
+	mutable std::map<std::string, std::optional<FileStat>, std::less<>> stat_;
+	mutable std::map<std::string, std::optional<std::string>, std::less<>> text_;
+	mutable std::map<std::string, std::optional<HostMount>, std::less<>> mount_;
+	mutable std::map<std::string, std::optional<std::vector<std::string>>, std::less<>> dir_;
+	mutable std::map<std::string, std::optional<uint64_t>, std::less<>> start_;
+	mutable std::map<std::string, std::optional<std::vector<CgroupMount>>, std::less<>>
+	        cgroups_;
+	mutable std::map<std::string, CgroupUse, std::less<>> use_;
+	mutable size_t facts_ = 0, misses_ = 0, hits_ = 0;
 };
 
 } // namespace bulkhead

@@ -301,7 +301,8 @@ std::vector<std::string> prepare(const cli::Invocation &inv, const Config &cfg)
 			throw;
 		}
 	}();
-	const RealHost host;
+	const RealHost real;
+	const MemoHost host(real);
 	Call c{inv, cfg, pol, host, inv.containerId.value_or(""), {}, false, Value::object(), {}};
 	c.rec.command = inv.commandName;
 	c.rec.containerId = c.id;

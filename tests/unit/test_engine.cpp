@@ -510,3 +510,32 @@ TEST_CASE("RealHost reads only root-owned files and live processes", "[engine][h
 	CHECK_FALSE(host.processStartTime(-1));
 	CHECK_FALSE(host.processStartTime(0x7ffffff0));
 }
+
+TEST_CASE("MemoHost reads each fact once and keeps at most kMaxFacts", "[engine][host]")
+{
+	FakeHost fake;
+	fake.file("/etc", 1, 2, S_IFDIR | 0755)
+	        .link("/lib", "/usr/lib")
+	        .file("/usr/lib", 1, 3, S_IFDIR | 0755);
+	MemoHost host(fake);
+	/* the same answers as the host it reads */
+	CHECK(host.stat("/etc")->id == FileId{1, 2});
+	CHECK(host.realpath("/lib") == std::string("/usr/lib"));
+	CHECK_FALSE(host.lstat("/lib")); /* lstat and stat are different facts */
+	CHECK(host.stat("/lib")->id == FileId{1, 3});
+	CHECK_FALSE(host.stat("/nonexistent"));
+	CHECK(host.misses() == 5);
+	CHECK(host.hits() == 0);
+	/* asked again: from memory, even after the host changed (one view per call) */
+	fake.files.erase("/etc");
+	CHECK(host.stat("/etc")->id == FileId{1, 2});
+	CHECK_FALSE(host.stat("/nonexistent"));
+	CHECK(host.realpath("/lib") == std::string("/usr/lib"));
+	CHECK(host.misses() == 5);
+	CHECK(host.hits() == 3);
+	/* a bound: past kMaxFacts the view starts again, and reads the host anew */
+	for (size_t i = 0; i < MemoHost::kMaxFacts; i++)
+		(void)host.lstat("/p" + std::to_string(i));
+	CHECK_FALSE(host.stat("/etc"));
+	CHECK(host.misses() == 5 + MemoHost::kMaxFacts + 1);
+}
