@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(meson ninja-build pkg-config g++ clang libclang-rt-14-dev clang-format
+PACKAGES=(meson ninja-build pkg-config g++ lld clang libclang-rt-14-dev clang-format
 	libseccomp-dev libcap-dev libyajl-dev libmount-dev catch2
 	runc busybox-static jq groff-base util-linux iproute2 docker.io containerd podman python3
 	golang-go golang-github-opencontainers-specs-dev
