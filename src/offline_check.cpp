@@ -43,6 +43,25 @@ struct Colour
 };
 
 /* A patch operation on one line, values elided past a readable length. */
+/* Whether V has more than LIMIT values in all (itself included), counting no
+ * further than that. */
+bool moreValuesThan(const json::Value &v, size_t &limit)
+{
+	if (limit == 0)
+		return true;
+	limit--;
+	if (v.isArray()) {
+		for (const auto &x : v.items())
+			if (moreValuesThan(x, limit))
+				return true;
+	} else if (v.isObject()) {
+		for (const auto &m : v.members())
+			if (moreValuesThan(m.second, limit))
+				return true;
+	}
+	return false;
+}
+
 std::string patchLine(const json::Value &op)
 {
 	const json::Value *kind = op.find("op");
@@ -50,7 +69,12 @@ std::string patchLine(const json::Value &op)
 	std::string line = (kind && kind->isString() ? kind->asString() : "?") + " " +
 	                   (path && path->isString() ? path->asString() : "?");
 	if (const json::Value *v = op.find("value")) {
-		std::string text = json::write(*v, false);
+		/* every value writes as one character or more: one of more than 60
+		 * values is cut anyway, and is not written (a seccomp profile has
+		 * some 500) */
+		size_t budget = 60;
+		std::string text =
+		        moreValuesThan(*v, budget) ? std::string(61, ' ') : json::write(*v, false);
 		if (text.size() > 60)
 			text = v->isObject()  ? "{...}"
 			       : v->isArray() ? "[...]"
