@@ -2,6 +2,7 @@
 
 #include "bulkhead_build.h"
 #include "sys/fd.h"
+#include "sys/utc.h"
 
 #include <cerrno>
 #include <cstring>
@@ -128,13 +129,9 @@ std::string rfc3339Now()
 	{
 	};
 	::clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm
-	{
-	};
-	::gmtime_r(&ts.tv_sec, &tm);
-	char buf[64];
-	size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	return std::string(buf, n) + strprintf(".%03ldZ", ts.tv_nsec / 1000000L);
+	const utc::Fields f = utc::fields(ts.tv_sec);
+	return strprintf("%04lld-%02d-%02dT%02d:%02d:%02d.%03ldZ", static_cast<long long>(f.year),
+	                 f.month, f.day, f.hour, f.minute, f.second, ts.tv_nsec / 1000000L);
 }
 
 std::string format(const Record &r, std::string_view time, std::string_view host)

@@ -6,6 +6,7 @@
 #include "policy_compiled.h"
 #include "policy_params.h"
 #include "sys/fd.h"
+#include "sys/utc.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -80,10 +81,8 @@ std::optional<std::string> findShipped(const std::string &name, const std::strin
 /* Today's date in UTC, "YYYY-MM-DD". */
 std::string today()
 {
-	std::time_t now = std::time(nullptr);
-	std::tm tm{};
-	gmtime_r(&now, &tm);
-	return strprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	const utc::Fields f = utc::fields(std::time(nullptr));
+	return strprintf("%04lld-%02d-%02d", static_cast<long long>(f.year), f.month, f.day);
 }
 
 bool validDate(std::string_view s)

@@ -1,4 +1,5 @@
 #include "fixtures.h"
+#include "src/sys/utc.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -375,4 +376,28 @@ TEST_CASE("keepDenied stores the refused spec by its sha256", "[audit]")
 		n++;
 	CHECK(n == 1); /* no temporary left behind */
 	CHECK_THROWS_AS(audit::keepDenied("relative", text), Error);
+}
+
+TEST_CASE("utc::fields agrees with gmtime_r from 1900 to 2400", "[audit][time]")
+{
+	/* a week and some seconds at a time, so every weekday, hour and leap day
+	 * of four centuries is met (1900 and 2100 are no leap years, 2000 is) */
+	size_t checked = 0, wrong = 0;
+	for (int64_t t = -2208988800LL; t < 13569465600LL; t += 7 * 86400 + 3671) {
+		const std::time_t tt = static_cast<std::time_t>(t);
+		std::tm tm{};
+		REQUIRE(::gmtime_r(&tt, &tm) != nullptr);
+		const utc::Fields f = utc::fields(tt);
+		checked++;
+		if (f.year != tm.tm_year + 1900 || f.month != tm.tm_mon + 1 ||
+		    f.day != tm.tm_mday || f.hour != tm.tm_hour || f.minute != tm.tm_min ||
+		    f.second != tm.tm_sec)
+			wrong++;
+	}
+	CHECK(checked > 20000);
+	CHECK(wrong == 0);
+	for (const int64_t leap : {951782400LL, 4107542400LL}) { /* 2000-02-29, 2100-03-01 */
+		const utc::Fields f = utc::fields(static_cast<std::time_t>(leap));
+		CHECK((f.month == 2 ? f.day == 29 : (f.month == 3 && f.day == 1)));
+	}
 }
