@@ -21,10 +21,10 @@ constexpr Fields fromDays(int64_t days) noexcept
 {
 	const int64_t z = days + 719468; /* days since 0000-03-01 */
 	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	const int64_t doe = z - era * 146097;                                  /* [0, 146096] */
+	const int64_t doe = z - era * 146097;                                      /* [0, 146096] */
 	const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
-	const int64_t mp = (5 * doy + 2) / 153;                                /* March = 0 */
+	const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	const int64_t mp = (5 * doy + 2) / 153;                                    /* March = 0 */
 	const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
 	const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
 	return Fields{yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, 0, 0, 0};
@@ -46,7 +46,7 @@ constexpr Fields fields(std::time_t t) noexcept
 }
 
 static_assert(fromDays(0).year == 1970 && fromDays(0).month == 1 && fromDays(0).day == 1);
-static_assert(fromDays(59).month == 3 && fromDays(59).day == 1);  /* 1970 is no leap year */
+static_assert(fromDays(59).month == 3 && fromDays(59).day == 1);        /* 1970 is no leap year */
 static_assert(fromDays(11016).month == 2 && fromDays(11016).day == 29); /* 2000-02-29 */
 static_assert(fields(-1).year == 1969 && fields(-1).second == 59);
 

@@ -5,6 +5,7 @@
 #include "fake_host.h"
 #include "fixtures.h"
 
+#include <algorithm>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -501,6 +502,26 @@ TEST_CASE("RealHost reads only root-owned files and live processes", "[engine][h
 		const std::string fifo = dir.path + "/fifo";
 		REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
 		CHECK_FALSE(host.rootFile(fifo, 100)); /* and it does not block */
+	}
+	{
+		/* listDir: sorted names, no . and .., bounded, no link followed;
+		 * 600 names take several getdents64 calls into its 8 KB buffer */
+		test::TempDir dir;
+		for (int i = 599; i >= 0; i--)
+			dir.write("entry-with-a-longer-name-" + std::to_string(1000 + i), "");
+		auto names = host.listDir(dir.path, 1000);
+		REQUIRE(names);
+		REQUIRE(names->size() == 600);
+		CHECK(names->front() == "entry-with-a-longer-name-1000");
+		CHECK(names->back() == "entry-with-a-longer-name-1599");
+		CHECK(std::is_sorted(names->begin(), names->end()));
+		CHECK_FALSE(host.listDir(dir.path, 599)); /* over the bound */
+		REQUIRE(::symlink(dir.path.c_str(), (dir.path + "/link").c_str()) == 0);
+		CHECK_FALSE(host.listDir(dir.path + "/link", 1000)); /* a link is not followed */
+		CHECK_FALSE(
+		        host.listDir(dir.path + "/entry-with-a-longer-name-1000", 10)); /* a file */
+		CHECK_FALSE(host.listDir(dir.path + "/absent", 10));
+		CHECK(host.listDir(dir.path + "/", 1000)->size() == 601);
 	}
 	auto self = host.processStartTime(::getpid());
 	REQUIRE(self);
