@@ -91,7 +91,7 @@ Value Value::number(std::string text)
 		throw Error{ErrorKind::Json, "not a JSON number: \"" + text + "\""};
 	Value v;
 	v.type_ = Type::Number;
-	v.text_ = std::move(text);
+	v.text() = std::move(text);
 	return v;
 }
 
@@ -99,7 +99,7 @@ Value Value::number(int64_t n)
 {
 	Value v;
 	v.type_ = Type::Number;
-	v.text_ = std::to_string(n);
+	v.text() = std::to_string(n);
 	return v;
 }
 
@@ -107,7 +107,7 @@ Value Value::number(uint64_t n)
 {
 	Value v;
 	v.type_ = Type::Number;
-	v.text_ = std::to_string(n);
+	v.text() = std::to_string(n);
 	return v;
 }
 
@@ -115,7 +115,7 @@ Value Value::string(std::string s)
 {
 	Value v;
 	v.type_ = Type::String;
-	v.text_ = std::move(s);
+	v.text() = std::move(s);
 	return v;
 }
 
@@ -123,6 +123,7 @@ Value Value::array()
 {
 	Value v;
 	v.type_ = Type::Array;
+	v.data_.emplace<1>();
 	return v;
 }
 
@@ -130,6 +131,7 @@ Value Value::object()
 {
 	Value v;
 	v.type_ = Type::Object;
+	v.data_.emplace<2>();
 	return v;
 }
 
@@ -144,14 +146,14 @@ const std::string &Value::asString() const
 {
 	if (type_ != Type::String)
 		mismatch(Type::String, type_);
-	return text_;
+	return text();
 }
 
 const std::string &Value::numberText() const
 {
 	if (type_ != Type::Number)
 		mismatch(Type::Number, type_);
-	return text_;
+	return text();
 }
 
 namespace {
@@ -179,13 +181,14 @@ std::optional<int64_t> Value::asInt64() const noexcept
 {
 	if (type_ != Type::Number)
 		return std::nullopt;
-	auto d = integerDigits(text_);
+	const std::string &t = text();
+	auto d = integerDigits(t);
 	if (!d)
 		return std::nullopt;
 	int64_t r = 0;
 	/* from_chars accepts the leading '-' for signed types. */
-	const char *b = text_.data();
-	const char *e = b + text_.size();
+	const char *b = t.data();
+	const char *e = b + t.size();
 	auto res = std::from_chars(b, e, r);
 	if (res.ec != std::errc{} || res.ptr != e)
 		return std::nullopt;
@@ -196,7 +199,7 @@ std::optional<uint64_t> Value::asUint64() const noexcept
 {
 	if (type_ != Type::Number)
 		return std::nullopt;
-	auto d = integerDigits(text_);
+	auto d = integerDigits(text());
 	if (!d)
 		return std::nullopt;
 	auto [neg, digits] = *d;
@@ -217,42 +220,42 @@ const std::vector<Value> &Value::items() const
 {
 	if (type_ != Type::Array)
 		mismatch(Type::Array, type_);
-	return items_;
+	return itemsOf();
 }
 
 std::vector<Value> &Value::items()
 {
 	if (type_ != Type::Array)
 		mismatch(Type::Array, type_);
-	return items_;
+	return itemsOf();
 }
 
 void Value::push(Value v)
 {
 	if (type_ != Type::Array)
 		mismatch(Type::Array, type_);
-	items_.push_back(std::move(v));
+	itemsOf().push_back(std::move(v));
 }
 
 const std::vector<Value::Member> &Value::members() const
 {
 	if (type_ != Type::Object)
 		mismatch(Type::Object, type_);
-	return members_;
+	return membersOf();
 }
 
 std::vector<Value::Member> &Value::members()
 {
 	if (type_ != Type::Object)
 		mismatch(Type::Object, type_);
-	return members_;
+	return membersOf();
 }
 
 const Value *Value::find(std::string_view key) const noexcept
 {
 	if (type_ != Type::Object)
 		return nullptr;
-	for (const auto &m : members_)
+	for (const auto &m : membersOf())
 		if (m.first == key)
 			return &m.second;
 	return nullptr;
@@ -262,7 +265,7 @@ Value *Value::find(std::string_view key) noexcept
 {
 	if (type_ != Type::Object)
 		return nullptr;
-	for (auto &m : members_)
+	for (auto &m : membersOf())
 		if (m.first == key)
 			return &m.second;
 	return nullptr;
@@ -272,22 +275,24 @@ Value &Value::set(std::string_view key, Value v)
 {
 	if (type_ != Type::Object)
 		mismatch(Type::Object, type_);
-	for (auto &m : members_)
+	for (auto &m : membersOf())
 		if (m.first == key) {
 			m.second = std::move(v);
 			return m.second;
 		}
-	members_.emplace_back(std::string(key), std::move(v));
-	return members_.back().second;
+	auto &members = membersOf();
+	members.emplace_back(std::string(key), std::move(v));
+	return members.back().second;
 }
 
 bool Value::erase(std::string_view key)
 {
 	if (type_ != Type::Object)
 		mismatch(Type::Object, type_);
-	for (auto it = members_.begin(); it != members_.end(); ++it)
+	auto &members = membersOf();
+	for (auto it = members.begin(); it != members.end(); ++it)
 		if (it->first == key) {
-			members_.erase(it);
+			members.erase(it);
 			return true;
 		}
 	return false;
@@ -304,11 +309,11 @@ bool operator==(const Value &a, const Value &b) noexcept
 		return a.bool_ == b.bool_;
 	case Type::Number:
 	case Type::String:
-		return a.text_ == b.text_;
+		return a.text() == b.text();
 	case Type::Array:
-		return a.items_ == b.items_;
+		return a.itemsOf() == b.itemsOf();
 	case Type::Object:
-		return a.members_ == b.members_;
+		return a.membersOf() == b.membersOf();
 	}
 	return false;
 }

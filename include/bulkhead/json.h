@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 /* bulkhead's lossless JSON tree. Parsed with yajl's callback API (src/sys/json.cpp),
@@ -73,12 +74,27 @@ public:
 	friend bool operator==(const Value &a, const Value &b) noexcept;
 
 private:
+	[[nodiscard]] const std::string &text() const noexcept { return *std::get_if<0>(&data_); }
+	[[nodiscard]] std::string &text() noexcept { return *std::get_if<0>(&data_); }
+	[[nodiscard]] const std::vector<Value> &itemsOf() const noexcept
+	{
+		return *std::get_if<1>(&data_);
+	}
+	[[nodiscard]] std::vector<Value> &itemsOf() noexcept { return *std::get_if<1>(&data_); }
+	[[nodiscard]] const std::vector<Member> &membersOf() const noexcept
+	{
+		return *std::get_if<2>(&data_);
+	}
+	[[nodiscard]] std::vector<Member> &membersOf() noexcept { return *std::get_if<2>(&data_); }
+
 	Type type_ = Type::Null;
 	bool bool_ = false;
-	std::string text_; /* string value or number text */
-	std::vector<Value> items_;
-	std::vector<Member> members_;
 	size_t offset_ = 0;
+	/* One of these at a time, as the type says: the text of a string or a
+	 * number (empty for null and booleans), an array's items, an object's
+	 * members. A value is 56 bytes, not 96: a spec has a thousand of them,
+	 * parsed, copied and freed on every call. */
+	std::variant<std::string, std::vector<Value>, std::vector<Member>> data_;
 };
 
 struct ParseOptions
