@@ -3,10 +3,12 @@
 # they first run, for the linker to place together (lld's
 # --symbol-ordering-file). The kernel maps a binary's text 64 KB around each
 # page it faults on, so code that runs scattered over a 3 MB text maps most
-# of it: placed together, a create maps about 1.5 MB less (peak RSS, see
+# of it: placed together, a create maps about 1.9 MB less (peak RSS, see
 # tests/bench/run.sh). Names that no longer exist are ignored by the linker,
 # so a stale list costs only some of that gain; rerun this after large
-# changes. Needs valgrind, perf and a built build/bulkhead; run as root.
+# changes. perf's samples differ from run to run and so does the list: measure
+# the result with tests/bench/run.sh (peak-rss) and keep the list that measures
+# best. Needs valgrind, perf and a built build/bulkhead; run as root.
 # Usage: tools/hot-functions.sh [BULKHEAD_BIN]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
