@@ -42,7 +42,6 @@ struct Colour
 	}
 };
 
-/* A patch operation on one line, values elided past a readable length. */
 /* Whether V has more than LIMIT values in all (itself included), counting no
  * further than that. */
 bool moreValuesThan(const json::Value &v, size_t &limit)
@@ -62,6 +61,7 @@ bool moreValuesThan(const json::Value &v, size_t &limit)
 	return false;
 }
 
+/* A patch operation on one line, values elided past a readable length. */
 std::string patchLine(const json::Value &op)
 {
 	const json::Value *kind = op.find("op");

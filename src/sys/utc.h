@@ -15,19 +15,43 @@ struct Fields
 };
 
 /* The proleptic Gregorian date of day DAYS after 1970-01-01 (negative
- * before), by 400-year eras of 146,097 days, each starting on March 1st so
- * that the leap day ends a year. */
+ * before). Counted from 2000-03-01, the day after a leap day that ends a
+ * 400-year cycle: each cycle is 146,097 days, then four centuries of 36,524
+ * (the fourth may hold one more, its last day), then four-year spans of 1,461,
+ * then years of 365 (the fourth may hold the leap day). A year counted from
+ * March ends with February, so its leap day comes last. */
 constexpr Fields fromDays(int64_t days) noexcept
 {
-	const int64_t z = days + 719468; /* days since 0000-03-01 */
-	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	const int64_t doe = z - era * 146097;                                      /* [0, 146096] */
-	const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-	const int64_t mp = (5 * doy + 2) / 153;                                    /* March = 0 */
-	const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-	const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-	return Fields{yoe + era * 400 + (month <= 2 ? 1 : 0), month, day, 0, 0, 0};
+	constexpr int64_t kMarch2000 = 11017; /* days from 1970-01-01 to 2000-03-01 */
+	constexpr int kMonthDays[] = {31, 30, 31, 30, 31, 31,
+	                              30, 31, 30, 31, 31, 29}; /* Mar..Feb */
+	int64_t rest = days - kMarch2000;
+	int64_t cycles = rest / 146097;
+	rest %= 146097;
+	if (rest < 0) {
+		rest += 146097;
+		cycles--;
+	}
+	int64_t year = 2000 + 400 * cycles;
+	const int64_t centuries = rest / 36524 < 4 ? rest / 36524 : 3;
+	rest -= centuries * 36524;
+	const int64_t spans = rest / 1461;
+	rest -= spans * 1461;
+	const int64_t years = rest / 365 < 4 ? rest / 365 : 3;
+	rest -= years * 365;
+	year += 100 * centuries + 4 * spans + years;
+	int month = 0; /* March */
+	while (rest >= kMonthDays[month]) {
+		rest -= kMonthDays[month];
+		month++;
+	}
+	const int calendarMonth = month < 10 ? month + 3 : month - 9;
+	return Fields{calendarMonth <= 2 ? year + 1 : year,
+	              calendarMonth,
+	              static_cast<int>(rest) + 1,
+	              0,
+	              0,
+	              0};
 }
 
 constexpr Fields fields(std::time_t t) noexcept
