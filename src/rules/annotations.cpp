@@ -17,14 +17,19 @@ using json::Pointer;
 using json::Type;
 using json::Value;
 
-const std::vector<std::string> kDenyPrefixes = {
-        "run.oci.", "dev.gvisor.", "io.katacontainers.", "org.criu.config", "org.systemd.property.",
-};
+const std::vector<std::string> &denyPrefixesList()
+{
+	static const std::vector<std::string> v = {
+	        "run.oci.",        "dev.gvisor.",           "io.katacontainers.",
+	        "org.criu.config", "org.systemd.property.",
+	};
+	return v;
+}
 
 void annotationsRule(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
-		auto deny = rr.paramList("denyPrefixes", kDenyPrefixes);
+		auto deny = rr.paramList("denyPrefixes", denyPrefixesList());
 		auto allow = rr.paramList("allowKeys", {});
 		Value *ann = paths::member(rr.doc, "annotations", Type::Object, Pointer());
 		if (!ann)

@@ -38,18 +38,22 @@ const char *const kPathRemedy =
         "(docker --cgroup-parent, podman --cgroup-parent, the kubelet's cgroup root), or add "
         "that parent to P6.cgroups-path parents";
 
-const std::vector<std::string> kDefaultParents = {
-        "/docker",
-        "/default",
-        "/k8s.io",
-        "/kubepods",
-        "/libpod_parent",
-        "system.slice:docker:*",
-        "kubepods*.slice:cri-containerd:*",
-        "kubepods*.slice:crio:*",
-        "machine.slice:libpod:*",
-        "machine-libpod_pod_*.slice:libpod:*",
-};
+const std::vector<std::string> &defaultParents()
+{
+	static const std::vector<std::string> v = {
+	        "/docker",
+	        "/default",
+	        "/k8s.io",
+	        "/kubepods",
+	        "/libpod_parent",
+	        "system.slice:docker:*",
+	        "kubepods*.slice:cri-containerd:*",
+	        "kubepods*.slice:crio:*",
+	        "machine.slice:libpod:*",
+	        "machine-libpod_pod_*.slice:libpod:*",
+	};
+	return v;
+}
 
 /* '*' matches any run of characters; everything else itself. */
 bool glob(std::string_view pat, std::string_view s)
@@ -102,7 +106,7 @@ struct Parents
 Parents parents(const RuleRun &run)
 {
 	Parents p;
-	for (const auto &e : run.paramList("parents", kDefaultParents)) {
+	for (const auto &e : run.paramList("parents", defaultParents())) {
 		if (!e.empty() && e.front() == '/') {
 			if (hasDotDot(e) || e.find('\0') != std::string::npos ||
 			    util::cleanPath(e) == "/")
@@ -378,18 +382,22 @@ void checkCgroupsPath(RuleRun &run)
 	}
 }
 
-const std::vector<std::string> kUnifiedAllowed = {
-        "cpu.weight",         "cpu.weight.nice",  "cpu.max",          "cpu.max.burst",
-        "cpu.idle",           "cpuset.cpus",      "cpuset.mems",      "io.weight",
-        "io.bfq.weight",      "io.max",           "memory.min",       "memory.low",
-        "memory.high",        "memory.max",       "memory.swap.high", "memory.swap.max",
-        "memory.zswap.max",   "memory.oom.group", "pids.max",         "hugetlb.*.max",
-        "hugetlb.*.rsvd.max", "rdma.max",         "misc.max",
-};
+const std::vector<std::string> &unifiedAllowed()
+{
+	static const std::vector<std::string> v = {
+	        "cpu.weight",         "cpu.weight.nice",  "cpu.max",          "cpu.max.burst",
+	        "cpu.idle",           "cpuset.cpus",      "cpuset.mems",      "io.weight",
+	        "io.bfq.weight",      "io.max",           "memory.min",       "memory.low",
+	        "memory.high",        "memory.max",       "memory.swap.high", "memory.swap.max",
+	        "memory.zswap.max",   "memory.oom.group", "pids.max",         "hugetlb.*.max",
+	        "hugetlb.*.rsvd.max", "rdma.max",         "misc.max",
+	};
+	return v;
+}
 
 void checkUnified(RuleRun &run)
 {
-	const auto allowed = run.paramList("allowed", kUnifiedAllowed);
+	const auto allowed = run.paramList("allowed", unifiedAllowed());
 	const Pointer at = Pointer() / "linux" / "resources" / "unified";
 	Value *linux = util::object(&run.doc, "linux", Pointer() / "linux");
 	Value *res = util::object(linux, "resources", Pointer() / "linux" / "resources");

@@ -19,17 +19,21 @@ using json::Pointer;
 using json::Type;
 using json::Value;
 
-const std::vector<std::string> kStandard = {
-        "c 1:3",   /* null */
-        "c 1:5",   /* zero */
-        "c 1:7",   /* full */
-        "c 1:8",   /* random */
-        "c 1:9",   /* urandom */
-        "c 5:0",   /* tty */
-        "c 5:1",   /* console */
-        "c 5:2",   /* ptmx */
-        "c 136:*", /* pts */
-};
+const std::vector<std::string> &standardList()
+{
+	static const std::vector<std::string> v = {
+	        "c 1:3",   /* null */
+	        "c 1:5",   /* zero */
+	        "c 1:7",   /* full */
+	        "c 1:8",   /* random */
+	        "c 1:9",   /* urandom */
+	        "c 5:0",   /* tty */
+	        "c 5:1",   /* console */
+	        "c 5:2",   /* ptmx */
+	        "c 136:*", /* pts */
+	};
+	return v;
+}
 
 constexpr int64_t kAny = -1;
 
@@ -94,7 +98,11 @@ std::optional<int64_t> numMember(const Value &obj, std::string_view key, const P
 
 /* Directories under /dev that hold files, not devices: a "device" there is a
  * host file bind-mounted into the container. */
-const std::vector<std::string> kExcludedDevPaths = {"/dev/shm", "/dev/mqueue", "/dev/pts"};
+const std::vector<std::string> &excludedDevPaths()
+{
+	static const std::vector<std::string> v = {"/dev/shm", "/dev/mqueue", "/dev/pts"};
+	return v;
+}
 
 const char *const kDevicePathRemedy =
         "name the device by its clean /dev path (docker run --device /dev/NAME; k8s device "
@@ -155,7 +163,7 @@ void devicesRule(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
 		std::vector<Dev> allowed;
-		for (const auto &e : rr.paramList("allowedDevices", kStandard))
+		for (const auto &e : rr.paramList("allowedDevices", standardList()))
 			if (auto d = parseEntry(e))
 				allowed.push_back(*d);
 		auto isAllowed = [&](const Dev &d) {
@@ -164,7 +172,7 @@ void devicesRule(RuleRun &rr)
 					return true;
 			return false;
 		};
-		auto excluded = rr.paramList("excludedPaths", kExcludedDevPaths);
+		auto excluded = rr.paramList("excludedPaths", excludedDevPaths());
 		Value *linux = paths::member(rr.doc, "linux", Type::Object, Pointer());
 		if (!linux)
 			return;

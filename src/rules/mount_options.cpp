@@ -108,27 +108,35 @@ void bindOptions(RuleRun &rr)
 
 /* ---- P10.proc-sys-mounts ---- */
 
-const std::vector<std::string> kStandardProcSys = {
-        "proc:/proc",
-        "sysfs:/sys",
-        "cgroup:/sys/fs/cgroup",
-        "cgroup2:/sys/fs/cgroup",
-};
+const std::vector<std::string> &standardProcSys()
+{
+	static const std::vector<std::string> v = {
+	        "proc:/proc",
+	        "sysfs:/sys",
+	        "cgroup:/sys/fs/cgroup",
+	        "cgroup2:/sys/fs/cgroup",
+	};
+	return v;
+}
 
 /* Kernel filesystems a spec may mount only at an allowed TYPE:DESTINATION: a
  * second proc or sysfs elsewhere carries none of the masks runc applies under
  * /proc and /sys. */
-const std::vector<std::string> kKernelFilesystems = {
-        "proc",      "sysfs",   "devtmpfs", "debugfs",     "tracefs", "securityfs",
-        "selinuxfs", "smackfs", "bpf",      "cgroup",      "cgroup2", "configfs",
-        "efivarfs",  "fusectl", "pstore",   "binfmt_misc",
-};
+const std::vector<std::string> &kernelFilesystemsList()
+{
+	static const std::vector<std::string> v = {
+	        "proc",      "sysfs",   "devtmpfs", "debugfs",     "tracefs", "securityfs",
+	        "selinuxfs", "smackfs", "bpf",      "cgroup",      "cgroup2", "configfs",
+	        "efivarfs",  "fusectl", "pstore",   "binfmt_misc",
+	};
+	return v;
+}
 
 void procSysMounts(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
-		auto allowed = rr.paramList("allowed", kStandardProcSys);
-		auto kernelFs = rr.paramList("kernelFilesystems", kKernelFilesystems);
+		auto allowed = rr.paramList("allowed", standardProcSys());
+		auto kernelFs = rr.paramList("kernelFilesystems", kernelFilesystemsList());
 		eachMount(rr.doc, [&](Value &m, const Pointer &at) {
 			auto dest = paths::stringMember(m, "destination", at);
 			if (!dest)

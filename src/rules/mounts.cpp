@@ -212,11 +212,15 @@ bool underPodTemplate(const std::string &path, const std::vector<std::string> &c
 }
 
 /* Host files engines mount read-only on purpose: docker run --init, podman --init. */
-const std::vector<std::string> kReadOnlyFiles = {
-        "/usr/bin/docker-init",
-        "/usr/libexec/docker/docker-init",
-        "/usr/libexec/podman/catatonit",
-};
+const std::vector<std::string> &readOnlyFilesList()
+{
+	static const std::vector<std::string> v = {
+	        "/usr/bin/docker-init",
+	        "/usr/libexec/docker/docker-init",
+	        "/usr/libexec/podman/catatonit",
+	};
+	return v;
+}
 
 /* The source is exactly one of the listed files, as written and as resolved. */
 bool isListedFile(const paths::HostPath &hp, const std::vector<std::string> &files)
@@ -248,11 +252,16 @@ std::string sensitiveWhy(const std::string &f, const Target &t)
  * message-queue and namespace filesystems, and the cgroup hierarchies.
  * hugetlbfs and tmpfs hold files like a disk (Kubernetes' hugepages emptyDir is
  * a hugetlbfs bound into the container): their paths are judged instead. */
-const std::vector<std::string> kSourceFilesystems = {
-        "proc",      "sysfs",   "devtmpfs",    "devpts", "debugfs", "tracefs",  "securityfs",
-        "selinuxfs", "smackfs", "bpf",         "cgroup", "cgroup2", "configfs", "efivarfs",
-        "fusectl",   "pstore",  "binfmt_misc", "nsfs",   "mqueue",
-};
+const std::vector<std::string> &sourceFilesystemsList()
+{
+	static const std::vector<std::string> v = {
+	        "proc",    "sysfs",       "devtmpfs",  "devpts",   "debugfs",
+	        "tracefs", "securityfs",  "selinuxfs", "smackfs",  "bpf",
+	        "cgroup",  "cgroup2",     "configfs",  "efivarfs", "fusectl",
+	        "pstore",  "binfmt_misc", "nsfs",      "mqueue",
+	};
+	return v;
+}
 
 /* Why the host path lies on a refused filesystem, "" when it does not. */
 std::string kernelFsWhy(const HostFacts &host, const std::string &path,
@@ -277,11 +286,11 @@ void sensitiveMount(RuleRun &rr)
 			return;
 		auto sensitive = targets(
 		        rr.host, rr.paramList("sensitivePaths", paths::defaultSensitivePaths()));
-		auto roFiles = rr.paramList("readOnlyFiles", kReadOnlyFiles);
+		auto roFiles = rr.paramList("readOnlyFiles", readOnlyFilesList());
 		auto allow = rr.paramList("allowPrefixes", paths::defaultAllowPrefixes());
 		auto containerPaths =
 		        rr.paramList("containerPaths", paths::defaultContainerPaths());
-		auto kernelFs = rr.paramList("sourceFilesystems", kSourceFilesystems);
+		auto kernelFs = rr.paramList("sourceFilesystems", sourceFilesystemsList());
 		auto ids = paths::engineIds(rr.doc, rr.call, rr.host);
 		/* Templates with {id} matched against any ID: tells "another container's
 		 * files" apart in the message. */

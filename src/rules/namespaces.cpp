@@ -16,7 +16,11 @@ using json::Pointer;
 using json::Type;
 using json::Value;
 
-const std::vector<std::string> kRequired = {"pid", "ipc", "uts", "mount", "network"};
+const std::vector<std::string> &requiredList()
+{
+	static const std::vector<std::string> v = {"pid", "ipc", "uts", "mount", "network"};
+	return v;
+}
 
 /* Spec namespace type -> /proc/PID/ns name. */
 const char *nsName(std::string_view type) noexcept
@@ -63,7 +67,7 @@ std::string remedyFor(std::string_view type)
 void namespacesRule(RuleRun &rr)
 {
 	paths::guarded(rr, [&] {
-		auto required = rr.paramList("required", kRequired);
+		auto required = rr.paramList("required", requiredList());
 		bool pid1Optional = rr.paramBool("pid1Optional", false);
 		Value *linux = paths::member(rr.doc, "linux", Type::Object, Pointer());
 		Pointer nsAt = Pointer() / "linux" / "namespaces";

@@ -14,23 +14,31 @@ namespace {
 const char *const kRemedy = "drop --security-opt systempaths=unconfined and --privileged "
                             "(docker); k8s securityContext.procMount: Default";
 
-const std::vector<std::string> kMasked = {
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/proc/scsi",
-        "/sys/firmware",
-        "/sys/devices/virtual/powercap",
-};
+const std::vector<std::string> &maskedList()
+{
+	static const std::vector<std::string> v = {
+	        "/proc/acpi",
+	        "/proc/asound",
+	        "/proc/kcore",
+	        "/proc/keys",
+	        "/proc/latency_stats",
+	        "/proc/timer_list",
+	        "/proc/timer_stats",
+	        "/proc/sched_debug",
+	        "/proc/scsi",
+	        "/sys/firmware",
+	        "/sys/devices/virtual/powercap",
+	};
+	return v;
+}
 
-const std::vector<std::string> kReadonly = {
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
+const std::vector<std::string> &readonlyList()
+{
+	static const std::vector<std::string> v = {
+	        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+	};
+	return v;
+}
 
 void checkPaths(RuleRun &run, const char *key, const std::vector<std::string> &def,
                 const char *what)
@@ -85,7 +93,7 @@ std::vector<RuleDef> pathsRules()
 	           "/proc/scsi, /sys/firmware, /sys/devices/virtual/powercap)"}},
 	         [](RuleRun &run) {
 		         util::guarded(run, [&] {
-			         checkPaths(run, "maskedPaths", kMasked, "masked paths");
+			         checkPaths(run, "maskedPaths", maskedList(), "masked paths");
 		         });
 	         }},
 	        {"P9.readonly-paths",
@@ -96,7 +104,8 @@ std::vector<RuleDef> pathsRules()
 	           "/proc/sysrq-trigger)"}},
 	         [](RuleRun &run) {
 		         util::guarded(run, [&] {
-			         checkPaths(run, "readonlyPaths", kReadonly, "read-only paths");
+			         checkPaths(run, "readonlyPaths", readonlyList(),
+			                    "read-only paths");
 		         });
 	         }},
 	};

@@ -342,25 +342,29 @@ const char *const kRootfsRemedy =
 
 /* Where engines keep their containers' root filesystems inside a protected tree.
  * A component "*" stands for one plain ID, "{remap}" for Docker's UID.GID root. */
-const std::vector<std::string> kEngineRootfs = {
-        "/var/lib/docker/overlay2/*/merged",
-        "/var/lib/docker/{remap}/overlay2/*/merged",
-        "/var/lib/docker/fuse-overlayfs/*/merged",
-        "/var/lib/docker/{remap}/fuse-overlayfs/*/merged",
-        "/var/lib/docker/aufs/mnt/*",
-        "/var/lib/docker/{remap}/aufs/mnt/*",
-        "/var/lib/docker/btrfs/subvolumes/*",
-        "/var/lib/docker/{remap}/btrfs/subvolumes/*",
-        "/var/lib/docker/zfs/graph/*",
-        "/var/lib/docker/{remap}/zfs/graph/*",
-        "/var/lib/docker/vfs/dir/*",
-        "/var/lib/docker/{remap}/vfs/dir/*",
-        "/var/lib/containers/storage/overlay/*/merged",
-        "/var/lib/containers/storage/vfs/dir/*",
-        "/var/lib/containers/storage/btrfs/subvolumes/*",
-        "/run/containerd/io.containerd.runtime.v2.task/*/*/rootfs",
-        "/run/containerd/io.containerd.runtime.v1.linux/*/*/rootfs",
-};
+const std::vector<std::string> &engineRootfsList()
+{
+	static const std::vector<std::string> v = {
+	        "/var/lib/docker/overlay2/*/merged",
+	        "/var/lib/docker/{remap}/overlay2/*/merged",
+	        "/var/lib/docker/fuse-overlayfs/*/merged",
+	        "/var/lib/docker/{remap}/fuse-overlayfs/*/merged",
+	        "/var/lib/docker/aufs/mnt/*",
+	        "/var/lib/docker/{remap}/aufs/mnt/*",
+	        "/var/lib/docker/btrfs/subvolumes/*",
+	        "/var/lib/docker/{remap}/btrfs/subvolumes/*",
+	        "/var/lib/docker/zfs/graph/*",
+	        "/var/lib/docker/{remap}/zfs/graph/*",
+	        "/var/lib/docker/vfs/dir/*",
+	        "/var/lib/docker/{remap}/vfs/dir/*",
+	        "/var/lib/containers/storage/overlay/*/merged",
+	        "/var/lib/containers/storage/vfs/dir/*",
+	        "/var/lib/containers/storage/btrfs/subvolumes/*",
+	        "/run/containerd/io.containerd.runtime.v2.task/*/*/rootfs",
+	        "/run/containerd/io.containerd.runtime.v1.linux/*/*/rootfs",
+	};
+	return v;
+}
 
 bool allDigits(std::string_view s)
 {
@@ -483,7 +487,7 @@ void checkRootfsPath(RuleRun &run)
 
 	auto sensitive = paths::targets(
 	        run.host, run.paramList("sensitivePaths", paths::defaultSensitivePaths()));
-	auto templates = run.paramList("engineRootfs", kEngineRootfs);
+	auto templates = run.paramList("engineRootfs", engineRootfsList());
 	for (const auto &f : forms) {
 		for (const auto &t : sensitive) {
 			std::string why = rootfsWhy(run.host, f, t, templates);

@@ -1,6 +1,7 @@
 #include "bulkhead/seccomp.h"
 
 #include "paths_util.h"
+#include "seccomp_tables.h"
 #include "spec_util.h"
 
 #include <algorithm>
@@ -26,6 +27,13 @@ namespace bulkhead::policy {
 namespace {
 
 using seccomp::Arch;
+using seccomp_tables::dangerousList;
+using seccomp_tables::delegating;
+using seccomp_tables::denying;
+using seccomp_tables::filterFlags;
+using seccomp_tables::Multiplexer;
+using seccomp_tables::multiplexers;
+using seccomp_tables::sameDanger;
 
 const char *const kRemedy = "docker run without --security-opt seccomp=unconfined (or with "
                             "--security-opt seccomp=PROFILE); k8s "
@@ -33,78 +41,6 @@ const char *const kRemedy = "docker run without --security-opt seccomp=unconfine
 const char *const kListenerRemedy =
         "point listenerPath at the seccomp agent's own socket, listed in the policy's "
         "allowedListeners; never at an engine socket";
-
-const std::vector<std::string> kDangerous = {
-        "mount",
-        "umount2",
-        "ptrace",
-        "kexec_load",
-        "kexec_file_load",
-        "init_module",
-        "finit_module",
-        "delete_module",
-        "bpf",
-        "keyctl",
-        "add_key",
-        "request_key",
-        "open_by_handle_at",
-        "userfaultfd",
-        "perf_event_open",
-        "pivot_root",
-        "swapon",
-        "swapoff",
-        "reboot",
-        "setns",
-        "unshare",
-        "fsopen",
-        "fsconfig",
-        "fsmount",
-        "fspick",
-        "move_mount",
-        "open_tree",
-        "mount_setattr",
-};
-
-const std::set<std::string> kDenying = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-                                        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO"};
-/* Actions that hand the decision to someone else. */
-const std::set<std::string> kDelegating = {"SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE"};
-
-/* Syscalls that do what each other does: when one is dangerous, all are.
- * umount(p) is umount2(p, 0) (i386, arm, s390, ppc, ...); the new mount API
- * builds and attaches mounts like mount(2); the file and image forms of module
- * and kexec loading load the same code. */
-const std::vector<std::vector<std::string>> kSameDanger = {
-        {"umount2", "umount"},
-        {"mount", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree",
-         "mount_setattr"},
-        {"kexec_load", "kexec_file_load"},
-        {"init_module", "finit_module"},
-};
-
-/* Multiplexers (i386, s390, ppc, ...): socketcall(SYS_SOCKET, args) runs
- * socket(2), ipc(SEMOP, ...) runs semop(2). When a member is dangerous, so is
- * the multiplexer (no listed syscall is a member by default). */
-struct Multiplexer
-{
-	const char *name;
-	std::vector<std::string> members;
-};
-const std::vector<Multiplexer> kMultiplexers = {
-        {"socketcall",
-         {"socket",     "bind",    "connect", "listen",  "accept",   "getsockname", "getpeername",
-          "socketpair", "send",    "recv",    "sendto",  "recvfrom", "shutdown",    "setsockopt",
-          "getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg"}},
-        {"ipc",
-         {"semop", "semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl",
-          "shmat", "shmdt", "shmget", "shmctl"}},
-};
-
-/* seccomp(2) filter flags a profile can name (runtime-spec, crun). */
-const std::vector<std::string> kFilterFlags = {
-        "SECCOMP_FILTER_FLAG_TSYNC",       "SECCOMP_FILTER_FLAG_LOG",
-        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",  "SECCOMP_FILTER_FLAG_NEW_LISTENER",
-        "SECCOMP_FILTER_FLAG_TSYNC_ESRCH", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
 
 /* CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
  * CLONE_NEWPID | CLONE_NEWNET (Docker's mask). CLONE_NEWTIME (0x80) is not
@@ -220,11 +156,11 @@ public:
 		};
 		for (const auto &d : dangerous) {
 			add(d, d);
-			for (const auto &group : kSameDanger)
+			for (const auto &group : sameDanger())
 				if (std::find(group.begin(), group.end(), d) != group.end())
 					for (const auto &g : group)
 						add(g, d);
-			for (const auto &m : kMultiplexers)
+			for (const auto &m : multiplexers())
 				if (std::find(m.members.begin(), m.members.end(), d) !=
 				    m.members.end())
 					add(m.name, d);
@@ -242,7 +178,7 @@ public:
 		if (defAction.empty())
 			return Weak{at, "seccomp profile without a defaultAction: runc loads no "
 			                "filter (or refuses the profile)"};
-		if (kDenying.count(defAction) == 0)
+		if (denying().count(defAction) == 0)
 			return Weak{at / "defaultAction",
 			            "seccomp default action " + util::show(defAction) +
 			                    " lets every unlisted syscall through"};
@@ -400,14 +336,14 @@ private:
 					util::text(item, p / "names" / j);
 				ns.push_back(&item.asString());
 			}
-			if (kDenying.count(act) != 0)
+			if (denying().count(act) != 0)
 				continue;
 			for (const std::string *n : ns) {
 				for (const auto &t : targets) {
 					const std::string what = danger(numbers, t, *n, conds);
 					if (what.empty())
 						continue;
-					if (kDelegating.count(act) != 0)
+					if (delegating().count(act) != 0)
 						return Weak{
 						        p,
 						        act + " hands " + what +
@@ -471,12 +407,12 @@ std::vector<std::string> checkedFlags(const RuleRun &run)
 {
 	auto flags = run.paramList("allowedFlags", {});
 	for (const auto &f : flags)
-		if (std::find(kFilterFlags.begin(), kFilterFlags.end(), f) == kFilterFlags.end())
+		if (std::find(filterFlags().begin(), filterFlags().end(), f) == filterFlags().end())
 			throw Error(ErrorKind::Policy,
 			            "rule P7.seccomp: parameter \"allowedFlags\": unknown seccomp "
 			            "filter flag " +
-			                    util::show(f) + " (known: " + util::join(kFilterFlags) +
-			                    ")");
+			                    util::show(f) +
+			                    " (known: " + util::join(filterFlags()) + ")");
 	return flags;
 }
 
@@ -498,7 +434,7 @@ std::vector<std::string> checkedListeners(const RuleRun &run)
 
 void checkSeccomp(RuleRun &run)
 {
-	const auto dangerous = run.paramList("dangerous", kDangerous);
+	const auto dangerous = run.paramList("dangerous", dangerousList());
 	for (const auto &n : dangerous)
 		if (!seccomp::isKnown(n))
 			throw Error(ErrorKind::Policy, "rule P7.seccomp: parameter \"dangerous\": "

@@ -144,20 +144,24 @@ const char *const kRemedy = "drop the --sysctl (docker) / securityContext.sysctl
                             "or allow it in the policy";
 const char *const kPortKey = "net.ipv4.ip_unprivileged_port_start";
 
-const std::vector<std::string> kSafe = {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-        "net.ipv4.tcp_rmem",
-        "net.ipv4.tcp_wmem",
-};
+const std::vector<std::string> &safeList()
+{
+	static const std::vector<std::string> v = {
+	        "kernel.shm_rmid_forced",
+	        "net.ipv4.ip_local_port_range",
+	        "net.ipv4.ip_local_reserved_ports",
+	        "net.ipv4.ip_unprivileged_port_start",
+	        "net.ipv4.ping_group_range",
+	        "net.ipv4.tcp_syncookies",
+	        "net.ipv4.tcp_keepalive_time",
+	        "net.ipv4.tcp_fin_timeout",
+	        "net.ipv4.tcp_keepalive_intvl",
+	        "net.ipv4.tcp_keepalive_probes",
+	        "net.ipv4.tcp_rmem",
+	        "net.ipv4.tcp_wmem",
+	};
+	return v;
+}
 
 enum class Ns { Host, Private, Joined, Unknown };
 
@@ -265,7 +269,7 @@ std::optional<std::vector<sysctl::IdMapping>> specGidMappings(RuleRun &run)
 
 void checkSysctl(RuleRun &run)
 {
-	const auto allowed = run.paramList("allowed", kSafe);
+	const auto allowed = run.paramList("allowed", safeList());
 	const bool ports = run.paramBool("unprivilegedPorts", true);
 
 	const json::Pointer sp = json::Pointer() / "linux" / "sysctl";
