@@ -13,7 +13,9 @@ T MemoHost::remember(std::map<std::string, T, std::less<>> &memo, std::string ke
 		hits_++;
 		return it->second;
 	}
-	if (facts_ >= kMaxFacts) {
+	const size_t facts = ns_.size() + stat_.size() + text_.size() + mount_.size() +
+	                     dir_.size() + start_.size() + cgroups_.size() + use_.size();
+	if (facts >= kMaxFacts) {
 		ns_.clear();
 		stat_.clear();
 		text_.clear();
@@ -22,10 +24,8 @@ T MemoHost::remember(std::map<std::string, T, std::less<>> &memo, std::string ke
 		start_.clear();
 		cgroups_.clear();
 		use_.clear();
-		facts_ = 0;
 	}
 	misses_++;
-	facts_++;
 	T value = read();
 	memo.emplace(std::move(key), value);
 	return value;

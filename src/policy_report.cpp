@@ -114,41 +114,37 @@ std::vector<Change> paramChanges(const RuleDef &def, const CompiledPolicy::Rule 
                                  const CompiledPolicy::Rule &rb)
 {
 	const json::Value &a = ra.written, &b = rb.written;
-	auto isFile = [&](const std::string &name) {
+	auto paramOf = [&](const std::string &name) -> const ParamDef * {
 		for (const auto &p : def.params)
 			if (name == p.name)
-				return p.kind == ParamKind::JsonFile;
-		return false;
+				return &p;
+		return nullptr;
 	};
-	auto sameFile = [&](const std::string &name) {
-		const json::Value *x = ra.params.find(name);
-		const json::Value *y = rb.params.find(name);
-		return isFile(name) && x != nullptr && y != nullptr && *x == *y;
-	};
-	std::vector<Change> out;
 	auto shown = [](const json::Value *v) {
 		return v == nullptr ? std::string("(default)") : compact(*v);
 	};
-	auto direction = [&](const std::string &name, const json::Value *x, const json::Value *y) {
-		Widens w = Widens::Unknown;
-		for (const auto &p : def.params)
-			if (name == p.name)
-				w = p.widens;
-		if (w == Widens::Unknown || x == nullptr || y == nullptr)
+	/* +1 when B lets more through than A, -1 less, 0 cannot tell */
+	auto direction = [](const ParamDef *p, const json::Value *x, const json::Value *y) {
+		if (p == nullptr || p->widens == Widens::Unknown || x == nullptr || y == nullptr)
 			return 0;
 		const int size = compareSize(*x, *y);
-		if (size == 0)
-			return 0;
-		return w == Widens::More ? size : -size;
+		return p->widens == Widens::More ? size : -size;
 	};
+	std::vector<Change> out;
 	for (const auto &[k, v] : b.members()) {
 		const json::Value *was = a.find(k);
-		if (was == nullptr || (!(*was == v) && !sameFile(k)))
-			out.push_back(
-			        {k + ": " + shown(was) + " -> " + shown(&v) +
-			                 (was != nullptr && isFile(k) ? " (the documents differ)"
-			                                              : ""),
-			         direction(k, was, &v)});
+		const ParamDef *p = paramOf(k);
+		const bool file = p != nullptr && p->kind == ParamKind::JsonFile;
+		if (was != nullptr && *was == v)
+			continue;
+		if (was != nullptr && file) {
+			const json::Value *x = ra.params.find(k), *y = rb.params.find(k);
+			if (x != nullptr && y != nullptr && *x == *y)
+				continue;
+		}
+		out.push_back({k + ": " + shown(was) + " -> " + shown(&v) +
+		                       (was != nullptr && file ? " (the documents differ)" : ""),
+		               direction(p, was, &v)});
 	}
 	for (const auto &[k, v] : a.members())
 		if (b.find(k) == nullptr)

@@ -200,7 +200,7 @@ private:
 	mutable std::map<std::string, std::optional<std::vector<CgroupMount>>, std::less<>>
 	        cgroups_;
 	mutable std::map<std::string, CgroupUse, std::less<>> use_;
-	mutable size_t facts_ = 0, misses_ = 0, hits_ = 0;
+	mutable size_t misses_ = 0, hits_ = 0;
 };
 
 } // namespace bulkhead
