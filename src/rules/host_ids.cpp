@@ -21,7 +21,7 @@ bool inRange(uint64_t id, uint64_t start, uint64_t size)
 std::string accountFile(const HostFacts &host, const char *path, std::string &problem)
 {
 	if (auto t = host.rootFile(path, kAccountFileMax))
-		return *t;
+		return std::move(*t);
 	if (host.lstat(path) && problem.empty())
 		problem = std::string(path) +
 		          " exists but is not a root-owned file bulkhead can read";
@@ -70,13 +70,12 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 		auto uid = decimal(f[2]);
 		auto gid = decimal(f[3]);
 		if (uid) {
-			h.accounts[0].push_back(
-			        {*uid, "account " + std::string(f[0]) + " (/etc/passwd)"});
+			h.accounts[0].push_back({*uid, std::string(f[0]), Account::Source::Passwd});
 			uidOf.emplace_back(std::string(f[0]), *uid);
 		}
 		if (gid)
-			h.accounts[1].push_back({*gid, "the primary group of " + std::string(f[0]) +
-			                                       " (/etc/passwd)"});
+			h.accounts[1].push_back(
+			        {*gid, std::string(f[0]), Account::Source::PrimaryGroup});
 	});
 	eachLine(accountFile(host, "/etc/group", problem), [&](std::string_view line) {
 		if (line.front() == '+' || line.front() == '-') {
@@ -87,8 +86,7 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 		if (f.size() < 3)
 			return;
 		if (auto gid = decimal(f[2]))
-			h.accounts[1].push_back(
-			        {*gid, "group " + std::string(f[0]) + " (/etc/group)"});
+			h.accounts[1].push_back({*gid, std::string(f[0]), Account::Source::Group});
 	});
 	eachLine(accountFile(host, "/etc/login.defs", problem), [&](std::string_view line) {
 		size_t k = line.find_first_not_of(" \t");
@@ -161,6 +159,19 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 	return h;
 }
 
+std::string describe(const Account &a)
+{
+	switch (a.source) {
+	case Account::Source::Passwd:
+		return "account " + a.name + " (/etc/passwd)";
+	case Account::Source::PrimaryGroup:
+		return "the primary group of " + a.name + " (/etc/passwd)";
+	case Account::Source::Group:
+		break;
+	}
+	return "group " + a.name + " (/etc/group)";
+}
+
 std::string hostRangeProblem(const HostIds &h, int kind, uint64_t start, uint64_t size,
                              bool subordinateOnly)
 {
@@ -179,7 +190,7 @@ std::string hostRangeProblem(const HostIds &h, int kind, uint64_t start, uint64_
 			continue;
 		if (named++ < 3)
 			why.push_back("host " + std::string(id) + " " + std::to_string(a.id) +
-			              " is " + a.what);
+			              " is " + describe(a));
 	}
 	if (named > 3)
 		why.push_back(std::to_string(named - 3) + " more accounts");

@@ -18,9 +18,15 @@ constexpr uint64_t kDefaultSubMin = 100000; /* shadow's default SUB_UID_MIN */
 
 struct Account
 {
+	/* Where an ID was found: described only when a mapping covers it. */
+	enum class Source : uint8_t { Passwd, PrimaryGroup, Group };
 	uint64_t id;
-	std::string what; /* "account alice (/etc/passwd)" */
+	std::string name; /* the account's or group's name */
+	Source source;
 };
+
+/* "account alice (/etc/passwd)", "group adm (/etc/group)", ... */
+std::string describe(const Account &a);
 
 /* What the mapping checks need to know about the host, per kind (0 uid, 1 gid).
  * problem: a file exists but cannot be trusted or read; nothing can be judged. */
