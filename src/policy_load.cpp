@@ -322,6 +322,7 @@ public:
 				                            "and why)");
 			if (!loads(*def)) {
 				/* kept with its action; never run in this load's scope */
+				hashFiles(*def, robj);
 				slot->source = name_;
 				slot->probed = false;
 				continue;
@@ -406,6 +407,7 @@ public:
 						     "override " + x.name + ": rule " + rname +
 						             ": parameters must be an object");
 					if (!loads(*def)) {
+						hashFiles(*def, robj);
 						x.rules.emplace_back(def, json::Value::object());
 						x.written.emplace_back(def, json::Value::object());
 						continue;
@@ -477,7 +479,13 @@ Policy Loader::load()
 	Policy p;
 	p.compiled_ =
 	        std::make_shared<const CompiledPolicy>(compile(doc, base ? &*base : nullptr, p));
-	p.sha256_ = base ? sha256Hex(std::string(text_) + "\n" + base->sha256()) : textSha;
+	/* The text, each file its parameters name, then the base: it changes
+	 * when any file the policy reads does (bulkhead-policy(5)). */
+	if (base || !fileShas_.empty())
+		p.sha256_ = sha256Hex(std::string(text_) + fileShas_ +
+		                      (base ? "\n" + base->sha256() : std::string()));
+	else
+		p.sha256_ = textSha;
 	if (!pending_.empty()) {
 		const std::string self = cache::selfIdentity();
 		const std::string key =

@@ -271,15 +271,37 @@ json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key,
 	std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 	try {
 		std::string text = readTrusted(path, checkOwner_);
+		const std::string sha = sha256Hex(text);
+		fileShas_ += "\n" + sha;
 		if (!remember_)
 			return json::parse(text, path);
-		const std::string sha = sha256Hex(text);
 		inputs_ += path + "\n" + sha + "\n";
 		return cache::parseTrusted(text, path, sha);
 	} catch (const Error &e) {
 		fail(v,
 		     strprintf("rule %s: parameter \"%s\": %s", def.name, key.c_str(), e.what()));
 	}
+}
+
+void ParamReader::hashFiles(const RuleDef &def, const json::Value &obj) const
+{
+	for (const auto &[key, v] : obj.members())
+		for (const auto &p : def.params) {
+			if (p.name != key || p.kind != ParamKind::JsonFile)
+				continue;
+			/* unreadable or not a path: "-" (an exec still runs when the
+			 * profile it does not use is broken; a create's load fails) */
+			std::string sha = "-";
+			const std::string rel = v.isString() ? v.asString() : std::string();
+			if (!rel.empty() && rel.find('\0') == std::string::npos) {
+				const std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
+				try {
+					sha = sha256Hex(readTrusted(path, checkOwner_));
+				} catch (const Error &) {
+				}
+			}
+			fileShas_ += "\n" + sha;
+		}
 }
 
 std::string ParamReader::printable(const std::string &s)

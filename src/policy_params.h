@@ -70,6 +70,12 @@ public:
 	/* Parameters of a rule object (without "action"), checked and substituted. */
 	json::Value params(const RuleDef &def, const json::Value &obj, bool allowAction) const;
 
+	/* The files DEF's parameters in OBJ name, read and hashed but not
+	 * parsed: a load of another scope (Policy::loadFor) still covers them
+	 * in the policy's sha256, as a full load does ("-" for one it cannot
+	 * read: that load does not use it). */
+	void hashFiles(const RuleDef &def, const json::Value &obj) const;
+
 	/* A rule object's parameters as written (checked by params() already),
 	 * with the path of each JSON file made absolute, so that the merged policy
 	 * `policy show` prints loads from anywhere. */
@@ -92,6 +98,9 @@ protected:
 	};
 	mutable std::vector<Pending> pending_;
 	mutable std::string inputs_; /* "PATH\nSHA256\n" of each file a parameter named */
+	/* "\nSHA256" of each file a parameter named, in the order of the
+	 * document, whatever the scope of the load: part of the policy's sha256 */
+	mutable std::string fileShas_;
 };
 
 } // namespace bulkhead::policy

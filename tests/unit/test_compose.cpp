@@ -109,7 +109,11 @@ TEST_CASE("extends: a site policy states only its differences", "[compose]")
 	/* the hash covers the chain: it changes when the base does */
 	const std::string before = p.sha256();
 	dir.write("restricted.json", slurp(dir.path + "/restricted.json") + "\n");
-	CHECK(Policy::load(site, false).sha256() != before);
+	const std::string edited = Policy::load(site, false).sha256();
+	CHECK(edited != before);
+	/* and when a file a parameter names does (restricted's profile) */
+	dir.write("seccomp-default.json", slurp(dir.path + "/seccomp-default.json") + "\n");
+	CHECK(Policy::load(site, false).sha256() != edited);
 }
 
 TEST_CASE("extends: names, paths, loops and missing bases", "[compose]")
