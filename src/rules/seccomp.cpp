@@ -432,6 +432,35 @@ std::vector<std::string> checkedListeners(const RuleRun &run)
 	return listeners;
 }
 
+/* `policy check` judges thousands of specs, most with one profile (the
+ * engine's default): the verdict on the last profile judged is reused for an
+ * equal one judged under the same parameters (comparing two profiles costs a
+ * fraction of judging one: some 1,000 syscall lookups). JUDGE runs otherwise;
+ * a profile it finds malformed (it throws) is not remembered. A process that
+ * judges one profile (a create) keeps no copy of it. */
+template <typename F>
+std::optional<Weak> lastVerdict(const json::Value &sc, const std::vector<std::string> &dangerous,
+                                const std::vector<std::string> &flags,
+                                const std::vector<std::string> &listeners, F &&judge)
+{
+	struct Last
+	{
+		std::vector<std::string> dangerous, flags, listeners;
+		json::Value profile;
+		std::optional<Weak> weak;
+	};
+	static std::optional<Last> last;
+	static bool judgedBefore = false;
+	if (last && last->dangerous == dangerous && last->flags == flags &&
+	    last->listeners == listeners && last->profile == sc)
+		return last->weak;
+	std::optional<Weak> weak = judge();
+	if (judgedBefore)
+		last = Last{dangerous, flags, listeners, sc, weak};
+	judgedBefore = true;
+	return weak;
+}
+
 void checkSeccomp(RuleRun &run)
 {
 	const auto dangerous = run.paramList("dangerous", dangerousList());
@@ -440,13 +469,22 @@ void checkSeccomp(RuleRun &run)
 			throw Error(ErrorKind::Policy, "rule P7.seccomp: parameter \"dangerous\": "
 			                               "unknown syscall \"" +
 			                                       n + "\"");
-	const Judge judge(dangerous, checkedFlags(run), checkedListeners(run));
+	auto flags = checkedFlags(run);
+	auto listeners = checkedListeners(run);
+	/* built when a profile is judged (a hardened spec carries the policy's,
+	 * already judged) */
+	std::optional<Judge> judge;
+	auto judged = [&]() -> const Judge & {
+		if (!judge)
+			judge.emplace(dangerous, flags, listeners);
+		return *judge;
+	};
 	const auto sockets = run.paramList("sockets", paths::defaultEngineSockets());
 	const json::Value *profile = member(run.params, "profile");
 	/* the load's probe made this very check with these params */
 	if (profile && !run.paramsProbed) {
 		try {
-			if (auto w = judge.weakness(*profile, {}))
+			if (auto w = judged().weakness(*profile, {}))
 				throw Error(ErrorKind::Policy,
 				            "rule P7.seccomp: the policy's profile is "
 				            "weak at " +
@@ -474,7 +512,8 @@ void checkSeccomp(RuleRun &run)
 		/* the policy's own profile (what a hardened spec carries) was judged
 		 * above or by the load's probe, and not weak: not judged again */
 		if (!profile || !(*sc == *profile))
-			weak = judge.weakness(*sc, lp / "seccomp");
+			weak = lastVerdict(*sc, dangerous, flags, listeners,
+			                   [&] { return judged().weakness(*sc, lp / "seccomp"); });
 		if (!weak)
 			weak = listener.sensitive;
 	}

@@ -305,6 +305,32 @@ TEST_CASE("P7.seccomp: engine defaults under restricted and baseline", "[rules][
 	CHECK(at(d.result, "/linux/seccomp") == profile());
 }
 
+TEST_CASE("P7.seccomp: a verdict is reused only for an equal profile under equal parameters",
+          "[rules][P7]")
+{
+	/* policy check reuses the verdict on the last profile judged: judged in
+	 * turns, each profile and parameter set keeps its own verdict */
+	const json::Value docker = *spec("docker-20.10-default").find("linux")->find("seccomp");
+	json::Value noPtrace = restrictedParams();
+	json::Value list = json::Value::array();
+	for (const auto &n : noPtrace.find("dangerous")->items())
+		if (n.asString() != "ptrace")
+			list.push(n);
+	noPtrace.set("dangerous", list);
+	json::Value withMount = docker;
+	json::Value rule = j(R"({"names": ["mount"], "action": "SCMP_ACT_ALLOW"})");
+	withMount.find("syscalls")->push(rule);
+	for (int round = 0; round < 3; round++) {
+		INFO(round);
+		CHECK(judge(docker, noPtrace).empty());
+		CHECK(judge(docker, noPtrace).empty());
+		CHECK(contains(judge(docker, restrictedParams()).at(0).message, "ptrace"));
+		CHECK(contains(judge(withMount, noPtrace).at(0).message, "mount"));
+		CHECK(judge(docker, noPtrace).empty());
+		CHECK(contains(judge(withMount, noPtrace).at(0).message, "mount"));
+	}
+}
+
 /* ---- a dangerous syscall, in any form ---- */
 
 TEST_CASE("P7.seccomp: argument conditions never make a dangerous syscall safe", "[rules][P7]")
