@@ -414,32 +414,6 @@ bool isNumberText(std::string_view t) noexcept
 	return i == n;
 }
 
-size_t depth(const Value &v) noexcept
-{
-	/* Iterative: a tree built in code may be deeper than the stack. */
-	struct Frame
-	{
-		const Value *v;
-		size_t d;
-	};
-	std::vector<Frame> stack{{&v, 0}};
-	size_t best = 0;
-	while (!stack.empty()) {
-		Frame f = stack.back();
-		stack.pop_back();
-		if (f.v->isArray()) {
-			best = std::max(best, f.d + 1);
-			for (const auto &i : f.v->items())
-				stack.push_back({&i, f.d + 1});
-		} else if (f.v->isObject()) {
-			best = std::max(best, f.d + 1);
-			for (const auto &m : f.v->members())
-				stack.push_back({&m.second, f.d + 1});
-		}
-	}
-	return best;
-}
-
 } // namespace detail
 
 std::string lineCol(std::string_view text, size_t offset)

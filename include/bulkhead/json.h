@@ -174,11 +174,6 @@ std::optional<size_t> invalidUtf8(std::string_view s) noexcept;
 size_t utf8Sequence(std::string_view s, size_t i) noexcept;
 /* True when text is exactly one JSON number (RFC 8259 grammar). */
 bool isNumberText(std::string_view text) noexcept;
-/* The hand-written serialiser write() falls back to for trees deeper than
- * yajl_gen's limit; same output as the yajl_gen path. */
-std::string writePlain(const Value &v, bool pretty);
-/* Nesting depth of a value: 0 for scalars, 1 for an empty container. */
-size_t depth(const Value &v) noexcept;
 /* Append V to OUT pretty-printed as write(v, true) prints it LEVEL levels
  * deep in a document (every line after the first indented by 2 * LEVEL
  * spaces), without the final newline: for documents written a piece at a time. */
