@@ -177,7 +177,11 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 		findings.push(std::move(o));
 	}
 	rec.set("findings", std::move(findings));
-	rec.set("patch", d.patch.isArray() ? d.patch : Value::array());
+	/* The patch follows, written from the decision where it is (a mutating
+	 * create's holds the whole seccomp profile): the members before it and
+	 * after it are written as two objects and joined around it. */
+	const std::string head = json::write(rec);
+	rec = Value::object();
 	/* exemptions and overrides are recorded alike */
 	auto uses = [](const auto &list) {
 		Value a = Value::array();
@@ -218,7 +222,16 @@ std::string format(const Record &r, std::string_view time, std::string_view host
 	/* who runs it, as far as the configured engine proves it */
 	rec.set("facts", policy::factsJson(d.facts));
 	setInput(rec, r);
-	return json::write(rec) + "\n";
+	const std::string tail = json::write(rec);
+	std::string line;
+	line.reserve(head.size() + tail.size() + 16);
+	line.append(head, 0, head.size() - 1); /* "{...": without its "}" */
+	line += ",\"patch\":";
+	line += d.patch.isArray() ? json::write(d.patch) : std::string("[]");
+	line += ',';
+	line.append(tail, 1); /* "...}": without its "{" (it holds exemptions) */
+	line += '\n';
+	return line;
 }
 
 /* The size of the log once a torn last line (no newline at its end) is cut
