@@ -1,6 +1,7 @@
 #include "host_ids.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <optional>
 #include <string_view>
@@ -52,14 +53,69 @@ std::optional<uint64_t> decimal(std::string_view s)
 	return v;
 }
 
+namespace {
+
+/* The files readHostIds reads, each with why it cannot be used ("" when it
+ * can, or does not exist). */
+struct Inputs
+{
+	std::array<std::string, 5> text, problem;
+	bool operator==(const Inputs &) const = default;
+};
+
+constexpr std::array<const char *, 5> kFiles = {"/etc/passwd", "/etc/group", "/etc/login.defs",
+                                                "/etc/subuid", "/etc/subgid"};
+
+HostIds parseHostIds(const Inputs &in, const std::vector<std::string> &users,
+                     const std::vector<std::pair<uint64_t, uint64_t>> &extra);
+
+} // namespace
+
 HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users,
                     const std::vector<std::pair<uint64_t, uint64_t>> &extra)
 {
+	Inputs in;
+	for (size_t i = 0; i < kFiles.size(); i++)
+		in.text[i] = accountFile(host, kFiles[i], in.problem[i]);
+	/* `policy check` judges thousands of specs on one host: what the last
+	 * call parsed is reused when everything it read and was given is equal
+	 * (a pure function of these; comparing costs a fraction of parsing). A
+	 * process that parses once (a create) keeps no copy. */
+	struct Last
+	{
+		Inputs in;
+		std::vector<std::string> users;
+		std::vector<std::pair<uint64_t, uint64_t>> extra;
+		HostIds ids;
+	};
+	static std::optional<Last> last;
+	static bool parsedBefore = false;
+	if (last && last->users == users && last->extra == extra && last->in == in)
+		return last->ids;
+	HostIds ids = parseHostIds(in, users, extra);
+	if (parsedBefore)
+		last = Last{std::move(in), users, extra, ids};
+	parsedBefore = true;
+	return ids;
+}
+
+namespace {
+
+HostIds parseHostIds(const Inputs &in, const std::vector<std::string> &users,
+                     const std::vector<std::pair<uint64_t, uint64_t>> &extra)
+{
 	HostIds h;
 	std::string &problem = h.problem;
+	/* the first problem met, in the order the files are parsed (a line
+	 * below can replace it) */
+	auto file = [&](size_t i) -> const std::string & {
+		if (problem.empty())
+			problem = in.problem[i];
+		return in.text[i];
+	};
 	/* Accounts. NIS compat lines (+/-) stand for accounts bulkhead cannot see. */
 	std::vector<std::pair<std::string, uint64_t>> uidOf;
-	eachLine(accountFile(host, "/etc/passwd", problem), [&](std::string_view line) {
+	eachLine(file(0), [&](std::string_view line) {
 		if (line.front() == '+' || line.front() == '-') {
 			problem = "/etc/passwd names NIS accounts bulkhead cannot list";
 			return;
@@ -77,7 +133,7 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 			h.accounts[1].push_back(
 			        {*gid, std::string(f[0]), Account::Source::PrimaryGroup});
 	});
-	eachLine(accountFile(host, "/etc/group", problem), [&](std::string_view line) {
+	eachLine(file(1), [&](std::string_view line) {
 		if (line.front() == '+' || line.front() == '-') {
 			problem = "/etc/group names NIS groups bulkhead cannot list";
 			return;
@@ -88,7 +144,7 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 		if (auto gid = decimal(f[2]))
 			h.accounts[1].push_back({*gid, std::string(f[0]), Account::Source::Group});
 	});
-	eachLine(accountFile(host, "/etc/login.defs", problem), [&](std::string_view line) {
+	eachLine(file(2), [&](std::string_view line) {
 		size_t k = line.find_first_not_of(" \t");
 		if (k == std::string_view::npos)
 			return;
@@ -120,10 +176,9 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 		}
 		return false;
 	};
-	const char *subFiles[2] = {"/etc/subuid", "/etc/subgid"};
-	for (int k = 0; k < 2; k++) {
+	for (size_t k = 0; k < 2; k++) {
 		auto &ranges = h.allowed[k];
-		eachLine(accountFile(host, subFiles[k], problem), [&](std::string_view line) {
+		eachLine(file(3 + k), [&](std::string_view line) {
 			auto f = fields(line, ':');
 			if (f.size() != 3 || !allowedUser(f[0]))
 				return;
@@ -158,6 +213,8 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 		        "bulkhead-config(5), or name the user in P5.userns subordinateUsers)";
 	return h;
 }
+
+} // namespace
 
 std::string describe(const Account &a)
 {
