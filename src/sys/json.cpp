@@ -8,6 +8,7 @@
  * as CESU-8. The whole input is checked as strict UTF-8 before yajl sees it. */
 #include "bulkhead/json.h"
 
+#include <iterator>
 #include <memory>
 #include <unordered_set>
 
@@ -66,10 +67,15 @@ public:
 	Value run();
 
 private:
+	/* An open array or object. Its elements wait in items_ or members_
+	 * (shared by every open container, from FIRST on) and move into it, in
+	 * a vector of their exact number, when it closes: no vector grows by
+	 * copying itself over (an array of 400 syscall names did ten times). */
 	struct Frame
 	{
 		Value v;
 		std::string key; /* pending key of an object */
+		size_t first;
 		std::unordered_set<std::string> keys;
 	};
 
@@ -95,7 +101,7 @@ private:
 	void add(Value v);
 	bool rawString(size_t &start, std::string &out, size_t decodedLen);
 	/* KEY already in the object of F (its members so far; a set once it is big) */
-	static bool seenKey(Frame &f, const std::string &key);
+	bool seenKey(Frame &f, const std::string &key);
 	bool open(Value v);
 	void close();
 
@@ -105,6 +111,8 @@ private:
 	yajl_handle h_ = nullptr;
 	bool finishing_ = false;
 	std::vector<Frame> stack_;
+	std::vector<Value> items_;
+	std::vector<std::pair<std::string, Value>> members_;
 	std::optional<Value> root_;
 	size_t values_ = 0;
 	bool failed_ = false;
@@ -210,9 +218,9 @@ void Parser::add(Value v)
 	}
 	Frame &f = stack_.back();
 	if (f.v.isArray())
-		f.v.push(std::move(v));
+		items_.push_back(std::move(v));
 	else
-		f.v.members().emplace_back(std::move(f.key), std::move(v));
+		members_.emplace_back(std::move(f.key), std::move(v));
 }
 
 bool Parser::open(Value v)
@@ -225,13 +233,26 @@ bool Parser::open(Value v)
 	if (!count(off))
 		return false;
 	v.setOffset(off);
-	stack_.push_back(Frame{std::move(v), {}, {}});
+	const size_t first = v.isArray() ? items_.size() : members_.size();
+	stack_.push_back(Frame{std::move(v), {}, first, {}});
 	return true;
 }
 
 void Parser::close()
 {
-	Value v = std::move(stack_.back().v);
+	Frame &f = stack_.back();
+	Value v = std::move(f.v);
+	if (v.isArray()) {
+		const auto from = items_.begin() + static_cast<std::ptrdiff_t>(f.first);
+		v.items().assign(std::make_move_iterator(from),
+		                 std::make_move_iterator(items_.end()));
+		items_.erase(from, items_.end());
+	} else {
+		const auto from = members_.begin() + static_cast<std::ptrdiff_t>(f.first);
+		v.members().assign(std::make_move_iterator(from),
+		                   std::make_move_iterator(members_.end()));
+		members_.erase(from, members_.end());
+	}
 	stack_.pop_back();
 	add(std::move(v));
 }
@@ -241,16 +262,16 @@ void Parser::close()
 bool Parser::seenKey(Frame &f, const std::string &key)
 {
 	constexpr size_t kLinear = 16;
-	const auto &members = f.v.members();
-	if (members.size() < kLinear) {
-		for (const auto &m : members)
-			if (m.first == key)
+	const auto from = members_.begin() + static_cast<std::ptrdiff_t>(f.first);
+	if (members_.end() - from < static_cast<std::ptrdiff_t>(kLinear)) {
+		for (auto m = from; m != members_.end(); ++m)
+			if (m->first == key)
 				return true;
 		return false;
 	}
 	if (f.keys.empty())
-		for (const auto &m : members)
-			f.keys.insert(m.first);
+		for (auto m = from; m != members_.end(); ++m)
+			f.keys.insert(m->first);
 	return !f.keys.insert(key).second;
 }
 

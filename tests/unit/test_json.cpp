@@ -452,6 +452,30 @@ TEST_CASE("many keys in one object are checked fast", "[json][parse][hostile]")
 	CHECK(contains(parseError(t), "duplicate key \"k7\""));
 }
 
+TEST_CASE("nested containers keep their own elements and keys", "[json][parse]")
+{
+	/* inner objects reuse the outer's keys; arrays nest in objects and back */
+	const Value v = parse(
+	        R"({"a":{"a":1,"b":[{"a":2},[3,{"b":4}]]},"b":[5,{"a":{"a":6}}],"c":7})", "x");
+	CHECK(write(v) == R"({"a":{"a":1,"b":[{"a":2},[3,{"b":4}]]},"b":[5,{"a":{"a":6}}],"c":7})");
+	CHECK(v.members().size() == 3);
+	CHECK(v.find("a")->members().size() == 2);
+	CHECK(v.find("b")->items().size() == 2);
+	/* a duplicate after a nested object is still found, in both regimes:
+	 * fewer keys than the set threshold, and more */
+	CHECK(contains(parseError(R"({"a":1,"b":{"c":1,"a":2},"a":3})"), "duplicate key \"a\""));
+	CHECK(parseError(R"({"a":1,"b":{"c":1,"a":2},"c":3})").empty());
+	std::string many = "{";
+	for (int i = 0; i < 40; i++)
+		many += "\"k" + std::to_string(i) + "\":{\"k" + std::to_string(i + 1) +
+		        "\":[1,{\"k0\":2}]},";
+	CHECK(parseError(many + "\"z\":0}").empty());
+	CHECK(contains(parseError(many + "\"k39\":0}"), "duplicate key \"k39\""));
+	/* and elements stay in order across nested arrays */
+	const Value a = parse("[[1,2],[3,[4,5]],6]", "x");
+	CHECK(write(a) == "[[1,2],[3,[4,5]],6]");
+}
+
 /* ---- writing ---- */
 
 TEST_CASE("write: compact and pretty", "[json][write]")
