@@ -315,6 +315,15 @@ std::optional<std::vector<HostFacts::CgroupMount>> RealHost::cgroupMounts() cons
 	auto init = initText ? parseProcCgroup(*initText) : std::vector<ProcCgroup>{};
 	std::vector<CgroupMount> out;
 	for (auto line : split(*mountinfo, '\n')) {
+		/* Only cgroup hierarchies are split into fields: the type follows
+		 * " - " (which no escaped field can hold), and a node's other
+		 * mounts (hundreds, with containers) are skipped there. */
+		const size_t sep = line.find(" - ");
+		if (sep == std::string_view::npos)
+			continue;
+		const std::string_view rest = line.substr(sep + 3);
+		if (!rest.starts_with("cgroup ") && !rest.starts_with("cgroup2 "))
+			continue;
 		auto f = split(line, ' ');
 		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER */
 		size_t dash = 6;
