@@ -12,9 +12,9 @@ namespace bulkhead::caps {
 /* The capability number of a canonical name, nullopt for anything else
  * ("cap_sys_admin", "SYS_ADMIN", "21", "CAP_BOGUS"). */
 std::optional<int> fromName(std::string_view name);
-/* "CAP_SYS_ADMIN" for 21; "" when unknown to this libcap. */
+/* "CAP_SYS_ADMIN" for 21; "" for a number past the table. */
 std::string toName(int cap);
-/* The highest capability number libcap knows on this machine. */
+/* The highest capability number bulkhead knows (40, CAP_CHECKPOINT_RESTORE). */
 int lastCap() noexcept;
 
 } // namespace bulkhead::caps
