@@ -67,6 +67,18 @@ json::Value restrictedParams()
 	return rule->params;
 }
 
+/* restricted's parameters with NAME left off the dangerous list. */
+json::Value restrictedWithout(std::string_view name)
+{
+	json::Value p = restrictedParams();
+	json::Value list = json::Value::array();
+	for (const auto &n : p.find("dangerous")->items())
+		if (n.asString() != name)
+			list.push(n);
+	p.set("dangerous", list);
+	return p;
+}
+
 /* Parameters: the policy's profile plus EXTRA's members. */
 json::Value params(std::string_view extra = "{}")
 {
@@ -277,12 +289,7 @@ TEST_CASE("P7.seccomp: engine defaults under restricted and baseline", "[rules][
 	}
 	/* Without ptrace on the list, Docker's profile is strong: its clone mask and
 	 * clone3 -> ENOSYS are the safe shapes. */
-	json::Value noPtrace = restrictedParams();
-	json::Value list = json::Value::array();
-	for (const auto &n : noPtrace.find("dangerous")->items())
-		if (n.asString() != "ptrace")
-			list.push(n);
-	noPtrace.set("dangerous", list);
+	const json::Value noPtrace = restrictedWithout("ptrace");
 	for (const char *s : {"docker-20.10-default", "docker-20.10-hardened",
 	                      "docker-20.10-userns-remap", "docker-20.10-hostns-socket"}) {
 		INFO(s);
@@ -311,12 +318,7 @@ TEST_CASE("P7.seccomp: a verdict is reused only for an equal profile under equal
 	/* policy check reuses the verdict on the last profile judged: judged in
 	 * turns, each profile and parameter set keeps its own verdict */
 	const json::Value docker = *spec("docker-20.10-default").find("linux")->find("seccomp");
-	json::Value noPtrace = restrictedParams();
-	json::Value list = json::Value::array();
-	for (const auto &n : noPtrace.find("dangerous")->items())
-		if (n.asString() != "ptrace")
-			list.push(n);
-	noPtrace.set("dangerous", list);
+	const json::Value noPtrace = restrictedWithout("ptrace");
 	json::Value withMount = docker;
 	json::Value rule = j(R"({"names": ["mount"], "action": "SCMP_ACT_ALLOW"})");
 	withMount.find("syscalls")->push(rule);
