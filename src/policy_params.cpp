@@ -268,7 +268,7 @@ json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key,
 	const std::string &rel = v.asString();
 	if (rel.find('\0') != std::string::npos)
 		fail(v, strprintf("rule %s: parameter \"%s\": NUL in path", def.name, key.c_str()));
-	std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
+	const std::string path = fileOf(rel);
 	try {
 		std::string text = readTrusted(path, checkOwner_);
 		const std::string sha = sha256Hex(text);
@@ -283,6 +283,11 @@ json::Value ParamReader::jsonFile(const RuleDef &def, const std::string &key,
 	}
 }
 
+std::string ParamReader::fileOf(const std::string &rel) const
+{
+	return rel[0] == '/' ? rel : baseDir_ + "/" + rel;
+}
+
 void ParamReader::hashFiles(const RuleDef &def, const json::Value &obj) const
 {
 	for (const auto &[key, v] : obj.members())
@@ -294,9 +299,8 @@ void ParamReader::hashFiles(const RuleDef &def, const json::Value &obj) const
 			std::string sha = "-";
 			const std::string rel = v.isString() ? v.asString() : std::string();
 			if (!rel.empty() && rel.find('\0') == std::string::npos) {
-				const std::string path = rel[0] == '/' ? rel : baseDir_ + "/" + rel;
 				try {
-					sha = sha256Hex(readTrusted(path, checkOwner_));
+					sha = sha256Hex(readTrusted(fileOf(rel), checkOwner_));
 				} catch (const Error &) {
 				}
 			}
@@ -397,8 +401,8 @@ json::Value ParamReader::written(const RuleDef &def, const json::Value &obj) con
 		bool file = false;
 		for (const auto &p : def.params)
 			file = file || (key == p.name && p.kind == ParamKind::JsonFile);
-		if (file && v.isString() && !v.asString().empty() && v.asString()[0] != '/')
-			out.set(key, json::Value::string(baseDir_ + "/" + v.asString()));
+		if (file && v.isString() && !v.asString().empty())
+			out.set(key, json::Value::string(fileOf(v.asString())));
 		else
 			out.set(key, v);
 	}

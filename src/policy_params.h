@@ -70,6 +70,10 @@ public:
 	/* Parameters of a rule object (without "action"), checked and substituted. */
 	json::Value params(const RuleDef &def, const json::Value &obj, bool allowAction) const;
 
+	/* A file a parameter names (REL, not empty): relative to the policy's
+	 * directory. */
+	[[nodiscard]] std::string fileOf(const std::string &rel) const;
+
 	/* The files DEF's parameters in OBJ name, read and hashed but not
 	 * parsed: a load of another scope (Policy::loadFor) still covers them
 	 * in the policy's sha256, as a full load does ("-" for one it cannot

@@ -1,5 +1,7 @@
 #include "host_ids.h"
 
+#include "last_result.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -77,26 +79,11 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 	Inputs in;
 	for (size_t i = 0; i < kFiles.size(); i++)
 		in.text[i] = accountFile(host, kFiles[i], in.problem[i]);
-	/* `policy check` judges thousands of specs on one host: what the last
-	 * call parsed is reused when everything it read and was given is equal
-	 * (a pure function of these; comparing costs a fraction of parsing). A
-	 * process that parses once (a create) keeps no copy. */
-	struct Last
-	{
-		Inputs in;
-		std::vector<std::string> users;
-		std::vector<std::pair<uint64_t, uint64_t>> extra;
-		HostIds ids;
-	};
-	static std::optional<Last> last;
-	static bool parsedBefore = false;
-	if (last && last->users == users && last->extra == extra && last->in == in)
-		return last->ids;
-	HostIds ids = parseHostIds(in, users, extra);
-	if (parsedBefore)
-		last = Last{std::move(in), users, extra, ids};
-	parsedBefore = true;
-	return ids;
+	/* one host for every spec of a `policy check`: parsed once */
+	static util::LastResult<HostIds, Inputs, std::vector<std::string>,
+	                        std::vector<std::pair<uint64_t, uint64_t>>>
+	        last;
+	return last.get([&] { return parseHostIds(in, users, extra); }, in, users, extra);
 }
 
 namespace {

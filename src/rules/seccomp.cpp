@@ -1,5 +1,6 @@
 #include "bulkhead/seccomp.h"
 
+#include "last_result.h"
 #include "paths_util.h"
 #include "seccomp_tables.h"
 #include "spec_util.h"
@@ -432,35 +433,6 @@ std::vector<std::string> checkedListeners(const RuleRun &run)
 	return listeners;
 }
 
-/* `policy check` judges thousands of specs, most with one profile (the
- * engine's default): the verdict on the last profile judged is reused for an
- * equal one judged under the same parameters (comparing two profiles costs a
- * fraction of judging one: some 1,000 syscall lookups). JUDGE runs otherwise;
- * a profile it finds malformed (it throws) is not remembered. A process that
- * judges one profile (a create) keeps no copy of it. */
-template <typename F>
-std::optional<Weak> lastVerdict(const json::Value &sc, const std::vector<std::string> &dangerous,
-                                const std::vector<std::string> &flags,
-                                const std::vector<std::string> &listeners, F &&judge)
-{
-	struct Last
-	{
-		std::vector<std::string> dangerous, flags, listeners;
-		json::Value profile;
-		std::optional<Weak> weak;
-	};
-	static std::optional<Last> last;
-	static bool judgedBefore = false;
-	if (last && last->dangerous == dangerous && last->flags == flags &&
-	    last->listeners == listeners && last->profile == sc)
-		return last->weak;
-	std::optional<Weak> weak = judge();
-	if (judgedBefore)
-		last = Last{dangerous, flags, listeners, sc, weak};
-	judgedBefore = true;
-	return weak;
-}
-
 void checkSeccomp(RuleRun &run)
 {
 	const auto dangerous = run.paramList("dangerous", dangerousList());
@@ -511,9 +483,17 @@ void checkSeccomp(RuleRun &run)
 		}
 		/* the policy's own profile (what a hardened spec carries) was judged
 		 * above or by the load's probe, and not weak: not judged again */
-		if (!profile || !(*sc == *profile))
-			weak = lastVerdict(*sc, dangerous, flags, listeners,
-			                   [&] { return judged().weakness(*sc, lp / "seccomp"); });
+		if (!profile || !(*sc == *profile)) {
+			/* most specs carry the engine's default profile: comparing
+			 * two costs a fraction of judging one (some 1,000 syscall
+			 * lookups) */
+			static util::LastResult<std::optional<Weak>, json::Value,
+			                        std::vector<std::string>, std::vector<std::string>,
+			                        std::vector<std::string>>
+			        last;
+			weak = last.get([&] { return judged().weakness(*sc, lp / "seccomp"); }, *sc,
+			                dangerous, flags, listeners);
+		}
 		if (!weak)
 			weak = listener.sensitive;
 	}

@@ -242,17 +242,16 @@ void Parser::close()
 {
 	Frame &f = stack_.back();
 	Value v = std::move(f.v);
-	if (v.isArray()) {
-		const auto from = items_.begin() + static_cast<std::ptrdiff_t>(f.first);
-		v.items().assign(std::make_move_iterator(from),
-		                 std::make_move_iterator(items_.end()));
-		items_.erase(from, items_.end());
-	} else {
-		const auto from = members_.begin() + static_cast<std::ptrdiff_t>(f.first);
-		v.members().assign(std::make_move_iterator(from),
-		                   std::make_move_iterator(members_.end()));
-		members_.erase(from, members_.end());
-	}
+	/* the elements from FIRST on, moved out of SCRATCH into OUT */
+	auto take = [first = f.first](auto &scratch, auto &out) {
+		const auto from = scratch.begin() + static_cast<std::ptrdiff_t>(first);
+		out.assign(std::make_move_iterator(from), std::make_move_iterator(scratch.end()));
+		scratch.erase(from, scratch.end());
+	};
+	if (v.isArray())
+		take(items_, v.items());
+	else
+		take(members_, v.members());
 	stack_.pop_back();
 	add(std::move(v));
 }
