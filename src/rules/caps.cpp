@@ -79,8 +79,8 @@ void checkCaps(RuleRun &run)
 			if (!caps::fromName(name)) {
 				run.deny(at,
 				         "capability name " + util::show(name) +
-				                 " is not a canonical CAP_* name known to "
-				                 "libcap; refused",
+				                 " is not a canonical CAP_* name bulkhead knows "
+				                 "(CAP_CHOWN .. CAP_CHECKPOINT_RESTORE); refused",
 				         "use upper-case CAP_ names, e.g. CAP_NET_BIND_SERVICE");
 				odd = true;
 			}
