@@ -1,4 +1,5 @@
 /* MemoHost: one call's view of the host, each fact read once. */
+#include <atomic>
 #include <string>
 
 #include "bulkhead/host.h"
@@ -24,11 +25,18 @@ T MemoHost::remember(std::map<std::string, T, std::less<>> &memo, std::string ke
 		start_.clear();
 		cgroups_.clear();
 		use_.clear();
+		view_ = nextView();
 	}
 	misses_++;
 	T value = read();
 	memo.emplace(std::move(key), value);
 	return value;
+}
+
+uint64_t MemoHost::nextView() noexcept
+{
+	static std::atomic<uint64_t> last{0};
+	return ++last;
 }
 
 /* Keys carry the kind of fact first, so one map serves several of them. */

@@ -130,6 +130,12 @@ public:
 	{
 		return CgroupUse::Unknown;
 	}
+
+	/* Non-zero while this object gives the same answer to every question
+	 * asked again, and different in each such period of each object of the
+	 * process: what is derived from its answers alone may be kept under it.
+	 * 0 (the default): answers may change, keep nothing. */
+	[[nodiscard]] virtual uint64_t stableView() const noexcept { return 0; }
 };
 
 /* The real machine. */
@@ -182,6 +188,9 @@ public:
 	[[nodiscard]] std::optional<std::vector<CgroupMount>> cgroupMounts() const override;
 	[[nodiscard]] CgroupUse cgroupUse(const std::string &dir) const override;
 
+	/* A new number each time the view starts again empty */
+	[[nodiscard]] uint64_t stableView() const noexcept override { return view_; }
+
 	/* How many facts were read from INNER, and how many answered from memory. */
 	[[nodiscard]] size_t misses() const noexcept { return misses_; }
 	[[nodiscard]] size_t hits() const noexcept { return hits_; }
@@ -201,6 +210,8 @@ private:
 	        cgroups_;
 	mutable std::map<std::string, CgroupUse, std::less<>> use_;
 	mutable size_t misses_ = 0, hits_ = 0;
+	mutable uint64_t view_ = nextView();
+	static uint64_t nextView() noexcept;
 };
 
 } // namespace bulkhead

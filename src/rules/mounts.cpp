@@ -148,10 +148,11 @@ void engineSocket(RuleRun &rr)
 		auto sockets =
 		        targets(rr.host, rr.paramList("sockets", paths::defaultEngineSockets()));
 		for (const auto &src : sources) {
-			auto hp = paths::inspect(rr.host, src.path);
+			const auto hp = paths::inspect(rr.host, src.path);
+			const auto fs = forms(hp);
 			for (const auto &s : sockets) {
 				std::string why;
-				for (const auto &f : forms(hp)) {
+				for (const auto &f : fs) {
 					if (f == s.lexical || (s.real && f == *s.real))
 						why = "is";
 					else if (paths::isStrictlyUnder(s.lexical, f) ||

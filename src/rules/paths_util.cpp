@@ -87,6 +87,8 @@ static bool allDigits(std::string_view s) noexcept
 std::string stripProcRoot(std::string_view path)
 {
 	std::string cur = normalize(path);
+	if (!cur.starts_with("/proc/"))
+		return cur;
 	/* Repeat: /proc/1/root/proc/self/root/etc is still /etc. */
 	for (int guard = 0; guard < 64; guard++) {
 		auto parts = components(cur);
@@ -186,7 +188,8 @@ bool isBind(const json::Value &mount, const std::vector<std::string> &options)
 	                   [](const std::string &o) { return o == "bind" || o == "rbind"; });
 }
 
-std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list)
+static std::vector<Target> inspectTargets(const HostFacts &host,
+                                          const std::vector<std::string> &list)
 {
 	std::vector<Target> out;
 	for (const auto &p : list) {
@@ -205,6 +208,26 @@ std::vector<Target> targets(const HostFacts &host, const std::vector<std::string
 		out.push_back(std::move(t));
 	}
 	return out;
+}
+
+/* Three rules inspect their lists (some twenty paths and their parents) for
+ * every spec: under a stable view of the host (`policy check`'s) the lists
+ * seen in it are inspected once. */
+std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list)
+{
+	const uint64_t view = host.stableView();
+	if (view == 0)
+		return inspectTargets(host, list);
+	static uint64_t memoView = 0;
+	static std::map<std::vector<std::string>, std::vector<Target>> memo;
+	if (memoView != view || memo.size() >= 16) {
+		memo.clear();
+		memoView = view;
+	}
+	auto it = memo.find(list);
+	if (it == memo.end())
+		it = memo.emplace(list, inspectTargets(host, list)).first;
+	return it->second;
 }
 
 std::vector<std::string> forms(const HostPath &hp)
@@ -429,28 +452,16 @@ const std::vector<std::string> &defaultEngineSockets()
 	return v;
 }
 
-/* The lexical forms of a host path: normalised, /proc/PID/root stripped, resolved. */
-static std::vector<std::string> pathForms(const HostPath &hp)
-{
-	std::vector<std::string> f{hp.lexical};
-	std::string stripped = stripProcRoot(hp.lexical);
-	if (stripped != hp.lexical)
-		f.push_back(stripped);
-	if (hp.real && *hp.real != hp.lexical)
-		f.push_back(*hp.real);
-	return f;
-}
-
 std::string sameFileAs(const HostFacts &host, const std::string &path,
                        const std::vector<std::string> &files)
 {
 	const HostPath hp = inspect(host, path);
-	const auto forms = pathForms(hp);
+	const auto fs = forms(hp);
 	for (const auto &file : files) {
 		if (file.empty() || file.front() != '/' || hasNul(file))
 			continue; /* policy validation refuses these; never match on them */
 		const HostPath target = inspect(host, file);
-		for (const auto &f : forms)
+		for (const auto &f : fs)
 			if (f == target.lexical || (target.real && f == *target.real))
 				return "is " + target.lexical;
 		if (hp.st && target.st && hp.st->id == target.st->id)
@@ -463,7 +474,7 @@ std::string insideTree(const HostFacts &host, const std::string &path,
                        const std::vector<std::string> &trees)
 {
 	const HostPath hp = inspect(host, path);
-	const auto forms = pathForms(hp);
+	const auto fs = forms(hp);
 	struct Tree
 	{
 		HostPath at;
@@ -474,7 +485,7 @@ std::string insideTree(const HostFacts &host, const std::string &path,
 		if (!t.empty() && t.front() == '/' && !hasNul(t))
 			ts.push_back({inspect(host, t), normalize(t) == "/"});
 	for (const auto &t : ts) {
-		for (const auto &f : forms) {
+		for (const auto &f : fs) {
 			for (const std::string *tp :
 			     {&t.at.lexical, t.at.real ? &*t.at.real : nullptr}) {
 				if (!tp || (t.root && f != "/"))

@@ -2,6 +2,7 @@
  * whose bundle is where that engine puts it, and a pod is proven only against
  * the engine's root-owned record of its sandbox. Every way a spec or a record
  * can claim what it is not proves nothing. */
+#include "../../src/rules/paths_util.h"
 #include "fake_host.h"
 #include "fixtures.h"
 
@@ -559,4 +560,44 @@ TEST_CASE("MemoHost reads each fact once and keeps at most kMaxFacts", "[engine]
 		(void)host.lstat("/p" + std::to_string(i));
 	CHECK_FALSE(host.stat("/etc"));
 	CHECK(host.misses() == 5 + MemoHost::kMaxFacts + 1);
+}
+
+TEST_CASE("targets are inspected once per stable view of the host", "[engine][host]")
+{
+	using policy::paths::targets;
+	FakeHost fake;
+	fake.file("/run", 1, 2, S_IFDIR | 0755).file("/run/docker.sock", 1, 3, S_IFSOCK | 0660);
+	const std::vector<std::string> list = {"/run/docker.sock", "/var/run/docker.sock"};
+	/* the fake itself may change: nothing is kept */
+	CHECK(fake.stableView() == 0);
+	CHECK(targets(fake, list)[0].id == FileId{1, 3});
+	fake.file("/run/docker.sock", 1, 4, S_IFSOCK | 0660);
+	CHECK(targets(fake, list)[0].id == FileId{1, 4});
+
+	MemoHost memo(fake);
+	REQUIRE(memo.stableView() != 0);
+	auto t = targets(memo, list);
+	REQUIRE(t.size() == 2);
+	CHECK(t[0].id == FileId{1, 4});
+	CHECK(t[0].ancestorIds.size() == 1); /* /run ("/" is not in the fake) */
+	const size_t misses = memo.misses();
+	/* asked again under the same view: not inspected again */
+	CHECK(targets(memo, list)[1].lexical == "/var/run/docker.sock");
+	CHECK(memo.misses() == misses);
+	/* another list is inspected on its own */
+	CHECK(targets(memo, {"/run"})[0].id == FileId{1, 2});
+	CHECK(memo.misses() > misses);
+
+	/* another view of a changed host: its own answers, not the memo's */
+	fake.file("/run/docker.sock", 1, 5, S_IFSOCK | 0660);
+	MemoHost other(fake);
+	CHECK(other.stableView() != memo.stableView());
+	CHECK(targets(other, list)[0].id == FileId{1, 5});
+	/* and a view that starts again empty is a new view */
+	const uint64_t before = other.stableView();
+	for (size_t i = 0; i <= MemoHost::kMaxFacts; i++)
+		(void)other.lstat("/p" + std::to_string(i));
+	CHECK(other.stableView() != before);
+	fake.file("/run/docker.sock", 1, 6, S_IFSOCK | 0660);
+	CHECK(targets(other, list)[0].id == FileId{1, 6});
 }
