@@ -337,16 +337,30 @@ static bool isRemap(std::string_view c) noexcept
 	       allDigits(c.substr(dot + 1));
 }
 
+/* The component of PATH that starts at or after AT ("" past the last one);
+ * AT moves past it. */
+static std::string_view nextComponent(std::string_view path, size_t &at) noexcept
+{
+	while (at < path.size() && path[at] == '/')
+		at++;
+	const size_t end = std::min(path.find('/', at), path.size());
+	const std::string_view c = path.substr(at, end - at);
+	at = end;
+	return c;
+}
+
 bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineIds &ids)
 {
-	auto p = components(path);
-	auto t = components(tmpl);
-	if (path.empty() || path.front() != '/' || p.size() <= t.size())
+	if (path.empty() || path.front() != '/')
 		return false;
-	std::string seenId;
-	for (size_t i = 0; i < t.size(); i++) {
-		const std::string &c = p[i];
-		if (t[i] == "{id}") {
+	std::string_view seenId;
+	size_t pi = 0, ti = 0;
+	for (std::string_view t = nextComponent(tmpl, ti); !t.empty();
+	     t = nextComponent(tmpl, ti)) {
+		const std::string_view c = nextComponent(path, pi);
+		if (c.empty())
+			return false;
+		if (t == "{id}") {
 			if (!ids.containerId.empty()) {
 				if (c != ids.containerId)
 					return false;
@@ -355,19 +369,22 @@ bool matchesTemplate(std::string_view path, std::string_view tmpl, const EngineI
 					return false;
 				seenId = c;
 			}
-		} else if (t[i] == "{podUid}") {
+		} else if (t == "{podUid}") {
 			if (ids.podUid.empty() || c != ids.podUid)
 				return false;
-		} else if (t[i] == "{sandboxId}") {
+		} else if (t == "{sandboxId}") {
 			if (ids.sandboxId.empty() || c != ids.sandboxId)
 				return false;
-		} else if (t[i] == "{remap}") {
+		} else if (t == "{remap}") {
 			if (!isRemap(c))
 				return false;
-		} else if (t[i] != c) {
+		} else if (t != c) {
 			return false;
 		}
 	}
+	/* a path below the template's, never the template's directory itself */
+	if (nextComponent(path, pi).empty())
+		return false;
 	if (!seenId.empty())
 		ids.offlineId = seenId;
 	return true;

@@ -601,3 +601,43 @@ TEST_CASE("targets are inspected once per stable view of the host", "[engine][ho
 	fake.file("/run/docker.sock", 1, 6, S_IFSOCK | 0660);
 	CHECK(targets(other, list)[0].id == FileId{1, 6});
 }
+
+TEST_CASE("matchesTemplate: a path strictly below an engine's template", "[engine][paths]")
+{
+	using policy::paths::EngineIds;
+	using policy::paths::matchesTemplate;
+	const std::string t = "/var/lib/docker/containers/{id}/";
+	const std::string id(64, 'a');
+	EngineIds online;
+	online.containerId = id;
+	CHECK(matchesTemplate("/var/lib/docker/containers/" + id + "/hosts", t, online));
+	CHECK(matchesTemplate("//var/lib//docker/containers/" + id + "/x/y", t, online));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/" + id, t, online));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/" + id + "/", t, online));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/" + std::string(64, 'b') + "/hosts",
+	                            t, online));
+	CHECK_FALSE(matchesTemplate("var/lib/docker/containers/" + id + "/hosts", t, online));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/volumes/" + id + "/hosts", t, online));
+	CHECK_FALSE(matchesTemplate("/var/lib", t, online));
+	CHECK_FALSE(matchesTemplate("", t, online));
+	/* offline, the first ID seen is the container's; another is not */
+	EngineIds offline;
+	CHECK(matchesTemplate("/var/lib/docker/containers/" + id + "/hosts", t, offline));
+	CHECK(offline.offlineId == id);
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/" + std::string(64, 'c') + "/hosts",
+	                            t, offline));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/../hosts", t, EngineIds{}));
+	/* a remapped root: /var/lib/docker/UID.GID/ */
+	const std::string remap = "/var/lib/docker/{remap}/containers/{id}/";
+	CHECK(matchesTemplate("/var/lib/docker/100000.100000/containers/" + id + "/hostname", remap,
+	                      online));
+	CHECK_FALSE(matchesTemplate("/var/lib/docker/containers/containers/" + id + "/hostname",
+	                            remap, online));
+	/* pod and sandbox parts match only the IDs the engine proved */
+	const std::string pod = "/var/lib/kubelet/pods/{podUid}/volumes/";
+	EngineIds k8s;
+	CHECK_FALSE(matchesTemplate("/var/lib/kubelet/pods/u1/volumes/v", pod, k8s));
+	k8s.podUid = "u1";
+	CHECK(matchesTemplate("/var/lib/kubelet/pods/u1/volumes/v", pod, k8s));
+	CHECK_FALSE(matchesTemplate("/var/lib/kubelet/pods/u2/volumes/v", pod, k8s));
+}
