@@ -1,5 +1,5 @@
 /* The JSON tree: Value's methods, equality, number helpers, bounded file
- * reading. Parsing and writing live in src/sys/json.cpp (they need yajl). */
+ * reading. Parsing and writing live in src/sys/json.cpp and json_write.cpp. */
 #include "sys/fd.h"
 
 #include <cerrno>

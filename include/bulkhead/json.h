@@ -9,8 +9,8 @@
 #include <variant>
 #include <vector>
 
-/* bulkhead's lossless JSON tree. Parsed with yajl's callback API (src/sys/json.cpp),
- * never yajl_tree: objects keep key order, numbers keep their exact source text,
+/* bulkhead's lossless JSON tree, parsed and written by bulkhead (src/sys/json.cpp,
+ * src/sys/json_write.cpp): objects keep key order, numbers keep their exact source text,
  * strings are byte strings with explicit length (embedded NUL survives), and every
  * value remembers the byte offset it started at so errors can say FILE:LINE:COL. */
 namespace bulkhead::json {
@@ -127,7 +127,7 @@ Value parseFile(const std::string &path, const ParseOptions &opts = {}, bool noF
 /* "LINE:COL" (1-based, columns counted in bytes) of a byte offset in text. */
 std::string lineCol(std::string_view text, size_t offset);
 
-/* Serialise with yajl_gen: key order, number text and string bytes kept.
+/* Serialise, in the bytes yajl_gen writes: key order, number text and string bytes kept.
  * pretty: 2-space indentation and a final newline; otherwise compact. */
 std::string write(const Value &v, bool pretty = false);
 

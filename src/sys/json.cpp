@@ -1,30 +1,26 @@
-/* JSON text -> bulkhead::json::Value, on yajl's callback parser (writing is
- * src/sys/json_write.cpp).
+/* JSON text -> bulkhead::json::Value (writing is src/sys/json_write.cpp).
  *
- * yajl does the tokenising; bulkhead does everything that decides what a
- * string means. Strings are parsed with yajl_dont_validate_strings and then
- * decoded again from the raw source bytes here, because yajl's own decoder
- * turns a lone high surrogate into '?' and lets a lone low surrogate through
- * as CESU-8. The whole input is checked as strict UTF-8 before yajl sees it. */
+ * One pass over the text with an explicit stack, so nesting costs no C++
+ * stack: the grammar is RFC 8259's as yajl 2 reads it, which the tests and the
+ * JSON fuzzer hold it to (tests/unit/yajl_parse_oracle.h):
+ *   - whitespace is space, \t, \n, \r, and also \v and \f;
+ *   - with allowComments, slash-star and slash-slash comments are whitespace,
+ *     and one left open at the end of the text after the value ends it;
+ *   - any value may stand at the top, alone.
+ * What a string means is decided here: a lone surrogate escape is refused
+ * (yajl turns a high one into '?'), and the whole text is checked as strict
+ * UTF-8 first. */
 #include "bulkhead/json.h"
 
+#include <array>
 #include <iterator>
-#include <memory>
 #include <unordered_set>
-
-#include <yajl/yajl_parse.h>
 
 #include "bulkhead/error.h"
 
 namespace bulkhead::json {
 
 namespace {
-
-template <typename T, auto Free> struct CDeleter
-{
-	void operator()(T *p) const noexcept { Free(p); }
-};
-using YajlHandle = std::unique_ptr<yajl_handle_t, CDeleter<yajl_handle_t, yajl_free>>;
 
 int hexValue(char c) noexcept
 {
@@ -56,6 +52,29 @@ void appendUtf8(std::string &out, uint32_t cp)
 	}
 }
 
+bool isDigit(char c) noexcept
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Byte classes, one look-up per byte: whitespace between tokens (yajl's six),
+ * and what a string holds as it is (not '"', not '\\', not a control byte). */
+enum : uint8_t { kSpace = 1, kPlain = 2 };
+constexpr std::array<uint8_t, 256> kClass = [] {
+	std::array<uint8_t, 256> t{};
+	for (int c = 0x20; c < 256; c++)
+		t[c] = kPlain;
+	t['"'] = t['\\'] = 0;
+	for (unsigned char c : {' ', '\t', '\n', '\v', '\f', '\r'})
+		t[c] |= kSpace;
+	return t;
+}();
+
+bool is(char c, uint8_t cls) noexcept
+{
+	return (kClass[static_cast<unsigned char>(c)] & cls) != 0;
+}
+
 class Parser
 {
 public:
@@ -79,59 +98,33 @@ private:
 		std::unordered_set<std::string> keys;
 	};
 
-	/* yajl callbacks: noexcept, record the first error and return 0. */
-	static int onNull(void *ctx) noexcept;
-	static int onBoolean(void *ctx, int b) noexcept;
-	static int onNumber(void *ctx, const char *s, size_t len) noexcept;
-	static int onString(void *ctx, const unsigned char *s, size_t len) noexcept;
-	static int onStartMap(void *ctx) noexcept;
-	static int onMapKey(void *ctx, const unsigned char *s, size_t len) noexcept;
-	static int onEndMap(void *ctx) noexcept;
-	static int onStartArray(void *ctx) noexcept;
-	static int onEndArray(void *ctx) noexcept;
-	static const yajl_callbacks callbacks;
-
-	template <typename F> static int guard(void *ctx, F &&f) noexcept;
-
 	[[noreturn]] void fail(size_t offset, const std::string &msg) const;
-	int error(size_t offset, std::string msg);
-	[[nodiscard]] size_t here() const noexcept;
-	[[nodiscard]] size_t tokenStart(size_t end) const noexcept;
-	bool count(size_t offset);
+	[[noreturn]] void unexpected(const char *what) const;
+	/* past whitespace and comments; false at the end of the text (or in a
+	 * comment left open there) */
+	bool skip();
+	void count(size_t offset);
 	void add(Value v);
-	bool rawString(size_t &start, std::string &out, size_t decodedLen);
+	void open(Value v);
+	void close();
 	/* KEY already in the object of F (its members so far; a set once it is big) */
 	bool seenKey(Frame &f, const std::string &key);
-	bool open(Value v);
-	void close();
+	/* the string whose opening quote is at i_, decoded; i_ moves past it */
+	std::string string();
+	void escape(std::string &out, size_t end);
+	Value number();
+	Value literal();
+	Value scalar();
+	void key();
 
 	std::string_view text_;
 	std::string_view name_;
 	const ParseOptions &opts_;
-	yajl_handle h_ = nullptr;
-	bool finishing_ = false;
+	size_t i_ = 0;
+	size_t values_ = 0;
 	std::vector<Frame> stack_;
 	std::vector<Value> items_;
 	std::vector<std::pair<std::string, Value>> members_;
-	std::optional<Value> root_;
-	size_t values_ = 0;
-	bool failed_ = false;
-	size_t errOffset_ = 0;
-	std::string errMsg_;
-};
-
-const yajl_callbacks Parser::callbacks = {
-        Parser::onNull,
-        Parser::onBoolean,
-        nullptr,
-        nullptr,
-        Parser::onNumber,
-        Parser::onString,
-        Parser::onStartMap,
-        Parser::onMapKey,
-        Parser::onEndMap,
-        Parser::onStartArray,
-        Parser::onEndArray,
 };
 
 void Parser::fail(size_t offset, const std::string &msg) const
@@ -141,81 +134,55 @@ void Parser::fail(size_t offset, const std::string &msg) const
 	                      lineCol(text_, offset).c_str(), msg.c_str())};
 }
 
-int Parser::error(size_t offset, std::string msg)
+/* Something other than WHAT at i_ (the end of the text included). */
+void Parser::unexpected(const char *what) const
 {
-	if (!failed_) {
-		failed_ = true;
-		errOffset_ = offset;
-		errMsg_ = std::move(msg);
-	}
-	return 0;
+	if (i_ >= text_.size())
+		fail(text_.size(), std::string("premature end of the text: expected ") + what);
+	const auto c = static_cast<unsigned char>(text_[i_]);
+	if (c >= 0x21 && c < 0x7F)
+		fail(i_, strprintf("expected %s, found '%c'", what, c));
+	fail(i_, strprintf("expected %s, found byte 0x%02X", what, c));
 }
 
-size_t Parser::here() const noexcept
+bool Parser::skip()
 {
-	/* During yajl_complete_parse yajl lexes a private " ", so its offset
-	 * is meaningless; the only token completed there ends the input. */
-	if (finishing_)
-		return text_.size();
-	return yajl_get_bytes_consumed(h_);
-}
-
-/* yajl reports an error just past the token it stopped on; point at the
- * start of that token instead. */
-size_t Parser::tokenStart(size_t end) const noexcept
-{
-	if (end == 0 || end > text_.size())
-		return end;
-	size_t i = end - 1;
-	auto word = [](char c) {
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		       c == '.' || c == '+' || c == '-';
-	};
-	if (text_[i] == '"') {
-		while (i > 0) {
-			i--;
-			if (text_[i] != '"')
-				continue;
-			size_t bs = 0;
-			while (i - bs > 0 && text_[i - bs - 1] == '\\')
-				bs++;
-			if (bs % 2 == 0)
-				break;
+	const size_t n = text_.size();
+	while (i_ < n) {
+		const char c = text_[i_];
+		if (is(c, kSpace)) {
+			i_++;
+			continue;
 		}
-	} else if (word(text_[i])) {
-		while (i > 0 && word(text_[i - 1]))
-			i--;
+		if (c != '/')
+			return true;
+		if (!opts_.allowComments)
+			fail(i_, "a comment, and this file takes none");
+		if (i_ + 1 >= n)
+			fail(i_, "'/' that begins no comment");
+		size_t end;
+		if (text_[i_ + 1] == '*') {
+			end = text_.find("*/", i_ + 2);
+			end = end == std::string_view::npos ? n : end + 2;
+		} else if (text_[i_ + 1] == '/') {
+			end = text_.find('\n', i_ + 2);
+			end = end == std::string_view::npos ? n : end + 1;
+		} else {
+			fail(i_, "'/' that begins no comment");
+		}
+		i_ = end;
 	}
-	return i;
+	return false;
 }
 
-template <typename F> int Parser::guard(void *ctx, F &&f) noexcept
+void Parser::count(size_t offset)
 {
-	auto *p = static_cast<Parser *>(ctx);
-	try {
-		return f(*p) ? 1 : 0;
-	} catch (const std::exception &e) {
-		return p->error(p->here(), e.what());
-	} catch (...) {
-		return p->error(p->here(), "internal error");
-	}
-}
-
-bool Parser::count(size_t offset)
-{
-	if (++values_ > opts_.maxValues) {
-		error(offset, strprintf("more than %zu values", opts_.maxValues));
-		return false;
-	}
-	return true;
+	if (++values_ > opts_.maxValues)
+		fail(offset, strprintf("more than %zu values", opts_.maxValues));
 }
 
 void Parser::add(Value v)
 {
-	if (stack_.empty()) {
-		root_ = std::move(v);
-		return;
-	}
 	Frame &f = stack_.back();
 	if (f.v.isArray())
 		items_.push_back(std::move(v));
@@ -223,19 +190,15 @@ void Parser::add(Value v)
 		members_.emplace_back(std::move(f.key), std::move(v));
 }
 
-bool Parser::open(Value v)
+void Parser::open(Value v)
 {
-	size_t off = here() - 1;
-	if (stack_.size() + 1 > opts_.maxDepth) {
-		error(off, strprintf("nesting deeper than %zu levels", opts_.maxDepth));
-		return false;
-	}
-	if (!count(off))
-		return false;
-	v.setOffset(off);
+	if (stack_.size() + 1 > opts_.maxDepth)
+		fail(i_, strprintf("nesting deeper than %zu levels", opts_.maxDepth));
+	count(i_);
+	v.setOffset(i_);
 	const size_t first = v.isArray() ? items_.size() : members_.size();
 	stack_.push_back(Frame{std::move(v), {}, first, {}});
-	return true;
+	i_++;
 }
 
 void Parser::close()
@@ -253,11 +216,13 @@ void Parser::close()
 	else
 		take(members_, v.members());
 	stack_.pop_back();
-	add(std::move(v));
+	i_++;
+	if (!stack_.empty())
+		add(std::move(v));
+	else
+		items_.push_back(std::move(v)); /* the root, for run() */
 }
 
-/* Decode the string token that yajl just lexed, from the raw source bytes.
- * On return start is the offset of its opening quote. */
 bool Parser::seenKey(Frame &f, const std::string &key)
 {
 	constexpr size_t kLinear = 16;
@@ -274,229 +239,173 @@ bool Parser::seenKey(Frame &f, const std::string &key)
 	return !f.keys.insert(key).second;
 }
 
-bool Parser::rawString(size_t &start, std::string &out, size_t decodedLen)
+std::string Parser::string()
 {
-	size_t end = here(); /* one past the closing quote */
-	if (finishing_ || end == 0 || end > text_.size() || text_[end - 1] != '"')
-		return error(end, "internal error: cannot locate string") != 0;
-	/* Most strings have no escape: then the text between the quotes is the
-	 * string yajl decoded, byte for byte. The quote DECODEDLEN bytes before
-	 * the closing one opens it when it is not itself escaped (the string
-	 * holds no unescaped quote). Anything else takes the long way. */
-	if (end >= decodedLen + 2) {
-		const size_t q = end - 2 - decodedLen;
-		const std::string_view span = text_.substr(q + 1, decodedLen);
-		if (text_[q] == '"' && (q == 0 || text_[q - 1] != '\\') &&
-		    span.find('\\') == std::string_view::npos) {
-			for (size_t i = 0; i < span.size(); i++)
-				if (static_cast<unsigned char>(span[i]) < 0x20)
-					return error(q + 1 + i,
-					             "raw control character in string") != 0;
-			start = q;
-			out.assign(span);
-			return true;
-		}
-	}
-	/* The opening quote is the nearest '"' not preceded by an odd number
-	 * of backslashes: inside a JSON string a quote only appears escaped. */
-	size_t q = end - 1;
-	for (;;) {
-		if (q == 0)
-			return error(end, "internal error: cannot locate string") != 0;
-		q--;
-		if (text_[q] != '"')
-			continue;
-		size_t bs = 0;
-		while (q - bs > 0 && text_[q - bs - 1] == '\\')
-			bs++;
-		if (bs % 2 == 0)
-			break;
-	}
-	start = q;
-	out.clear();
-	size_t i = q + 1, last = end - 1;
-	out.reserve(last - i);
-	while (i < last) {
-		auto c = static_cast<unsigned char>(text_[i]);
+	const size_t n = text_.size();
+	size_t i = i_ + 1;
+	/* most strings hold no escape: their bytes are the string */
+	while (i < n && is(text_[i], kPlain))
+		i++;
+	std::string out(text_.substr(i_ + 1, i - i_ - 1));
+	while (i < n && text_[i] != '"') {
+		const auto c = static_cast<unsigned char>(text_[i]);
 		if (c < 0x20)
-			return error(i, "raw control character in string") != 0;
-		if (c != '\\') {
-			/* a run of plain bytes in one append (a control byte stops it
-			 * and is refused above on the next turn) */
-			size_t j = i + 1;
-			while (j < last && text_[j] != '\\' &&
-			       static_cast<unsigned char>(text_[j]) >= 0x20)
-				j++;
-			out.append(text_.data() + i, j - i);
-			i = j;
+			fail(i, "raw control character in string");
+		if (c == '\\') {
+			i_ = i;
+			escape(out, n);
+			i = i_;
 			continue;
 		}
-		if (i + 1 >= last)
-			return error(i, "bad escape in string") != 0;
-		char e = text_[i + 1];
-		switch (e) {
-		case '"':
-		case '\\':
-		case '/':
-			out.push_back(e);
-			i += 2;
-			continue;
-		case 'b':
-			out.push_back('\b');
-			i += 2;
-			continue;
-		case 'f':
-			out.push_back('\f');
-			i += 2;
-			continue;
-		case 'n':
-			out.push_back('\n');
-			i += 2;
-			continue;
-		case 'r':
-			out.push_back('\r');
-			i += 2;
-			continue;
-		case 't':
-			out.push_back('\t');
-			i += 2;
-			continue;
-		case 'u':
-			break;
-		default:
-			return error(i, "bad escape in string") != 0;
-		}
-		auto hex4 = [&](size_t at) -> int32_t {
-			if (at + 4 > last)
-				return -1;
-			int32_t v = 0;
-			for (size_t k = 0; k < 4; k++) {
-				int d = hexValue(text_[at + k]);
-				if (d < 0)
-					return -1;
-				v = v * 16 + d;
-			}
-			return v;
-		};
-		int32_t cp = hex4(i + 2);
-		if (cp < 0)
-			return error(i, "bad \\u escape in string") != 0;
-		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			return error(i, "lone low surrogate in string") != 0;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			int32_t lo = -1;
-			if (i + 7 < last && text_[i + 6] == '\\' && text_[i + 7] == 'u')
-				lo = hex4(i + 8);
-			if (lo < 0xDC00 || lo > 0xDFFF)
-				return error(i, "lone high surrogate in string") != 0;
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			i += 12;
-		} else {
-			i += 6;
-		}
-		appendUtf8(out, static_cast<uint32_t>(cp));
+		size_t j = i + 1;
+		while (j < n && is(text_[j], kPlain))
+			j++;
+		out.append(text_.data() + i, j - i);
+		i = j;
 	}
-	return true;
+	if (i >= n)
+		fail(n, "premature end of the text: a string is not closed");
+	i_ = i + 1;
+	return out;
 }
 
-int Parser::onNull(void *ctx) noexcept
+/* The escape at i_ appended to OUT; i_ moves past it. */
+void Parser::escape(std::string &out, size_t end)
 {
-	return guard(ctx, [](Parser &p) {
-		size_t off = p.here() - 4;
-		if (!p.count(off))
-			return false;
-		Value v;
-		v.setOffset(off);
-		p.add(std::move(v));
-		return true;
-	});
-}
-
-int Parser::onBoolean(void *ctx, int b) noexcept
-{
-	return guard(ctx, [b](Parser &p) {
-		size_t off = p.here() - (b ? 4 : 5);
-		if (!p.count(off))
-			return false;
-		Value v = Value::boolean(b != 0);
-		v.setOffset(off);
-		p.add(std::move(v));
-		return true;
-	});
-}
-
-int Parser::onNumber(void *ctx, const char *s, size_t len) noexcept
-{
-	return guard(ctx, [s, len](Parser &p) {
-		size_t end = p.here();
-		size_t off = end >= len ? end - len : 0;
-		if (!p.count(off))
-			return false;
-		Value v = Value::number(std::string(s, len));
-		v.setOffset(off);
-		p.add(std::move(v));
-		return true;
-	});
-}
-
-int Parser::onString(void *ctx, const unsigned char *, size_t len) noexcept
-{
-	return guard(ctx, [len](Parser &p) {
-		size_t start = 0;
-		std::string s;
-		if (!p.rawString(start, s, len))
-			return false;
-		if (!p.count(start))
-			return false;
-		Value v = Value::string(std::move(s));
-		v.setOffset(start);
-		p.add(std::move(v));
-		return true;
-	});
-}
-
-int Parser::onStartMap(void *ctx) noexcept
-{
-	return guard(ctx, [](Parser &p) { return p.open(Value::object()); });
-}
-
-int Parser::onMapKey(void *ctx, const unsigned char *, size_t len) noexcept
-{
-	return guard(ctx, [len](Parser &p) {
-		size_t start = 0;
-		std::string k;
-		if (!p.rawString(start, k, len))
-			return false;
-		Frame &f = p.stack_.back();
-		if (p.seenKey(f, k)) {
-			/* Quoted as JSON, so the message stays one line. */
-			p.error(start, "duplicate key " + write(Value::string(k)));
-			return false;
+	const size_t i = i_;
+	if (i + 1 >= end)
+		fail(end, "premature end of the text: a string is not closed");
+	const char e = text_[i + 1];
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/':
+		out.push_back(e);
+		i_ += 2;
+		return;
+	case 'b':
+		out.push_back('\b');
+		i_ += 2;
+		return;
+	case 'f':
+		out.push_back('\f');
+		i_ += 2;
+		return;
+	case 'n':
+		out.push_back('\n');
+		i_ += 2;
+		return;
+	case 'r':
+		out.push_back('\r');
+		i_ += 2;
+		return;
+	case 't':
+		out.push_back('\t');
+		i_ += 2;
+		return;
+	case 'u':
+		break;
+	default:
+		fail(i, "bad escape in string");
+	}
+	auto hex4 = [&](size_t at) -> int32_t {
+		if (at + 4 > end)
+			return -1;
+		int32_t v = 0;
+		for (size_t k = 0; k < 4; k++) {
+			const int d = hexValue(text_[at + k]);
+			if (d < 0)
+				return -1;
+			v = v * 16 + d;
 		}
-		f.key = std::move(k);
-		return true;
-	});
+		return v;
+	};
+	int32_t cp = hex4(i + 2);
+	if (cp < 0)
+		fail(i, "bad \\u escape in string");
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		fail(i, "lone low surrogate in string");
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		int32_t lo = -1;
+		if (i + 7 < end && text_[i + 6] == '\\' && text_[i + 7] == 'u')
+			lo = hex4(i + 8);
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			fail(i, "lone high surrogate in string");
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+		i_ += 12;
+	} else {
+		i_ += 6;
+	}
+	appendUtf8(out, static_cast<uint32_t>(cp));
 }
 
-int Parser::onEndMap(void *ctx) noexcept
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, kept as written */
+Value Parser::number()
 {
-	return guard(ctx, [](Parser &p) {
-		p.close();
-		return true;
-	});
+	const size_t n = text_.size(), start = i_;
+	size_t i = i_;
+	auto digits = [&] {
+		const size_t from = i;
+		while (i < n && isDigit(text_[i]))
+			i++;
+		return i > from;
+	};
+	if (text_[i] == '-')
+		i++;
+	if (i < n && text_[i] == '0')
+		i++;
+	else if (!digits())
+		fail(start, "malformed number: a digit must follow the minus sign");
+	if (i < n && text_[i] == '.') {
+		i++;
+		if (!digits())
+			fail(start, "malformed number: a digit must follow the decimal point");
+	}
+	if (i < n && (text_[i] == 'e' || text_[i] == 'E')) {
+		i++;
+		if (i < n && (text_[i] == '+' || text_[i] == '-'))
+			i++;
+		if (!digits())
+			fail(start, "malformed number: a digit must follow the exponent");
+	}
+	i_ = i;
+	return Value::number(std::string(text_.substr(start, i - start)));
 }
 
-int Parser::onStartArray(void *ctx) noexcept
+Value Parser::literal()
 {
-	return guard(ctx, [](Parser &p) { return p.open(Value::array()); });
+	for (std::string_view word : {"true", "false", "null"}) {
+		if (text_[i_] != word[0])
+			continue;
+		if (text_.substr(i_, word.size()) != word) {
+			if (word.starts_with(text_.substr(i_)))
+				fail(text_.size(),
+				     "premature end of the text: " + std::string(text_.substr(i_)) +
+				             " is cut short");
+			fail(i_, "not a JSON value (true, false and null are lower case)");
+		}
+		i_ += word.size();
+		if (word == "null")
+			return Value();
+		return Value::boolean(word == "true");
+	}
+	unexpected("a value");
 }
 
-int Parser::onEndArray(void *ctx) noexcept
+/* a string, number or literal at i_ (not the end of the text) */
+Value Parser::scalar()
 {
-	return guard(ctx, [](Parser &p) {
-		p.close();
-		return true;
-	});
+	const size_t start = i_;
+	const char c = text_[i_];
+	Value v;
+	if (c == '"')
+		v = Value::string(string());
+	else if (c == '-' || isDigit(c))
+		v = number();
+	else
+		v = literal();
+	v.setOffset(start);
+	return v;
 }
 
 Value Parser::run()
@@ -509,42 +418,77 @@ Value Parser::run()
 		fail(text_.size(), "empty input");
 	if (auto bad = detail::invalidUtf8(text_))
 		fail(*bad, "invalid UTF-8");
+	if (!skip())
+		fail(text_.size(), "empty input (only whitespace and comments)");
 
-	YajlHandle h(yajl_alloc(&callbacks, nullptr, this));
-	if (!h)
-		throw std::bad_alloc();
-	h_ = h.get();
-	yajl_config(h_, yajl_allow_comments, opts_.allowComments ? 1 : 0);
-	yajl_config(h_, yajl_dont_validate_strings, 1);
-	yajl_config(h_, yajl_allow_trailing_garbage, 0);
-	yajl_config(h_, yajl_allow_multiple_values, 0);
-	yajl_config(h_, yajl_allow_partial_values, 0);
+	/* Each turn reads a key and its ':', or a value and what follows it up
+	 * to the next key or value. */
+	bool wantKey = false;
+	for (;;) {
+		if (!skip())
+			unexpected(wantKey ? "a key" : "a value");
+		if (wantKey) {
+			key();
+			wantKey = false;
+			continue;
+		}
+		const char c = text_[i_];
+		if (c == '[' || c == '{') {
+			open(c == '[' ? Value::array() : Value::object());
+			if (!skip())
+				unexpected(c == '[' ? "a value or ']'" : "a key or '}'");
+			if (text_[i_] != (c == '[' ? ']' : '}')) {
+				wantKey = c == '{';
+				continue;
+			}
+			close();
+		} else {
+			count(i_);
+			Value v = scalar();
+			if (stack_.empty())
+				items_.push_back(std::move(v)); /* the root, alone */
+			else
+				add(std::move(v));
+		}
+		/* after a value: its container goes on, or closes */
+		for (;;) {
+			if (stack_.empty()) {
+				if (skip())
+					fail(i_, "trailing garbage after the JSON value");
+				return std::move(items_.back());
+			}
+			const bool array = stack_.back().v.isArray();
+			if (!skip())
+				unexpected(array ? "',' or ']'" : "',' or '}'");
+			if (text_[i_] == (array ? ']' : '}')) {
+				close();
+				continue;
+			}
+			if (text_[i_] != ',')
+				unexpected(array ? "',' or ']' after an array element"
+				                 : "',' or '}' after an object member");
+			i_++;
+			wantKey = !array;
+			break;
+		}
+	}
+}
 
-	yajl_status st =
-	        yajl_parse(h_, reinterpret_cast<const unsigned char *>(text_.data()), text_.size());
-	if (st == yajl_status_ok) {
-		finishing_ = true;
-		st = yajl_complete_parse(h_);
-	}
-	if (failed_)
-		fail(errOffset_, errMsg_);
-	if (st != yajl_status_ok) {
-		size_t off = finishing_ ? text_.size() : tokenStart(yajl_get_bytes_consumed(h_));
-		unsigned char *m = yajl_get_error(h_, 0, nullptr, 0);
-		std::string msg = m ? reinterpret_cast<const char *>(m) : "parse error";
-		if (m)
-			yajl_free_error(h_, m);
-		while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
-			msg.pop_back();
-		size_t first = text_.find_first_not_of(" \t\r\n");
-		if (values_ == 0 && msg.find("premature EOF") != std::string::npos &&
-		    text_[first] == '/')
-			msg = "empty input (only comments)";
-		fail(off, msg);
-	}
-	if (!root_ || !stack_.empty())
-		fail(text_.size(), "incomplete JSON text");
-	return std::move(*root_);
+/* a key at i_ (after skip), then its ':' */
+void Parser::key()
+{
+	if (text_[i_] != '"')
+		unexpected("a key (a string)");
+	const size_t at = i_;
+	std::string k = string();
+	Frame &f = stack_.back();
+	if (seenKey(f, k))
+		/* quoted as JSON, so the message stays one line */
+		fail(at, "duplicate key " + write(Value::string(k)));
+	f.key = std::move(k);
+	if (!skip() || text_[i_] != ':')
+		unexpected("':' after a key");
+	i_++;
 }
 
 } // namespace

@@ -1,6 +1,9 @@
-/* libFuzzer target for the JSON core: whatever parses must write and parse
- * back to an equal tree, compact and pretty, and pretty output must be stable. */
+/* libFuzzer target for the JSON core: json::parse must accept what yajl
+ * accepts and build the same tree (tests/unit/yajl_parse_oracle.h), with and
+ * without comments; whatever parses must write and parse back to an equal tree,
+ * compact and pretty, and pretty output must be stable. */
 #include "../unit/yajl_oracle.h"
+#include "../unit/yajl_parse_oracle.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opts.maxDepth = 200; /* deeper than yajl_gen's 128, so both writers run */
 	/* any bytes as the parsed-file cache's form: refused or read, never a crash */
 	(void)detail::decode(text, 200);
+	for (bool comments : {true, false}) {
+		ParseOptions o = opts;
+		o.allowComments = comments;
+		if (auto d = bulkhead::test::parseDisagreement(text, o); !d.empty()) {
+			std::fprintf(stderr, "fuzz_json: json::parse and yajl: %s\n", d.c_str());
+			std::abort();
+		}
+	}
 	Value v;
 	try {
 		v = parse(text, "fuzz", opts);

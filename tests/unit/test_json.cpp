@@ -1,5 +1,6 @@
 #include "fixtures.h"
 #include "yajl_oracle.h"
+#include "yajl_parse_oracle.h"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -351,6 +352,9 @@ TEST_CASE("parse refuses hostile and malformed input", "[json][parse][hostile]")
 		CHECK(contains(parseError("{}{}"), "trailing garbage"));
 		CHECK(contains(parseError("1 2"), "trailing garbage"));
 		CHECK(contains(parseError("[1]]"), "trailing garbage"));
+		/* an open string after the value (yajl, waiting for its end, took it) */
+		CHECK(contains(parseError("1 \"x"), "t.json:1:3: trailing garbage"));
+		CHECK(contains(parseError("{}\""), "trailing garbage"));
 		CHECK(!parseError("01").empty());
 		CHECK(parseError("{} \n").empty());
 	}
@@ -1005,4 +1009,107 @@ TEST_CASE("decode refuses what encode did not write or parse would refuse", "[js
 	deep += std::string(51, ']');
 	CHECK(detail::decode(detail::encode(parse(deep, "d")), 100).has_value());
 	CHECK_FALSE(detail::decode(detail::encode(parse(deep, "d")), 10).has_value());
+}
+
+TEST_CASE("json::parse reads what yajl reads", "[json][parse][oracle]")
+{
+	/* every document the tests hold, both as they are and with comments off */
+	std::vector<std::string> texts;
+	for (const auto &f : specFiles())
+		texts.push_back(test::slurp(f.string()));
+	const std::string root = test::env("BULKHEAD_SOURCE_ROOT");
+	for (const char *dir : {"/policies", "/tests/fuzz/corpus/json", "/tests/fuzz/corpus/spec",
+	                        "/tests/fuzz/corpus/policy", "/tests/fuzz/corpus/process"})
+		for (const auto &e : fs::directory_iterator(root + dir))
+			if (e.is_regular_file())
+				texts.push_back(test::slurp(e.path().string()));
+	REQUIRE(texts.size() >= 40);
+	/* and the edges of the grammar as yajl 2 draws them */
+	for (const char *t : {"0",
+	                      "-0",
+	                      "1.5e+10",
+	                      "1E-0",
+	                      "01",
+	                      "-",
+	                      "-a",
+	                      "1.",
+	                      "1.e5",
+	                      "1e",
+	                      "1e+",
+	                      ".5",
+	                      "[1,2]",
+	                      "[1,]",
+	                      "[,1]",
+	                      "[1 2]",
+	                      "[]",
+	                      "{}",
+	                      "[ ]",
+	                      "{ }",
+	                      "{\"a\":}",
+	                      "{\"a\" 1}",
+	                      "{\"a\":1,}",
+	                      "{,}",
+	                      "{1:2}",
+	                      "{\"a\":1 \"b\":2}",
+	                      "[1]]",
+	                      "{}}",
+	                      "true",
+	                      "false",
+	                      "null",
+	                      "tru",
+	                      "nul",
+	                      "fals",
+	                      "trueX",
+	                      "True",
+	                      "NULL",
+	                      "[true,false,null]",
+	                      "\"a\\u0041\"",
+	                      "\"\\u00\"",
+	                      "\"\\x\"",
+	                      "\"\\ud800\\udc00\"",
+	                      "\"\\udc00\"",
+	                      "\"\\ud800\"",
+	                      "\"abc",
+	                      "\"a\tb\"",
+	                      "[\"\\\"\"]",
+	                      " \v[1]\f ",
+	                      "\v",
+	                      "/**/1",
+	                      "1/**/",
+	                      "1 /* open",
+	                      "1 // open",
+	                      "[1 /* open",
+	                      "// c\n[1]",
+	                      "/",
+	                      "1 /",
+	                      "/x1",
+	                      "[1/**/,/**/2]",
+	                      "{\"a\"/**/:/**/1}",
+	                      "/* only */",
+	                      "[1]\x01",
+	                      "{\"a\":1,\"a\":2}",
+	                      "{\"a\":{\"a\":1},\"b\":{\"a\":2}}",
+	                      "[[[[]]]]",
+	                      "[{\"k\":[{}]}]",
+	                      "1 2",
+	                      "\"\xc3\xa9\"",
+	                      "\xef\xbb\xbf{}",
+	                      "[1e400]",
+	                      "-12345678901234567890123"})
+		texts.emplace_back(t);
+	texts.emplace_back(std::string("[1]\0", 4));
+	texts.emplace_back(std::string("\"a\0b\"", 5));
+	std::string deep;
+	for (int i = 0; i < 40; i++)
+		deep += i % 2 ? "{\"k\":" : "[";
+	texts.push_back(deep);
+	for (const auto &t : texts) {
+		for (bool comments : {true, false}) {
+			ParseOptions o;
+			o.allowComments = comments;
+			o.maxDepth = 16;
+			INFO(t.substr(0, 200));
+			CHECK(test::parseDisagreement(t, o) == "");
+		}
+	}
 }
