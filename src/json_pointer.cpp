@@ -128,28 +128,23 @@ Value op(const char *name, const Pointer &path)
 	return o;
 }
 
+/* FROM and TO differ (the caller compared them): most of a hardened
+ * document is what it was, and an equal member or element is passed over
+ * before a pointer to it is built. */
 void diffInto(Value &patch, const Pointer &at, const Value &from, const Value &to)
 {
-	/* an unchanged subtree (most of a spec): no pointers built below it */
-	if (from == to)
-		return;
 	if (from.type() != to.type() || (!from.isArray() && !from.isObject())) {
-		if (!(from == to)) {
-			Value o = op("replace", at);
-			o.set("value", to);
-			patch.push(std::move(o));
-		}
+		Value o = op("replace", at);
+		o.set("value", to);
+		patch.push(std::move(o));
 		return;
 	}
-	/* Most of a hardened document is what it was: an equal subtree needs no
-	 * walk that builds a pointer for each of its values. */
-	if (from == to)
-		return;
 	if (from.isArray()) {
 		const auto &a = from.items(), &b = to.items();
 		size_t common = std::min(a.size(), b.size());
 		for (size_t i = 0; i < common; i++)
-			diffInto(patch, at / i, a[i], b[i]);
+			if (!(a[i] == b[i]))
+				diffInto(patch, at / i, a[i], b[i]);
 		for (size_t i = a.size(); i > common; i--)
 			patch.push(op("remove", at / (i - 1)));
 		for (size_t i = common; i < b.size(); i++) {
@@ -178,7 +173,8 @@ void diffInto(Value &patch, const Pointer &at, const Value &from, const Value &t
 	for (size_t i = prefix; i < kept.size(); i++)
 		patch.push(op("remove", at / *kept[i]));
 	for (size_t i = 0; i < prefix; i++)
-		diffInto(patch, at / tm[i].first, *from.find(tm[i].first), tm[i].second);
+		if (const Value &f = *from.find(tm[i].first); !(f == tm[i].second))
+			diffInto(patch, at / tm[i].first, f, tm[i].second);
 	for (size_t i = prefix; i < tm.size(); i++) {
 		Value o = op("add", at / tm[i].first);
 		o.set("value", tm[i].second);
@@ -297,7 +293,8 @@ bool remove(Value &root, const Pointer &p)
 Value diff(const Value &from, const Value &to)
 {
 	Value patch = Value::array();
-	diffInto(patch, Pointer(), from, to);
+	if (!(from == to))
+		diffInto(patch, Pointer(), from, to);
 	return patch;
 }
 

@@ -1,5 +1,7 @@
 #include "bulkhead/rule.h"
 
+#include <algorithm>
+
 #include "bulkhead/error.h"
 
 namespace bulkhead::policy {
@@ -9,6 +11,12 @@ namespace bulkhead::policy {
 static std::string oneLine(std::string s)
 {
 	static const char hex[] = "0123456789abcdef";
+	auto control = [](char ch) {
+		auto c = static_cast<unsigned char>(ch);
+		return c < 0x20 || c == 0x7f;
+	};
+	if (std::none_of(s.begin(), s.end(), control))
+		return s; /* almost every message */
 	std::string out;
 	out.reserve(s.size());
 	for (char ch : s) {
