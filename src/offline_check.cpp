@@ -203,10 +203,12 @@ json::Value sarifLocations(const Input &in, const policy::Finding &f, Cursor &cu
 	return locs;
 }
 
-/* V as write(v, true) prints it LEVEL levels deep, without the final newline. */
-std::string indented(const json::Value &v, size_t level)
+/* V as write(v, true) prints it LEVEL levels deep, without the final
+ * newline: in one buffer, whose room the next result reuses. */
+const std::string &indented(const json::Value &v, size_t level)
 {
-	std::string out;
+	static std::string out;
+	out.clear();
 	json::detail::writeNested(out, v, level);
 	return out;
 }

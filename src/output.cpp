@@ -38,9 +38,13 @@ void Output::flush()
 {
 	if (fd_ < 0 || buf_.empty())
 		return;
-	std::string pending;
-	pending.swap(buf_);
-	sys::writeAll(fd_, pending, fd_ == 1 ? "standard output" : "output");
+	/* emptied whether or not the write succeeds; its room is kept */
+	struct Empty
+	{
+		std::string &s;
+		~Empty() { s.clear(); }
+	} empty{buf_};
+	sys::writeAll(fd_, buf_, fd_ == 1 ? "standard output" : "output");
 }
 
 } // namespace bulkhead
