@@ -157,26 +157,28 @@ std::vector<std::string> mountOptions(const json::Value &mount, const json::Poin
 		i++;
 	}
 	const json::Value *t = mount.find("type");
-	const std::string rawType = t && t->isString() ? t->asString() : std::string();
 	/* Several rules ask about the same mounts: the verdict on a (type,
-	 * options) pair, a pure function of them, is worked out once. */
+	 * options) pair, a pure function of them, is worked out once. The
+	 * options lend themselves to the key and come back out of it. */
 	static std::map<std::pair<std::string, std::vector<std::string>>, std::string> seen;
-	auto key = std::make_pair(rawType, out);
+	auto key =
+	        std::make_pair(t && t->isString() ? t->asString() : std::string(), std::move(out));
 	auto it = seen.find(key);
 	if (it == seen.end()) {
 		if (seen.size() >= 1024) /* one spec has a few dozen; a fuzzer, millions */
 			seen.clear();
 		/* What the filesystem receives: the data options, joined by runc. */
-		auto e = mount::effect(out);
+		const auto &[rawType, options] = key;
+		auto e = mount::effect(options);
 		std::vector<std::string> data;
 		for (size_t k : e.data)
-			data.push_back(out[k]);
+			data.push_back(options[k]);
 		const std::string type = e.bind ? std::string() : rawType;
-		it = seen.emplace(std::move(key), mount::splitProblem(type, data)).first;
+		it = seen.emplace(key, mount::splitProblem(type, data)).first;
 	}
 	if (!it->second.empty())
 		throw Malformed{at / "options", it->second};
-	return out;
+	return std::move(key.second);
 }
 
 bool isBind(const json::Value &mount, const std::vector<std::string> &options)

@@ -20,7 +20,7 @@ enum class Kind { Flag, Propagation, RecursiveAttr, Extension };
 
 struct Known
 {
-	const char *name;
+	std::string_view name;
 	Kind kind;
 };
 
