@@ -9,6 +9,7 @@
 #include "paths_util.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "bulkhead/error.h"
 #include "bulkhead/mount.h"
@@ -124,7 +125,8 @@ std::vector<Source> allSources(Value &doc, const CallContext &call)
 	std::vector<Source> out;
 	eachMount(doc, [&](Value &m, const Pointer &at) {
 		auto part = hostSources(doc, m, at, call);
-		out.insert(out.end(), part.begin(), part.end());
+		out.insert(out.end(), std::make_move_iterator(part.begin()),
+		           std::make_move_iterator(part.end()));
 	});
 	return out;
 }
