@@ -237,10 +237,17 @@ Pointer Pointer::operator/(size_t index) const
 
 std::string Pointer::str() const
 {
+	size_t n = 0;
+	for (const auto &t : tokens_)
+		n += 1 + t.size();
 	std::string out;
+	out.reserve(n);
 	for (const auto &t : tokens_) {
 		out.push_back('/');
-		out += escapeToken(t);
+		if (t.find_first_of("~/") == std::string::npos)
+			out += t; /* almost every token */
+		else
+			out += escapeToken(t);
 	}
 	return out;
 }
