@@ -136,6 +136,8 @@ HostIds parseHostIds(const Inputs &in, const std::vector<std::string> &users,
 		if (k == std::string_view::npos)
 			return;
 		line = line.substr(k);
+		if (!line.starts_with("SUB_")) /* only SUB_UID_MIN and SUB_GID_MIN are read */
+			return;
 		size_t e = line.find_first_of(" \t");
 		if (e == std::string_view::npos)
 			return;
