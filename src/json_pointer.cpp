@@ -123,8 +123,10 @@ bool sameValue(const Value &a, const Value &b) noexcept
 Value op(const char *name, const Pointer &path)
 {
 	Value o = Value::object();
-	o.set("op", Value::string(name));
-	o.set("path", Value::string(path.str()));
+	auto &m = o.members();
+	m.reserve(3); /* and "value", for most */
+	m.emplace_back("op", Value::string(name));
+	m.emplace_back("path", Value::string(path.str()));
 	return o;
 }
 
