@@ -302,14 +302,18 @@ json::Value toJson(const Decision &d)
 	p.set("version", Value::string(d.policyVersion));
 	o.set("policy", std::move(p));
 	Value findings = Value::array();
+	findings.items().reserve(d.findings.size());
 	for (const auto &f : d.findings) {
+		/* six members, each named once: built at its size */
 		Value x = Value::object();
-		x.set("rule", Value::string(f.rule));
-		x.set("pointer", Value::string(f.pointer));
-		x.set("message", Value::string(f.message));
-		x.set("action", Value::string(actionName(f.action)));
-		x.set("wouldBe", Value::string(actionName(f.wouldBe)));
-		x.set("remedy", strOrNull(f.remedy));
+		auto &m = x.members();
+		m.reserve(6);
+		m.emplace_back("rule", Value::string(f.rule));
+		m.emplace_back("pointer", Value::string(f.pointer));
+		m.emplace_back("message", Value::string(f.message));
+		m.emplace_back("action", Value::string(actionName(f.action)));
+		m.emplace_back("wouldBe", Value::string(actionName(f.wouldBe)));
+		m.emplace_back("remedy", strOrNull(f.remedy));
 		findings.push(std::move(x));
 	}
 	o.set("findings", std::move(findings));
