@@ -1,11 +1,11 @@
 /* The JSON tree: Value's methods, equality, number helpers, bounded file
  * reading. Parsing and writing live in src/sys/json.cpp and json_write.cpp. */
 #include "sys/fd.h"
+#include "sys/swar.h"
 
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -367,10 +367,8 @@ std::optional<size_t> invalidUtf8(std::string_view s) noexcept
 	for (size_t i = 0; i < s.size();) {
 		/* ASCII eight bytes at a time: a whole document is checked before
 		 * it is parsed, and specs are almost all ASCII */
-		uint64_t word;
-		if (i + sizeof word <= s.size() && (std::memcpy(&word, s.data() + i, sizeof word),
-		                                    (word & 0x8080808080808080u) == 0)) {
-			i += sizeof word;
+		if (i + 8 <= s.size() && !swar::anyHigh(swar::load(s.data() + i))) {
+			i += 8;
 			continue;
 		}
 		const size_t len = utf8Sequence(s, i);

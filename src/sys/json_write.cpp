@@ -3,9 +3,10 @@
  * yajl_gen as the reference the tests and the JSON fuzzer compare with). It
  * writes into one string, reserved ahead: yajl_gen's calls per value, its own
  * buffer and the copy out of it cost a mutating create about 45 us. */
+#include "swar.h"
+
 #include <array>
 #include <cstdint>
-#include <cstring>
 
 #include "bulkhead/error.h"
 #include "bulkhead/json.h"
@@ -27,14 +28,11 @@ constexpr std::array<uint8_t, 256> kByte = [] {
 }();
 
 /* Whether one of the eight bytes of W is not written as it is: a control
- * byte, '"', '\\', or the start of a UTF-8 sequence. (Bit tricks: a byte
- * below N borrows when N is subtracted; a byte equal to C is zero after a xor.) */
+ * byte, '"', '\\', or the start of a UTF-8 sequence. */
 bool anyToLook(uint64_t w) noexcept
 {
-	constexpr uint64_t kOnes = 0x0101010101010101u, kHigh = 0x8080808080808080u;
-	auto anyBelow = [](uint64_t v, uint64_t n) { return (v - kOnes * n) & ~v & kHigh; };
-	return (anyBelow(w, 0x20) | anyBelow(w ^ (kOnes * '"'), 1) |
-	        anyBelow(w ^ (kOnes * '\\'), 1) | (w & kHigh)) != 0;
+	return swar::anyBelow(w, 0x20) || swar::anyEqual(w, '"') || swar::anyEqual(w, '\\') ||
+	       swar::anyHigh(w);
 }
 
 /* S quoted and escaped, checked as UTF-8 on the way (one pass: most strings
@@ -46,9 +44,7 @@ void plainString(std::string &out, const std::string &s)
 	out.push_back('"');
 	size_t run = 0; /* bytes copied as they are, appended in one go */
 	for (size_t i = 0; i < s.size();) {
-		uint64_t eight;
-		if (i + 8 <= s.size() &&
-		    (std::memcpy(&eight, s.data() + i, 8), !anyToLook(eight))) {
+		if (i + 8 <= s.size() && !anyToLook(swar::load(s.data() + i))) {
 			i += 8;
 			continue;
 		}
