@@ -104,7 +104,7 @@ private:
 	 * comment left open there) */
 	bool skip();
 	void count(size_t offset);
-	void add(Value v);
+	void add(Value &&v);
 	void open(Value v);
 	void close();
 	/* KEY already in the object of F (its members so far; a set once it is big) */
@@ -181,7 +181,7 @@ void Parser::count(size_t offset)
 		fail(offset, strprintf("more than %zu values", opts_.maxValues));
 }
 
-void Parser::add(Value v)
+void Parser::add(Value &&v)
 {
 	Frame &f = stack_.back();
 	if (f.v.isArray())
@@ -397,13 +397,9 @@ Value Parser::scalar()
 {
 	const size_t start = i_;
 	const char c = text_[i_];
-	Value v;
-	if (c == '"')
-		v = Value::string(string());
-	else if (c == '-' || isDigit(c))
-		v = number();
-	else
-		v = literal();
+	Value v = c == '"'                 ? Value::string(string())
+	          : c == '-' || isDigit(c) ? number()
+	                                   : literal();
 	v.setOffset(start);
 	return v;
 }
