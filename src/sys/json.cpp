@@ -275,39 +275,16 @@ void Parser::escape(std::string &out, size_t end)
 	const size_t i = i_;
 	if (i + 1 >= end)
 		fail(end, "premature end of the text: a string is not closed");
+	/* the one-letter escapes and what they stand for */
+	constexpr std::string_view kLetter = "\"\\/bfnrt", kMeans = "\"\\/\b\f\n\r\t";
 	const char e = text_[i + 1];
-	switch (e) {
-	case '"':
-	case '\\':
-	case '/':
-		out.push_back(e);
+	if (const size_t k = kLetter.find(e); k != std::string_view::npos) {
+		out.push_back(kMeans[k]);
 		i_ += 2;
 		return;
-	case 'b':
-		out.push_back('\b');
-		i_ += 2;
-		return;
-	case 'f':
-		out.push_back('\f');
-		i_ += 2;
-		return;
-	case 'n':
-		out.push_back('\n');
-		i_ += 2;
-		return;
-	case 'r':
-		out.push_back('\r');
-		i_ += 2;
-		return;
-	case 't':
-		out.push_back('\t');
-		i_ += 2;
-		return;
-	case 'u':
-		break;
-	default:
-		fail(i, "bad escape in string");
 	}
+	if (e != 'u')
+		fail(i, "bad escape in string");
 	auto hex4 = [&](size_t at) -> int32_t {
 		if (at + 4 > end)
 			return -1;
