@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <unistd.h>
 
 namespace bulkhead::pool {
 
@@ -70,6 +71,17 @@ inline uint64_t &header(void *p) noexcept
 	return *reinterpret_cast<uint64_t *>(static_cast<char *>(p) - kHeader);
 }
 
+/* A header that is not the pool's: one line on stderr (written as it is: the
+ * heap cannot be trusted to format it), then SIGABRT. The runtime does not
+ * run. */
+[[noreturn, gnu::noinline, gnu::cold]] inline void corrupt() noexcept
+{
+	static const char msg[] = "bulkhead: internal error: a heap block's header is overwritten "
+	                          "or the block was never allocated here (stopped)\n";
+	(void)!::write(2, msg, sizeof msg - 1);
+	std::abort();
+}
+
 [[gnu::noinline]] inline void *large(size_t n)
 {
 	if (n > SIZE_MAX - 2 * kGrain)
@@ -113,7 +125,8 @@ inline void *allocate(size_t n)
 }
 
 /* P from allocate, or null. A header that is neither a small size nor
- * kLarge is a heap overwritten or a pointer that was never ours: stop. */
+ * kLarge is a heap overwritten or a pointer that was never ours: stop
+ * (detail::corrupt). */
 inline void release(void *p) noexcept
 {
 	if (p == nullptr)
@@ -127,7 +140,7 @@ inline void release(void *p) noexcept
 		return;
 	}
 	if (size != kLarge)
-		std::abort();
+		detail::corrupt();
 	std::free(static_cast<char *>(p) - kGrain);
 }
 
