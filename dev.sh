@@ -5,7 +5,8 @@
 #                   configuration, printing what the container sees
 #   ./dev.sh test   install what is needed, build with warnings as errors, run
 #                   every test (unit, fuzz seeds, real runtime), then the unit
-#                   and fuzz-seed tests again under ASan+UBSan
+#                   and fuzz-seed tests again under ASan+UBSan, and `policy
+#                   check` on several threads under ThreadSanitizer
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -120,6 +121,10 @@ test_all()
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --suite fuzz --print-errorlogs --num-processes 2 \
 		|| failed=1
+	# `policy check` judges files on several threads: the binary alone under
+	# ThreadSanitizer, --jobs 4 against --jobs 1 in every format.
+	build build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false -Dtests=false
+	tests/report/threads.sh build-tsan/bulkhead || failed=1
 	summary build build-asan
 	return $failed
 }

@@ -27,12 +27,14 @@ using namespace detail;
 namespace {
 
 constexpr size_t kMaxSpecBytes = 64u << 20;
+constexpr size_t kMaxJobs = 64;
 
 constexpr const char *kUsage =
         "usage: bulkhead policy harden --policy FILE [--kind KIND] [--id ID] [--at DATE]\n"
         "                              [--engine NAME] [CONFIG|-]\n"
         "       bulkhead policy check --policy FILE [--format text|json|sarif] [--kind KIND]\n"
-        "                             [--id ID] [--at DATE] [--engine NAME] CONFIG...\n"
+        "                             [--id ID] [--at DATE] [--engine NAME] [--jobs N]\n"
+        "                             CONFIG...\n"
         "       bulkhead policy validate [--strict] FILE...\n"
         "       bulkhead policy show [--effective] FILE\n"
         "       bulkhead policy diff A B\n"
@@ -62,6 +64,8 @@ constexpr const char *kUsage =
         "                  Kubernetes namespace, pod, container and image that\n"
         "                  exemptions and overrides match, read as written (the runtime\n"
         "                  proves them; offline nothing can)\n"
+        "  --jobs N        check: judge N files at a time (default: one per CPU, at most\n"
+        "                  8); the results are written in the order of the files\n"
         "  --strict        validate: warnings are errors\n"
         "\n"
         "Relative mount sources resolve against the directory holding CONFIG (the\n"
@@ -94,7 +98,7 @@ Options parseArgs(const std::vector<std::string> &args)
 	const bool judges = o.verb == "harden" || o.verb == "check";
 	bool optionsDone = false;
 	bool seenPolicy = false, seenFormat = false, seenId = false, seenKind = false,
-	     seenAt = false, seenEngine = false;
+	     seenAt = false, seenEngine = false, seenJobs = false;
 	for (; i < args.size(); i++) {
 		const std::string &a = args[i];
 		if (optionsDone || a == "-" || a.empty() || a[0] != '-') {
@@ -153,6 +157,16 @@ Options parseArgs(const std::vector<std::string> &args)
 				usageError("policy " + o.verb + ": --engine must be one of " +
 				           engine::kindNames() + ", not \"" + e + "\"");
 			o.engine = *k;
+		} else if (name == "--jobs" && o.verb == "check") {
+			const std::string n = takeValue(seenJobs);
+			const bool digits =
+			        n.size() <= 3 && std::all_of(n.begin(), n.end(), [](char ch) {
+				        return ch >= '0' && ch <= '9';
+			        });
+			o.jobs = digits ? std::strtoul(n.c_str(), nullptr, 10) : 0;
+			if (o.jobs < 1 || o.jobs > kMaxJobs)
+				usageError("policy check: --jobs must be a number from 1 to " +
+				           std::to_string(kMaxJobs) + ", not \"" + n + "\"");
 		} else if (name == "--strict" && o.verb == "validate") {
 			flagOnly();
 			o.strict = true;

@@ -3,8 +3,15 @@
 #include "offline_internal.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <sched.h>
+#include <system_error>
+#include <thread>
 
 #include "bulkhead/error.h"
 #include "bulkhead/host.h"
@@ -13,6 +20,8 @@
 namespace bulkhead::offline::detail {
 
 namespace {
+
+constexpr size_t kDefaultJobs = 8; /* with no --jobs: one per CPU, at most this many */
 
 struct Colour
 {
@@ -203,101 +212,225 @@ json::Value sarifLocations(const Input &in, const policy::Finding &f, Cursor &cu
 	return locs;
 }
 
-/* V as write(v, true) prints it LEVEL levels deep, without the final
- * newline: in one buffer, whose room the next result reuses. */
-const std::string &indented(const json::Value &v, size_t level)
+/* One file's result as its format writes it. The thread that judged the file
+ * makes it; it is written out in the files' order. One per thread, reused
+ * file after file (its text keeps its room). */
+struct Result
 {
-	static std::string out;
-	out.clear();
-	json::detail::writeNested(out, v, level);
-	return out;
-}
+	bool failed = false; /* the file could not be read or judged: */
+	std::string message; /*   why */
+	std::string uri;     /*   and the file, for a SARIF notification */
+	bool denied = false;
+	std::string text;               /* text and JSON: what is written for the file */
+	std::vector<json::Value> sarif; /* SARIF: its results */
+};
 
-} // namespace
-
-/* `policy check`: each file's result is written as soon as it is judged, so
- * memory does not grow with the number of files. JSON is the document
- * {"policy": ..., "results": [...]} written a result at a time; SARIF one run. */
-int check(const Options &o, Output &out, Output &err, bool colour)
+/* What a result is written to, and what the results so far add up to. */
+struct Sink
 {
-	policy::Policy p = policy::Policy::load(o.policy, false);
-	const RealHost real;
-	const MemoHost host(real);
-	Colour c{colour};
-	int rc = kExitOk;
-	const bool asJson = o.format == "json", asSarif = o.format == "sarif";
-	std::optional<sarif::Writer> sarifOut;
+	Output &out;
+	Output &err;
+	std::optional<sarif::Writer> &sarifOut;
+	bool asJson, asSarif;
 	size_t written = 0;
-	json::Value pol = json::Value::object();
-	pol.set("name", json::Value::string(p.name()));
-	pol.set("sha256", json::Value::string(p.sha256()));
-	pol.set("version", json::Value::string(p.version()));
-	pol.set("mode", json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
-	if (asJson) {
-		out << "{\n  \"policy\": " << indented(pol, 1) << ",\n  \"results\": [";
-	} else if (asSarif) {
-		json::Value props = json::Value::object();
-		props.set("policy", std::move(pol));
-		sarifOut.emplace(out, std::move(props));
-	}
-	auto emitJson = [&](const json::Value &r) {
-		out << (written++ ? ",\n    " : "\n    ") << indented(r, 2);
-	};
-	for (const auto &operand : o.operands) {
+	int rc = kExitOk;
+};
+
+/* What every file is judged with. */
+struct Judge
+{
+	const Options &o;
+	const policy::Policy &p;
+	const Colour &c;
+	bool asJson, asSarif;
+
+	/* Reads and judges OPERAND, and renders its result into R. */
+	void operator()(const std::string &operand, const HostFacts &host, Result &r) const
+	{
+		r.failed = r.denied = false;
+		r.text.clear();
+		r.sarif.clear();
 		std::optional<Input> in;
 		std::optional<policy::Decision> d;
 		try {
 			in = readInput(operand, o.kind);
 			d = p.evaluate(in->doc, o.kind, callOf(o, in->bundle), host);
 		} catch (const Error &e) {
-			rc = kExitBad;
-			std::string name = operand == "-" ? "<stdin>" : operand;
-			err << "bulkhead: " << singleLine(e.what()) << "\n";
+			const std::string name = operand == "-" ? "<stdin>" : operand;
+			r.failed = true;
+			r.message = e.what();
+			r.uri = operand == "-" ? "" : sarif::fileUri(name);
 			if (asJson) {
-				json::Value r = json::Value::object();
-				r.set("file", json::Value::string(name));
-				r.set("error", json::Value::string(e.what()));
-				emitJson(r);
-			} else if (asSarif) {
-				sarifOut->notify("error", singleLine(e.what()),
-				                 operand == "-" ? "" : sarif::fileUri(name));
-			} else {
-				out << (written++ ? "\n" : "") << name << ": "
-				    << c.wrap("error", "1;31") << ": " << singleLine(e.what())
-				    << "\n";
+				json::Value v = json::Value::object();
+				v.set("file", json::Value::string(name));
+				v.set("error", json::Value::string(e.what()));
+				json::detail::writeNested(r.text, v, 2);
+			} else if (!asSarif) {
+				r.text = name + ": " + c.wrap("error", "1;31") + ": " +
+				         singleLine(e.what()) + "\n";
 			}
-			err.flush();
-			out.flush();
-			continue;
+			return;
 		}
-		if (d->verdict == policy::Verdict::Deny && rc == kExitOk)
-			rc = kExitDenied;
+		r.denied = d->verdict == policy::Verdict::Deny;
 		if (asJson) {
-			json::Value r = json::Value::object();
-			r.set("file", json::Value::string(in->name));
+			json::Value v = json::Value::object();
+			v.set("file", json::Value::string(in->name));
 			/* the patch (the largest part) moves rather than copies */
 			json::Value patch = std::move(d->patch);
 			d->patch = json::Value::array();
 			json::Value decision = policy::toJson(*d);
 			decision.set("patch",
 			             patch.isNull() ? json::Value::array() : std::move(patch));
-			for (auto &[k, v] : decision.members())
-				r.set(k, std::move(v));
-			emitJson(r);
+			for (auto &[k, m] : decision.members())
+				v.set(k, std::move(m));
+			json::detail::writeNested(r.text, v, 2);
 		} else if (asSarif) {
 			Cursor cursor;
 			for (const auto &f : d->findings)
-				sarifOut->add(sarif::result(f, sarifLocations(*in, f, cursor)));
+				r.sarif.push_back(sarif::result(f, sarifLocations(*in, f, cursor)));
 		} else {
-			out << (written++ ? "\n" : "") << checkText(*in, *d, c);
+			r.text = checkText(*in, *d, c);
 		}
-		out.flush();
+	}
+};
+
+/* Writes R, the next file's result, to S. */
+void emit(const Result &r, Sink &s)
+{
+	const char *sep = s.asJson ? (s.written ? ",\n    " : "\n    ") : (s.written ? "\n" : "");
+	if (r.failed) {
+		s.rc = kExitBad;
+		s.err << "bulkhead: " << singleLine(r.message) << "\n";
+		if (s.asSarif)
+			s.sarifOut->notify("error", singleLine(r.message), r.uri);
+		else
+			s.out << sep << r.text;
+		s.written++;
+		s.err.flush();
+		s.out.flush();
+		return;
+	}
+	if (r.denied && s.rc == kExitOk)
+		s.rc = kExitDenied;
+	if (s.asSarif) {
+		for (const auto &v : r.sarif)
+			s.sarifOut->add(v);
+	} else {
+		s.out << sep << r.text;
+		s.written++;
+	}
+	s.out.flush();
+}
+
+/* The CPUs this process may run on. */
+size_t cpus()
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return 1;
+	return static_cast<size_t>(std::max(CPU_COUNT(&set), 1));
+}
+
+/* Judges the operands on JOBS threads (this one among them), each file on
+ * whichever thread takes it next, and writes each result in the operands'
+ * order as soon as those before it are written: at most JOBS results exist at
+ * once, so memory does not grow with the number of files. Each thread has its
+ * own memo of the host, and frees what it made (the pool's lists are per
+ * thread). The first exception other than a file's Error stops every thread
+ * and is thrown here. */
+void judgeInParallel(const Options &o, const Judge &judge, const HostFacts &real, Sink &sink,
+                     size_t jobs)
+{
+	const size_t n = o.operands.size();
+	std::atomic<size_t> next{0};
+	std::mutex m;
+	std::condition_variable cv;
+	size_t turn = 0; /* the operand whose result is written next */
+	bool stop = false;
+	std::exception_ptr failure;
+	auto work = [&] {
+		try {
+			const MemoHost host(real);
+			Result r;
+			for (size_t i; (i = next.fetch_add(1)) < n;) {
+				judge(o.operands[i], host, r);
+				std::unique_lock<std::mutex> lock(m);
+				cv.wait(lock, [&] { return turn == i || stop; });
+				if (stop)
+					return;
+				emit(r, sink);
+				turn++;
+				cv.notify_all();
+			}
+		} catch (...) {
+			const std::lock_guard<std::mutex> lock(m);
+			if (!failure)
+				failure = std::current_exception();
+			stop = true;
+			cv.notify_all();
+		}
+	};
+	std::vector<std::thread> threads;
+	for (size_t t = 1; t < jobs; t++) {
+		try {
+			threads.emplace_back(work);
+		} catch (const std::system_error &) {
+			break; /* fewer threads: the same results, later */
+		}
+	}
+	work();
+	for (auto &t : threads)
+		t.join();
+	if (failure)
+		std::rethrow_exception(failure);
+}
+
+} // namespace
+
+/* `policy check`: each file's result is written as soon as it and those
+ * before it are judged, so memory does not grow with the number of files.
+ * JSON is the document {"policy": ..., "results": [...]} written a result at a
+ * time; SARIF one run. */
+int check(const Options &o, Output &out, Output &err, bool colour)
+{
+	policy::Policy p = policy::Policy::load(o.policy, false);
+	const RealHost real;
+	Colour c{colour};
+	const bool asJson = o.format == "json", asSarif = o.format == "sarif";
+	std::optional<sarif::Writer> sarifOut;
+	json::Value pol = json::Value::object();
+	pol.set("name", json::Value::string(p.name()));
+	pol.set("sha256", json::Value::string(p.sha256()));
+	pol.set("version", json::Value::string(p.version()));
+	pol.set("mode", json::Value::string(p.mode() == policy::Mode::Audit ? "audit" : "enforce"));
+	if (asJson) {
+		std::string head;
+		json::detail::writeNested(head, pol, 1);
+		out << "{\n  \"policy\": " << head << ",\n  \"results\": [";
+	} else if (asSarif) {
+		json::Value props = json::Value::object();
+		props.set("policy", std::move(pol));
+		sarifOut.emplace(out, std::move(props));
+	}
+	Sink sink{out, err, sarifOut, asJson, asSarif};
+	const Judge judge{o, p, c, asJson, asSarif};
+	const size_t jobs =
+	        std::min(o.jobs ? o.jobs : std::min(cpus(), kDefaultJobs), o.operands.size());
+	if (jobs > 1) {
+		judgeInParallel(o, judge, real, sink, jobs);
+	} else {
+		const MemoHost host(real);
+		Result r;
+		for (const auto &operand : o.operands) {
+			judge(operand, host, r);
+			emit(r, sink);
+		}
 	}
 	if (asJson)
 		out << "\n  ]\n}\n";
 	else if (asSarif)
-		sarifOut->finish(rc != kExitBad);
-	return rc;
+		sarifOut->finish(sink.rc != kExitBad);
+	return sink.rc;
 }
 
 } // namespace bulkhead::offline::detail

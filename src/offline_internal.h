@@ -25,6 +25,7 @@ struct Options
 	engine::Kind engine = engine::Kind::Unknown; /* --engine NAME */
 	bool strict = false;                         /* validate --strict */
 	bool effective = false;                      /* show --effective */
+	size_t jobs = 0;                             /* check --jobs N; 0: one per CPU */
 	bool help = false;
 	std::vector<std::string> operands;
 };

@@ -79,9 +79,9 @@ HostIds readHostIds(const HostFacts &host, const std::vector<std::string> &users
 	Inputs in;
 	for (size_t i = 0; i < kFiles.size(); i++)
 		in.text[i] = accountFile(host, kFiles[i], in.problem[i]);
-	/* one host for every spec of a `policy check`: parsed once */
-	static util::LastResult<HostIds, Inputs, std::vector<std::string>,
-	                        std::vector<std::pair<uint64_t, uint64_t>>>
+	/* one host for every spec of a `policy check`: parsed once per thread */
+	static thread_local util::LastResult<HostIds, Inputs, std::vector<std::string>,
+	                                     std::vector<std::pair<uint64_t, uint64_t>>>
 	        last;
 	return last.get([&] { return parseHostIds(in, users, extra); }, in, users, extra);
 }

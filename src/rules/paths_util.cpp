@@ -158,9 +158,11 @@ std::vector<std::string> mountOptions(const json::Value &mount, const json::Poin
 	}
 	const json::Value *t = mount.find("type");
 	/* Several rules ask about the same mounts: the verdict on a (type,
-	 * options) pair, a pure function of them, is worked out once. The
-	 * options lend themselves to the key and come back out of it. */
-	static std::map<std::pair<std::string, std::vector<std::string>>, std::string> seen;
+	 * options) pair, a pure function of them, is worked out once (per
+	 * thread: `policy check` judges on several). The options lend
+	 * themselves to the key and come back out of it. */
+	static thread_local std::map<std::pair<std::string, std::vector<std::string>>, std::string>
+	        seen;
 	auto key =
 	        std::make_pair(t && t->isString() ? t->asString() : std::string(), std::move(out));
 	auto it = seen.find(key);
@@ -214,14 +216,14 @@ static std::vector<Target> inspectTargets(const HostFacts &host,
 
 /* Three rules inspect their lists (some twenty paths and their parents) for
  * every spec: under a stable view of the host (`policy check`'s) the lists
- * seen in it are inspected once. */
+ * seen in it are inspected once (per thread: each has its view). */
 std::vector<Target> targets(const HostFacts &host, const std::vector<std::string> &list)
 {
 	const uint64_t view = host.stableView();
 	if (view == 0)
 		return inspectTargets(host, list);
-	static uint64_t memoView = 0;
-	static std::map<std::vector<std::string>, std::vector<Target>> memo;
+	static thread_local uint64_t memoView = 0;
+	static thread_local std::map<std::vector<std::string>, std::vector<Target>> memo;
 	if (memoView != view || memo.size() >= 16) {
 		memo.clear();
 		memoView = view;

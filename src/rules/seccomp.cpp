@@ -486,10 +486,10 @@ void checkSeccomp(RuleRun &run)
 		if (!profile || !(*sc == *profile)) {
 			/* most specs carry the engine's default profile: comparing
 			 * two costs a fraction of judging one (some 1,000 syscall
-			 * lookups) */
-			static util::LastResult<std::optional<Weak>, json::Value,
-			                        std::vector<std::string>, std::vector<std::string>,
-			                        std::vector<std::string>>
+			 * lookups); per thread, as `policy check` judges on several */
+			static thread_local util::LastResult<
+			        std::optional<Weak>, json::Value, std::vector<std::string>,
+			        std::vector<std::string>, std::vector<std::string>>
 			        last;
 			weak = last.get([&] { return judged().weakness(*sc, lp / "seccomp"); }, *sc,
 			                dangerous, flags, listeners);

@@ -166,6 +166,53 @@ TEST_CASE("check: exit status is the worst of the files", "[offline]")
 	CHECK(doc.find("results")->items()[0].find("error"));
 }
 
+TEST_CASE("check: the same bytes and status on any number of threads", "[offline]")
+{
+	/* files that allow, mutate, exempt and deny, one that is missing and one
+	 * that is not JSON, over and over: each thread takes whichever file is
+	 * next, and the results must still come out in the files' order */
+	const std::string g = golden();
+	const std::string bad = fs::temp_directory_path() / "bulkhead-jobs-bad.json";
+	writeFile(bad, "{\"ociVersion\": ");
+	std::vector<std::string> files;
+	for (int i = 0; i < 12; i++)
+		for (const char *f : {"allow", "mutate", "exempt", "deny"})
+			files.push_back(g + "/" + f + ".json");
+	files.insert(files.begin() + 5, g + "/missing.json");
+	files.insert(files.begin() + 30, bad);
+	for (const char *format : {"text", "json", "sarif"}) {
+		auto check = [&](const std::string &jobs) {
+			std::vector<std::string> args{
+			        "check",    "--format", format, "--policy",   g + "/policy.json",
+			        "--engine", "crio",     "--id", "golden-ctr", "--jobs",
+			        jobs};
+			args.insert(args.end(), files.begin(), files.end());
+			return run(args);
+		};
+		const Run one = check("1");
+		CHECK(one.rc == 2);
+		CHECK(lines(one.err) == 2);
+		for (const char *jobs : {"2", "3", "8", "64"}) {
+			INFO(format << " with --jobs " << jobs);
+			const Run many = check(jobs);
+			CHECK(many.rc == one.rc);
+			CHECK(many.err == one.err);
+			CHECK(many.out == one.out);
+		}
+	}
+	/* standard input read by whichever thread takes it */
+	Run serial = runWithStdin({"check", "--policy", g + "/policy.json", "--jobs", "1",
+	                           g + "/deny.json", "-", g + "/allow.json"},
+	                          g + "/mutate.json");
+	Run threaded = runWithStdin({"check", "--policy", g + "/policy.json", "--jobs", "3",
+	                             g + "/deny.json", "-", g + "/allow.json"},
+	                            g + "/mutate.json");
+	CHECK(serial.rc == 3);
+	CHECK(serial.out.find("<stdin>: mutate") != std::string::npos);
+	CHECK(threaded.out == serial.out);
+	fs::remove(bad);
+}
+
 TEST_CASE("harden: the hardened spec on stdout", "[offline]")
 {
 	const std::string p = golden() + "/policy.json";
@@ -278,6 +325,13 @@ TEST_CASE("arguments are parsed strictly", "[offline][args]")
 	             {"check", "--policy", p},
 	             {"check", "--policy", p, "--format", "yaml", "a.json"},
 	             {"check", "--policy", p, "-", "-"},
+	             {"check", "--policy", p, "--jobs", "0", "a.json"},
+	             {"check", "--policy", p, "--jobs", "65", "a.json"},
+	             {"check", "--policy", p, "--jobs", "two", "a.json"},
+	             {"check", "--policy", p, "--jobs=-1", "a.json"},
+	             {"check", "--policy", p, "--jobs", "1", "--jobs", "2", "a.json"},
+	             {"check", "--policy", p, "a.json", "--jobs"},
+	             {"harden", "--policy", p, "--jobs", "2", "a.json"},
 	             {"validate"},
 	             {"validate", "--policy", p},
 	     }) {
