@@ -344,7 +344,9 @@ void judgeInParallel(const Options &o, const Judge &judge, const HostFacts &real
 	const size_t n = o.operands.size();
 	std::atomic<size_t> next{0};
 	std::mutex m;
-	std::condition_variable cv;
+	/* The operands being judged lie in [turn, turn + jobs): the one of index
+	 * I waits for its turn on wake[I % jobs], alone, and only it is woken. */
+	std::vector<std::condition_variable> wake(jobs);
 	size_t turn = 0; /* the operand whose result is written next */
 	bool stop = false;
 	std::exception_ptr failure;
@@ -355,19 +357,20 @@ void judgeInParallel(const Options &o, const Judge &judge, const HostFacts &real
 			for (size_t i; (i = next.fetch_add(1)) < n;) {
 				judge(o.operands[i], host, r);
 				std::unique_lock<std::mutex> lock(m);
-				cv.wait(lock, [&] { return turn == i || stop; });
+				wake[i % jobs].wait(lock, [&] { return turn == i || stop; });
 				if (stop)
 					return;
 				emit(r, sink);
 				turn++;
-				cv.notify_all();
+				wake[turn % jobs].notify_one();
 			}
 		} catch (...) {
 			const std::lock_guard<std::mutex> lock(m);
 			if (!failure)
 				failure = std::current_exception();
 			stop = true;
-			cv.notify_all();
+			for (auto &w : wake)
+				w.notify_all();
 		}
 	};
 	std::vector<std::thread> threads;

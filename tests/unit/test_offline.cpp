@@ -172,7 +172,8 @@ TEST_CASE("check: the same bytes and status on any number of threads", "[offline
 	 * that is not JSON, over and over: each thread takes whichever file is
 	 * next, and the results must still come out in the files' order */
 	const std::string g = golden();
-	const std::string bad = fs::temp_directory_path() / "bulkhead-jobs-bad.json";
+	const test::TempDir tmp;
+	const std::string bad = tmp.path + "/bad.json";
 	writeFile(bad, "{\"ociVersion\": ");
 	std::vector<std::string> files;
 	for (int i = 0; i < 12; i++)
@@ -210,7 +211,6 @@ TEST_CASE("check: the same bytes and status on any number of threads", "[offline
 	CHECK(serial.rc == 3);
 	CHECK(serial.out.find("<stdin>: mutate") != std::string::npos);
 	CHECK(threaded.out == serial.out);
-	fs::remove(bad);
 }
 
 TEST_CASE("harden: the hardened spec on stdout", "[offline]")
@@ -228,9 +228,8 @@ TEST_CASE("harden: the hardened spec on stdout", "[offline]")
 	CHECK(r.out == json::write(out, true));
 
 	/* twice == once, byte for byte */
-	char tmpl[] = "/tmp/bulkhead-test-offline-XXXXXX";
-	REQUIRE(::mkdtemp(tmpl));
-	std::string once = std::string(tmpl) + "/config.json";
+	const test::TempDir tmp;
+	std::string once = tmp.path + "/config.json";
 	writeFile(once, r.out);
 	Run again = run({"harden", "--policy", p, once});
 	CHECK(again.rc == 0);
@@ -243,7 +242,6 @@ TEST_CASE("harden: the hardened spec on stdout", "[offline]")
 	Run dflt = runWithStdin({"harden", "--policy=" + p}, golden() + "/mutate.json");
 	CHECK(dflt.rc == 0);
 	CHECK(dflt.out == r.out);
-	fs::remove_all(tmpl);
 }
 
 TEST_CASE("harden: a refusal names its rules on stderr, exit 3", "[offline]")
@@ -259,9 +257,8 @@ TEST_CASE("harden: a refusal names its rules on stderr, exit 3", "[offline]")
 
 TEST_CASE("harden: bad input or policy is one line, exit 2", "[offline]")
 {
-	char tmpl[] = "/tmp/bulkhead-test-offline-XXXXXX";
-	REQUIRE(::mkdtemp(tmpl));
-	std::string dir = tmpl;
+	const test::TempDir tmp;
+	const std::string dir = tmp.path;
 	writeFile(dir + "/bad.json", "{\n \"ociVersion\": \"1.0.2\",\n \"process\": }\n");
 	writeFile(dir + "/dup.json", R"({"process": {"user": {"uid": 1000, "uid": 0}}})");
 	writeFile(dir + "/policy.json", "{\"name\": \"x\", \"version\": \"1\",\n\"rules\": "
