@@ -374,6 +374,7 @@ void judgeInParallel(const Options &o, const Judge &judge, const HostFacts &real
 		}
 	};
 	std::vector<std::thread> threads;
+	threads.reserve(jobs); /* no allocation between a thread's start and its join */
 	for (size_t t = 1; t < jobs; t++) {
 		try {
 			threads.emplace_back(work);
