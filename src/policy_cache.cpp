@@ -4,11 +4,15 @@
 #include "bulkhead_build.h"
 #include "sys/fd.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 #include "bulkhead/error.h"
 #include "bulkhead/sha256.h"
@@ -76,6 +80,47 @@ std::optional<std::string> readCache(const char *dir, const std::string &name, s
 	}
 }
 
+/* The caches gain an entry per file and binary: each new binary (an upgrade,
+ * a build) and each policy text adds its own, none is ever read again once
+ * stale, and /run is memory. Past kMaxEntries in DIR, the oldest (by the time
+ * written) go, down to half that, KEEP (the entry just written) never: an
+ * entry still in use is written again at its next miss. Runs after a miss
+ * only, which a node's calls almost never have. */
+constexpr size_t kMaxEntries = 256;
+
+void prune(const char *dir, const std::string &keep) noexcept
+{
+	try {
+		std::unique_ptr<DIR, int (*)(DIR *)> d(::opendir(dir), ::closedir);
+		if (!d)
+			return;
+		std::vector<std::pair<struct timespec, std::string>> entries;
+		while (const struct dirent *e = ::readdir(d.get())) {
+			struct stat st
+			{
+			};
+			if (e->d_name[0] == '.' || keep == e->d_name ||
+			    ::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !S_ISREG(st.st_mode))
+				continue;
+			entries.emplace_back(st.st_mtim, e->d_name);
+		}
+		if (entries.size() < kMaxEntries)
+			return;
+		const size_t drop = entries.size() + 1 - kMaxEntries / 2;
+		std::partial_sort(entries.begin(), entries.begin() + static_cast<ptrdiff_t>(drop),
+		                  entries.end(), [](const auto &a, const auto &b) {
+			                  return a.first.tv_sec != b.first.tv_sec
+			                                 ? a.first.tv_sec < b.first.tv_sec
+			                                 : a.first.tv_nsec < b.first.tv_nsec;
+		                  });
+		for (size_t i = 0; i < drop; i++)
+			(void)::unlinkat(::dirfd(d.get()), entries[i].second.c_str(), 0);
+	} catch (const std::bad_alloc &) {
+		/* a cache left as it is */
+	}
+}
+
 /* Write NAME in DIR (made root's and 0700 when missing) whole or not at all. */
 void writeCache(const char *dir, const std::string &name, std::string_view content) noexcept
 {
@@ -93,8 +138,11 @@ void writeCache(const char *dir, const std::string &name, std::string_view conte
 		return;
 	const bool ok = ::write(fd.get(), content.data(), content.size()) ==
 	                static_cast<ssize_t>(content.size());
-	if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+	if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
 		(void)::unlink(tmp.c_str());
+		return;
+	}
+	prune(dir, name);
 }
 
 } // namespace

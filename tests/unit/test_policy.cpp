@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -180,11 +182,33 @@ std::string containerIdOf(const json::Value &doc)
 	return id;
 }
 
+/* A new directory, removed when the test program ends. */
 std::string tempDir()
 {
-	char tmpl[] = "/tmp/bulkhead-test-policy-XXXXXX";
-	REQUIRE(::mkdtemp(tmpl) != nullptr);
-	return tmpl;
+	static std::vector<std::unique_ptr<test::TempDir>> made;
+	made.push_back(std::make_unique<test::TempDir>());
+	return made.back()->path;
+}
+
+/* The names of the entries of a cache directory, sorted. */
+std::vector<std::string> cacheEntries(const char *dir)
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); ++it)
+		out.push_back(it->path().string());
+	std::sort(out.begin(), out.end());
+	return out;
+}
+
+/* What AFTER holds that BEFORE did not (both sorted). */
+std::vector<std::string> added(const std::vector<std::string> &after,
+                               const std::vector<std::string> &before)
+{
+	std::vector<std::string> out;
+	std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+	                    std::back_inserter(out));
+	return out;
 }
 
 void writeFile(const std::string &path, const std::string &content)
@@ -1005,14 +1029,9 @@ TEST_CASE("as root, a policy that probed clean is remembered by the sha256 of it
 		WARN("not root: the probe markers are not used");
 		return;
 	}
-	namespace fs = std::filesystem;
-	auto markers = [] {
-		size_t n = 0;
-		std::error_code ec;
-		for (auto it = fs::directory_iterator("/run/bulkhead/probed", ec);
-		     !ec && it != fs::directory_iterator(); ++it)
-			n++;
-		return n;
+	/* the markers written since BEFORE (a write may prune old ones) */
+	auto newMarkers = [](const std::vector<std::string> &before) {
+		return added(cacheEntries("/run/bulkhead/probed"), before).size();
 	};
 	const std::string dir = tempDir();
 	const std::string path = dir + "/p.json";
@@ -1021,17 +1040,18 @@ TEST_CASE("as root, a policy that probed clean is remembered by the sha256 of it
 	        "args": ["libnetwork-setkey"], "stages": ["prestart"], "env": []}]})";
 	writeFile(path, withRules(hook));
 	REQUIRE(::chmod(path.c_str(), 0644) == 0);
-	const size_t before = markers();
+	const auto before = cacheEntries("/run/bulkhead/probed");
 	CHECK_NOTHROW(Policy::load(path, true));
-	CHECK(markers() == before + 1);
+	CHECK(newMarkers(before) == 1);
+	const auto marked = cacheEntries("/run/bulkhead/probed");
 	CHECK_NOTHROW(Policy::load(path, true)); /* the marker, no probes */
-	CHECK(markers() == before + 1);
+	CHECK(newMarkers(marked) == 0);
 	/* other bytes, another key: the probe runs and refuses the parameter */
 	writeFile(path,
 	          withRules(R"("P12.hooks": {"action": "mutate", "allowedHooks": [{"path": 5}]})"));
 	CHECK(policyError([&] { (void)Policy::load(path, true); }).find("allowedHooks") !=
 	      std::string::npos);
-	CHECK(markers() == before + 1);
+	CHECK(newMarkers(marked) == 0);
 }
 
 TEST_CASE("as root, a policy read back from the parsed-file cache is the same policy",
@@ -1041,27 +1061,14 @@ TEST_CASE("as root, a policy read back from the parsed-file cache is the same po
 		WARN("not root: the parsed-file cache is not used");
 		return;
 	}
-	namespace fs = std::filesystem;
-	auto files = [] {
-		std::vector<std::string> out;
-		std::error_code ec;
-		for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
-		     !ec && it != fs::directory_iterator(); ++it)
-			out.push_back(it->path().string());
-		std::sort(out.begin(), out.end());
-		return out;
-	};
 	const std::string dir = tempDir();
 	const std::string path = dir + "/p.json";
 	/* a text of its own, so that its cache entry is new */
 	writeFile(path, "// " + dir + "\n" + withRules(""));
 	REQUIRE(::chmod(path.c_str(), 0644) == 0);
-	const auto before = files();
+	const auto before = cacheEntries("/run/bulkhead/parsed");
 	const Policy first = Policy::load(path, true);
-	const auto after = files();
-	std::vector<std::string> mine;
-	std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
-	                    std::back_inserter(mine));
+	const std::vector<std::string> mine = added(cacheEntries("/run/bulkhead/parsed"), before);
 	CHECK(mine.size() == 1);
 	const Policy second = Policy::load(path, true); /* from the cache */
 	auto same = [](const Policy &a, const Policy &b) {
@@ -1089,6 +1096,45 @@ TEST_CASE("as root, a policy read back from the parsed-file cache is the same po
 	      std::string::npos);
 }
 
+TEST_CASE("as root, a write to the parsed-file cache leaves its newest entries, at most 128",
+          "[policy][parsed]")
+{
+	if (::geteuid() != 0) {
+		WARN("not root: the parsed-file cache is not used");
+		return;
+	}
+	/* 300 entries of binaries long gone (as every build and upgrade leaves) */
+	const std::string parsed = "/run/bulkhead/parsed";
+	fs::create_directories(parsed);
+	int made = 0;
+	for (int i = 0; i < 300; i++) {
+		const std::string stale = parsed + "/bulkhead-test-stale-" + std::to_string(i);
+		std::ofstream(stale) << "BHJ1";
+		const struct timespec old[2] = {{978307200, 0}, {978307200, 0}}; /* 2001 */
+		made += ::utimensat(AT_FDCWD, stale.c_str(), old, 0) == 0 ? 1 : 0;
+	}
+	REQUIRE(made == 300);
+	const std::string dir = tempDir();
+	const std::string path = dir + "/p.json";
+	writeFile(path, "// " + dir + " prune\n" + withRules(""));
+	REQUIRE(::chmod(path.c_str(), 0644) == 0);
+	const auto before = cacheEntries(parsed.c_str());
+	REQUIRE(before.size() >= 300);
+	const Policy first = Policy::load(path, true); /* a miss: written, then pruned */
+	const auto after = cacheEntries(parsed.c_str());
+	CHECK(after.size() <= 128);
+	const auto mine = added(after, before);
+	REQUIRE(mine.size() == 1);
+	CHECK(std::none_of(after.begin(), after.end(), [](const std::string &e) {
+		return e.find("bulkhead-test-stale-") != std::string::npos;
+	}));
+	/* the entry written is read back: no new entry, the same policy */
+	const Policy second = Policy::load(path, true);
+	CHECK(added(cacheEntries(parsed.c_str()), after).empty());
+	CHECK(fs::exists(mine[0]));
+	CHECK(second.sha256() == first.sha256());
+}
+
 TEST_CASE("as root, a parsed-file cache entry is used only when root's and writable by no one "
           "else",
           "[policy][parsed]")
@@ -1102,18 +1148,11 @@ TEST_CASE("as root, a parsed-file cache entry is used only when root's and writa
 	const std::string path = dir + "/p.json";
 	writeFile(path, "// " + dir + " trust\n" + withRules(R"("P1.user": {"action": "mutate"})"));
 	REQUIRE(::chmod(path.c_str(), 0644) == 0);
-	std::vector<std::string> before;
-	std::error_code ec;
-	for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
-	     !ec && it != fs::directory_iterator(); ++it)
-		before.push_back(it->path().string());
+	const auto before = cacheEntries("/run/bulkhead/parsed");
 	const Policy first = Policy::load(path, true);
-	std::string entry;
-	for (auto it = fs::directory_iterator("/run/bulkhead/parsed", ec);
-	     !ec && it != fs::directory_iterator(); ++it)
-		if (std::find(before.begin(), before.end(), it->path().string()) == before.end())
-			entry = it->path().string();
-	REQUIRE(!entry.empty());
+	const auto mine = added(cacheEntries("/run/bulkhead/parsed"), before);
+	REQUIRE(mine.size() == 1);
+	const std::string entry = mine[0];
 	/* the entry replaced by the tree of another policy: P1.user turned off */
 	const std::string forged = json::detail::encode(json::parse(
 	        withRules(R"("P1.user": {"action": "off", "reason": "forged"})"), "forged"));
