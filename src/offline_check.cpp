@@ -135,17 +135,10 @@ std::string checkText(const Input &in, const policy::Decision &d, const Colour &
 	return out;
 }
 
-/* Where in the text a finding points: the value its pointer names, or the
- * nearest ancestor that exists (a member the rule wants added). 1-based line
- * and column, the column in code points. */
-/* Where the last place was found: places are found walking forward from
- * it (findings come mostly in document order), from the start when behind. */
-struct Cursor
-{
-	size_t offset = 0, line = 1, col = 1;
-};
-
-std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer, Cursor &c)
+/* Where in the text a finding points: the offset of the value its pointer
+ * names, or of the nearest ancestor that exists (a member the rule wants
+ * added). */
+size_t offsetOf(const Input &in, const std::string &pointer)
 {
 	size_t offset = 0;
 	try {
@@ -169,27 +162,42 @@ std::pair<size_t, size_t> placeOf(const Input &in, const std::string &pointer, C
 	} catch (const Error &) {
 		offset = 0;
 	}
-	offset = std::min(offset, in.text.size());
-	if (offset < c.offset)
-		c = Cursor{};
-	for (size_t i = c.offset; i < offset; i++) {
-		auto ch = static_cast<unsigned char>(in.text[i]);
-		if (ch == '\n') {
-			c.line++;
-			c.col = 1;
-		} else if ((ch & 0xC0) != 0x80) {
-			c.col++;
-		}
-	}
-	c.offset = offset;
-	return {c.line, c.col};
+	return std::min(offset, in.text.size());
 }
 
-json::Value sarifLocations(const Input &in, const policy::Finding &f, Cursor &cursor)
+using Place = std::pair<size_t, size_t>; /* 1-based line, column in code points */
+
+/* The place in TEXT of each offset of AT, found in one walk over the text in
+ * the order of the offsets (a file's findings are not in document order). */
+std::vector<Place> placesOf(std::string_view text, const std::vector<size_t> &at)
+{
+	std::vector<size_t> order(at.size());
+	for (size_t i = 0; i < order.size(); i++)
+		order[i] = i;
+	std::stable_sort(order.begin(), order.end(),
+	                 [&](size_t a, size_t b) { return at[a] < at[b]; });
+	std::vector<Place> out(at.size());
+	size_t pos = 0, line = 1, col = 1;
+	for (size_t k : order) {
+		for (; pos < at[k]; pos++) {
+			auto ch = static_cast<unsigned char>(text[pos]);
+			if (ch == '\n') {
+				line++;
+				col = 1;
+			} else if ((ch & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		out[k] = {line, col};
+	}
+	return out;
+}
+
+json::Value sarifLocations(const Input &in, const policy::Finding &f, Place place)
 {
 	json::Value loc = json::Value::object();
 	if (in.name != "<stdin>") {
-		auto [line, col] = placeOf(in, f.pointer, cursor);
+		auto [line, col] = place;
 		json::Value art = json::Value::object();
 		art.set("uri", json::Value::string(sarif::fileUri(in.name)));
 		json::Value region = json::Value::object();
@@ -221,8 +229,8 @@ struct Result
 	std::string message; /*   why */
 	std::string uri;     /*   and the file, for a SARIF notification */
 	bool denied = false;
-	std::string text;               /* text and JSON: what is written for the file */
-	std::vector<json::Value> sarif; /* SARIF: its results */
+	std::string text;   /* what is written for the file (SARIF: its results) */
+	size_t results = 0; /* SARIF: how many */
 };
 
 /* What a result is written to, and what the results so far add up to. */
@@ -249,7 +257,7 @@ struct Judge
 	{
 		r.failed = r.denied = false;
 		r.text.clear();
-		r.sarif.clear();
+		r.results = 0;
 		std::optional<Input> in;
 		std::optional<policy::Decision> d;
 		try {
@@ -285,9 +293,18 @@ struct Judge
 				v.set(k, std::move(m));
 			json::detail::writeNested(r.text, v, 2);
 		} else if (asSarif) {
-			Cursor cursor;
+			std::vector<size_t> at;
+			at.reserve(d->findings.size());
 			for (const auto &f : d->findings)
-				r.sarif.push_back(sarif::result(f, sarifLocations(*in, f, cursor)));
+				at.push_back(offsetOf(*in, f.pointer));
+			const std::vector<Place> places = placesOf(in->text, at);
+			for (size_t i = 0; i < d->findings.size(); i++) {
+				const auto &f = d->findings[i];
+				sarif::Writer::join(
+				        r.text,
+				        sarif::result(f, sarifLocations(*in, f, places[i])));
+			}
+			r.results = d->findings.size();
 		} else {
 			r.text = checkText(*in, *d, c);
 		}
@@ -313,8 +330,7 @@ void emit(const Result &r, Sink &s)
 	if (r.denied && s.rc == kExitOk)
 		s.rc = kExitDenied;
 	if (s.asSarif) {
-		for (const auto &v : r.sarif)
-			s.sarifOut->add(v);
+		s.sarifOut->addJoined(r.text, r.results);
 	} else {
 		s.out << sep << r.text;
 		s.written++;

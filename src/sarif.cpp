@@ -212,9 +212,30 @@ Writer::Writer(Output &out, Value runProperties) : out_(out)
 	out_ << ",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [";
 }
 
+namespace {
+
+constexpr const char *kNextResult = ",\n        ";
+
+} // namespace
+
 void Writer::add(const Value &r)
 {
-	out_ << (results_++ ? ",\n        " : "\n        ") << json::write(r);
+	out_ << (results_++ ? kNextResult : "\n        ") << json::write(r);
+}
+
+void Writer::join(std::string &results, const Value &r)
+{
+	if (!results.empty())
+		results += kNextResult;
+	json::detail::append(results, r);
+}
+
+void Writer::addJoined(std::string_view results, size_t count)
+{
+	if (count == 0)
+		return;
+	out_ << (results_ ? kNextResult : "\n        ") << results;
+	results_ += count;
 }
 
 void Writer::notify(std::string_view lvl, std::string_view message, std::string_view uri)

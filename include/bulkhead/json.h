@@ -178,6 +178,8 @@ bool isNumberText(std::string_view text) noexcept;
  * deep in a document (every line after the first indented by 2 * LEVEL
  * spaces), without the final newline: for documents written a piece at a time. */
 void writeNested(std::string &out, const Value &v, size_t level);
+/* Append V to OUT as write(v) writes it. */
+void append(std::string &out, const Value &v);
 /* A parsed tree as compact bytes and back (with the byte offsets that errors
  * name), for a cache of parsed files: decode() reads it much faster than
  * parse() reads the text. decode() checks every length and the depth and

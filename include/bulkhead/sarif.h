@@ -43,6 +43,11 @@ public:
 	Writer(Output &out, json::Value runProperties);
 	/* One result, on a line of its own. */
 	void add(const json::Value &result);
+	/* COUNT results that join() wrote into RESULTS, as add() would write
+	 * them one by one (`policy check` renders a file's results on the
+	 * thread that judged it). */
+	void addJoined(std::string_view results, size_t count);
+	static void join(std::string &results, const json::Value &result);
 	/* A tool execution notification (a file that could not be read): the
 	 * first 1,000 are kept for the end of the run, the rest counted. */
 	void notify(std::string_view level, std::string_view message, std::string_view uri);

@@ -176,6 +176,11 @@ void writeNested(std::string &out, const Value &v, size_t level)
 	plain(out, v, true, level);
 }
 
+void append(std::string &out, const Value &v)
+{
+	plain(out, v, false, 0);
+}
+
 } // namespace detail
 
 std::string write(const Value &v, bool pretty)
