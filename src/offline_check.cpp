@@ -262,7 +262,9 @@ struct Judge
 		std::optional<policy::Decision> d;
 		try {
 			in = readInput(operand, o.kind);
-			d = p.evaluate(in->doc, o.kind, callOf(o, in->bundle), host);
+			policy::CallContext call = callOf(o, in->bundle);
+			call.patch = !asSarif; /* SARIF writes the findings only */
+			d = p.evaluate(in->doc, o.kind, call, host);
 		} catch (const Error &e) {
 			const std::string name = operand == "-" ? "<stdin>" : operand;
 			r.failed = true;

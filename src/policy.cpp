@@ -275,7 +275,7 @@ Decision Policy::evaluate(const json::Value &doc, Scope scope, const CallContext
 		d.wouldBe = d.verdict;
 	}
 	/* nothing changed: the empty patch, without walking both trees again */
-	d.patch = changed ? json::diff(doc, work) : json::Value::array();
+	d.patch = changed && call.patch ? json::diff(doc, work) : json::Value::array();
 	d.result = std::move(work);
 	return d;
 }

@@ -85,6 +85,9 @@ struct CallContext
 	/* The offline verbs' --engine: the engine's keys read without proof. */
 	bool offline = false;
 	std::string date = {}; /* "YYYY-MM-DD" to judge expiry dates as of; "" today (UTC) */
+	/* Whether the decision carries the patch (policy check's SARIF, which
+	 * writes none, leaves it an empty array and skips the diff). */
+	bool patch = true;
 	/* Set by Policy::evaluate for the rules it runs: the engine facts of the
 	 * document as the engine wrote it, derived once per evaluation. */
 	const engine::Facts *facts = nullptr;
@@ -110,7 +113,8 @@ struct Decision
 	Mode mode = Mode::Enforce;
 	std::vector<Finding> findings;
 	json::Value result; /* what to hand the runtime: the input unless mutated */
-	json::Value patch;  /* RFC 6902 from the input to result (empty array when unchanged) */
+	json::Value patch;  /* RFC 6902 from the input to result (empty array when unchanged,
+	                       and when the call asked for none) */
 	std::vector<ExemptionUse> exemptions;
 	std::string policyName;
 	std::string policySha256;

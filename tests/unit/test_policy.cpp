@@ -504,6 +504,25 @@ TEST_CASE("a FIFO or a missing file is refused without blocking", "[policy][owne
 	fs::remove_all(dir);
 }
 
+TEST_CASE("a call that asks for no patch gets the same decision without one", "[policy]")
+{
+	const Policy p = text(withRules(R"("P1.user": {"action": "mutate"},
+	        "P4.no-new-privileges": {"action": "mutate"})"));
+	json::Value doc = spec("runc-spec-default.json");
+	test::FakeHost host = test::typicalHost();
+	const Decision with = p.evaluate(doc, Scope::Spec, kCall, host);
+	CallContext call = kCall;
+	call.patch = false;
+	const Decision without = p.evaluate(doc, Scope::Spec, call, host);
+	REQUIRE(with.verdict == Verdict::Mutate);
+	CHECK(with.patch.items().size() >= 2);
+	CHECK(without.verdict == with.verdict);
+	CHECK(without.findings.size() == with.findings.size());
+	CHECK(without.result == with.result);
+	CHECK(without.patch.isArray());
+	CHECK(without.patch.items().empty());
+}
+
 TEST_CASE("exemptions turn rules off where they match, until they expire", "[policy][exemptions]")
 {
 	auto policyWith = [](const std::string &expires, const std::string &match) {
