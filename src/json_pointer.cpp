@@ -223,18 +223,30 @@ Pointer Pointer::parse(std::string_view text)
 	return p;
 }
 
-Pointer Pointer::operator/(std::string_view token) const
+Pointer Pointer::operator/(std::string_view token) const &
 {
-	Pointer p = *this;
+	Pointer p;
+	p.tokens_.reserve(tokens_.size() + 1);
+	p.tokens_.insert(p.tokens_.end(), tokens_.begin(), tokens_.end());
 	p.tokens_.emplace_back(token);
 	return p;
 }
 
-Pointer Pointer::operator/(size_t index) const
+Pointer Pointer::operator/(size_t index) const &
 {
-	Pointer p = *this;
-	p.tokens_.push_back(std::to_string(index));
-	return p;
+	return *this / std::string_view(std::to_string(index));
+}
+
+Pointer Pointer::operator/(std::string_view token) &&
+{
+	tokens_.emplace_back(token);
+	return std::move(*this);
+}
+
+Pointer Pointer::operator/(size_t index) &&
+{
+	tokens_.push_back(std::to_string(index));
+	return std::move(*this);
 }
 
 std::string Pointer::str() const

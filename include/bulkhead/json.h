@@ -137,8 +137,13 @@ class Pointer
 public:
 	Pointer() = default;                         /* the whole document, "" */
 	static Pointer parse(std::string_view text); /* throws Error{Json} on bad syntax */
-	[[nodiscard]] Pointer operator/(std::string_view token) const;
-	[[nodiscard]] Pointer operator/(size_t index) const;
+	/* A pointer one token deeper. On a temporary (Pointer() / "a" / "b")
+	 * the token is added in place: a chain builds one vector, not one per
+	 * step. */
+	[[nodiscard]] Pointer operator/(std::string_view token) const &;
+	[[nodiscard]] Pointer operator/(size_t index) const &;
+	[[nodiscard]] Pointer operator/(std::string_view token) &&;
+	[[nodiscard]] Pointer operator/(size_t index) &&;
 	[[nodiscard]] std::string str() const; /* escaped form, "/linux/namespaces/0" */
 	[[nodiscard]] const std::vector<std::string> &tokens() const noexcept { return tokens_; }
 	friend bool operator==(const Pointer &, const Pointer &) = default;
