@@ -220,7 +220,9 @@ constexpr const char *kNextResult = ",\n        ";
 
 void Writer::add(const Value &r)
 {
-	out_ << (results_++ ? kNextResult : "\n        ") << json::write(r);
+	std::string one;
+	join(one, r);
+	addJoined(one, 1);
 }
 
 void Writer::join(std::string &results, const Value &r)
