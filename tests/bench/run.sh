@@ -17,6 +17,8 @@
 #   peak RSS           the largest over the create runs (the caches warm);
 #                      the first call of a new binary, for information
 #   runc pass-through  `list` through bulkhead onto runc vs runc alone
+#   start floor        for information: a static program that only exits,
+#                      with the C library and without (see below)
 # Each line: median wall time (us) of bulkhead and of the baseline, median CPU
 # time (us) of each, the wall ratio and the CPU ratio (medians of the per-pair
 # ratios; on a loaded machine the CPU ratio is the steadier) and the target,
@@ -51,6 +53,16 @@ cc -O2 -Wall -o "$work/bench" "$here/bench.c"
 printf '#include <unistd.h>\nint main(int argc, char **argv)\n{\n\t(void)argc;\n\texecv(RUNTIME, argv);\n\treturn 127;\n}\n' >"$work/trampoline.c"
 cc -O2 -static -DRUNTIME="\"/bin/true\"" -o "$work/trampoline" "$work/trampoline.c"
 cc -O2 -static -DRUNTIME="\"$(command -v runc)\"" -o "$work/trampoline-runc" "$work/trampoline.c"
+# The floor under every line: what starting any program costs here. One that
+# only returns from main, static like the trampoline, against one without the
+# C library that exits by a system call: the difference is the C library's
+# start, which bulkhead, the trampoline and /bin/true's loader each pay
+# (most of it probes the caches with CPUID, which a virtual machine traps).
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$work/exit-libc.c"
+cc -O2 -static -o "$work/exit-libc" "$work/exit-libc.c"
+printf 'void _start(void)\n{\n\t__asm__ volatile("mov $60, %%eax\\n\\txor %%edi, %%edi\\n\\tsyscall");\n}\n' \
+	>"$work/exit-raw.c"
+cc -O2 -static -nostdlib -o "$work/exit-raw" "$work/exit-raw.c"
 
 cp "$root/policies/"*.json "$work/"
 config() # config NAME RUNTIME AUDITLOG
@@ -102,6 +114,8 @@ measure exec-process 1.25 true-shm.json -- "$bin" --root "$work/state" exec --pr
 measure runc-pass-through 1.05 runc.json -- "$bin" --root "$work/state" list -- \
 	"$t-runc" --root "$work/state" list
 
+floor=$("$work/bench" floor "$n" -- "$work/exit-libc" -- "$work/exit-raw")
+
 over=0
 printf '%-22s %10s %10s %9s %9s %6s %6s %6s\n' case bulkhead trampoline cpu-bh cpu-tr ratio cpu-r target
 rss_bh=0 rss_tr=0
@@ -121,6 +135,9 @@ printf '%-22s %8sKB %8sKB %17s %6s %6s %6s\n' peak-rss "$rss_bh" "$rss_tr" "" "$
 printf '%-22s %8sKB %10s %17s %6s %6s %6s\n' peak-rss-first-call "$cold_rss" "" "" \
 	"$(awk -v a="$cold_rss" -v b="$rss_tr" 'BEGIN { printf "%.2f", a / b }')" "" "-"
 awk -v r="$rss_ratio" 'BEGIN { exit !(r > 2) }' && over=1
+read -r _ fl_libc fl_raw _ <<<"$floor"
+printf '%-22s %8sus %8sus %s\n' start-floor "$fl_libc" "$fl_raw" \
+	"(a static program that only exits, with the C library and without: the trampoline pays the difference twice)"
 echo "($n alternating pairs each; bulkhead $built$([ "$bin" = "$built" ] || echo ", a stripped copy as installed"))"
 if [ "$over" = 1 ]; then
 	echo "bench: a ratio is over its target" >&2
