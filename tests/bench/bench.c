@@ -6,7 +6,10 @@
  * medians of the per-pair ratios A/B of wall and of CPU time (user + system,
  * steadier on a loaded machine) and rss the largest peak RSS seen.
  * Before every run, --reset SRC DST copies SRC over DST (not timed).
- * Usage: bench LABEL N [--reset SRC DST] -- A... -- B... */
+ * --env-a NAME=VALUE and --env-b NAME=VALUE set one variable in the
+ * environment of A's runs or of B's only (tests/bench/rules.sh gives each
+ * side its own BULKHEAD_CONFIG).
+ * Usage: bench LABEL N [--reset SRC DST] [--env-a N=V] [--env-b N=V] -- A... -- B... */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,7 +44,7 @@ struct sample
 	long rss;
 };
 
-static struct sample run(char **argv)
+static struct sample run(char **argv, char *env)
 {
 	struct timespec s, e;
 	clock_gettime(CLOCK_MONOTONIC, &s);
@@ -50,6 +53,8 @@ static struct sample run(char **argv)
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0);
 		dup2(null, 1);
+		if (env != NULL && putenv(env) != 0)
+			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -87,18 +92,31 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: bench LABEL N [--reset SRC DST] -- A... -- B...\n");
+		fprintf(stderr,
+		        "usage: bench LABEL N [--reset SRC DST] [--env-a N=V] [--env-b N=V] "
+		        "-- A... -- B...\n");
 		return 2;
 	}
 	const char *label = argv[1];
 	int n = atoi(argv[2]), i = 3;
 	const char *src = NULL, *dst = NULL;
-	if (strcmp(argv[i], "--reset") == 0) {
-		src = argv[i + 1];
-		dst = argv[i + 2];
-		i += 3;
+	char *enva = NULL, *envb = NULL;
+	for (;;) {
+		if (i + 2 < argc && strcmp(argv[i], "--reset") == 0) {
+			src = argv[i + 1];
+			dst = argv[i + 2];
+			i += 3;
+		} else if (i + 1 < argc && strcmp(argv[i], "--env-a") == 0) {
+			enva = argv[i + 1];
+			i += 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "--env-b") == 0) {
+			envb = argv[i + 1];
+			i += 2;
+		} else {
+			break;
+		}
 	}
-	if (n < 1 || strcmp(argv[i], "--") != 0)
+	if (n < 1 || i >= argc || strcmp(argv[i], "--") != 0)
 		return 2;
 	char **a = &argv[i + 1], **b = NULL;
 	for (int k = i + 1; k < argc; k++)
@@ -120,9 +138,9 @@ int main(int argc, char **argv)
 			if (src)
 				reset(src, dst);
 			if (first)
-				x = run(a);
+				x = run(a, enva);
 			else
-				y = run(b);
+				y = run(b, envb);
 		}
 		wa[k] = x.wall;
 		wb[k] = y.wall;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# What each rule of a policy adds to a create, in wall time: for every rule,
+# a create of an already-hardened spec under the policy without that rule
+# against one under the whole policy, in alternating pairs; then the whole
+# policy against a policy with no rules at all. Information for the cost
+# budget (tests/bench/run.sh) and for an operator weighing a rule, not a
+# test: nothing here has a target.
+# The runtime is /bin/true and the audit log is on a tmpfs, as in run.sh, so
+# only bulkhead's work shows. A rule that inspects the host pays for it here
+# (its reads of /proc, the account files, the paths it resolves) and so does
+# the code it runs for the first time in the process.
+# Each line: the rule, the median wall time (us) without it and with the whole
+# policy, and the difference. Differences under about 15 us are noise here
+# (the same rule measured twice: up to 15 us apart).
+# Usage: tests/bench/rules.sh [BULKHEAD_BIN] [N] [POLICY]
+#        (root; default N=300, POLICY=policies/restricted.json)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${1:-$root/build/bulkhead}
+n=${2:-300}
+policy=${3:-$root/policies/restricted.json}
+[ -x "$bin" ] || { echo "rules: $bin is not an executable" >&2; exit 2; }
+[ -f "$policy" ] || { echo "rules: no policy at $policy" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "rules: python3 is missing" >&2; exit 2; }
+work=$(mktemp -d /var/tmp/bulkhead-rules.XXXXXX)
+chmod 755 "$work"
+shm=$work/tmpfs
+mkdir "$shm"
+mount -t tmpfs -o size=64m,mode=755 tmpfs "$shm" ||
+	{ echo "rules: cannot mount a tmpfs (root?)" >&2; rm -rf "$work"; exit 2; }
+trap 'umount "$shm"; rm -rf "$work"' EXIT
+# the installed binary is stripped (see run.sh)
+if readelf -S "$bin" 2>/dev/null | grep -q '\.debug_info'; then
+	strip --strip-all -o "$work/bulkhead" "$bin"
+	bin=$work/bulkhead
+fi
+cc -O2 -Wall -o "$work/bench" "$here/bench.c"
+
+# The policies sit beside the shipped ones, so that what they name (a seccomp
+# profile, a policy they extend) resolves as it does for the original.
+cp "$root/policies/"*.json "$work/"
+cp "$policy" "$work/under-test.json"
+"$bin" policy show "$work/under-test.json" >"$work/whole.json"
+python3 - "$work" <<'EOF'
+import json, sys
+work = sys.argv[1]
+whole = json.load(open(f"{work}/whole.json"))
+whole.pop("extends", None)
+names = list(whole.get("rules", {}))
+def write(path, doc):
+    with open(path, "w") as f:
+        json.dump(doc, f)
+for i, name in enumerate(names):
+    doc = dict(whole, rules={k: v for k, v in whole["rules"].items() if k != name})
+    write(f"{work}/without-{i}.json", doc)
+write(f"{work}/none.json", dict(whole, rules={}))
+with open(f"{work}/names", "w") as f:
+    f.write("".join(n + "\n" for n in names))
+EOF
+config() # config NAME POLICY
+{
+	printf '{"runtime": "/bin/true", "policy": "%s", "audit": {"log": "%s/audit.jsonl"}}\n' \
+		"$2" "$shm" >"$work/$1"
+}
+config conf-whole.json "$work/whole.json"
+config conf-none.json "$work/none.json"
+
+mkdir -p "$shm/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp}
+cp "$root/tests/data/runc-spec-default.json" "$shm/bundle/config.json"
+"$bin" policy harden --policy "$work/whole.json" "$shm/bundle/config.json" >"$work/hardened.json"
+cp "$work/hardened.json" "$shm/bundle/config.json"
+
+# what one line measures: the create without (A) against the create with (B)
+pair() # pair LABEL CONFIG_A
+{
+	# the first call under a policy fills its caches (/run/bulkhead)
+	BULKHEAD_CONFIG="$work/$2" "$bin" create --bundle "$shm/bundle" c1 >/dev/null
+	"$work/bench" "$1" "$n" --env-a "BULKHEAD_CONFIG=$work/$2" \
+		--env-b "BULKHEAD_CONFIG=$work/conf-whole.json" -- \
+		"$bin" create --bundle "$shm/bundle" c1 -- "$bin" create --bundle "$shm/bundle" c1
+}
+BULKHEAD_CONFIG="$work/conf-whole.json" "$bin" create --bundle "$shm/bundle" c1 >/dev/null
+lines=()
+i=0
+while IFS= read -r name; do
+	config "conf-$i.json" "$work/without-$i.json"
+	read -r _ wa wb _ <<<"$(pair "$name" "conf-$i.json")"
+	lines+=("$name $wa $wb $((wb - wa))")
+	i=$((i + 1))
+done <"$work/names"
+read -r _ none whole _ <<<"$(pair none conf-none.json)"
+
+echo "what each rule of $(basename "$policy") adds to a create of a hardened spec ($n alternating pairs each)"
+printf '%-24s %9s %9s %7s\n' rule without whole adds
+printf '%s\n' "${lines[@]}" | sort -k4 -n -r |
+	while read -r name wa wb d; do printf '%-24s %7sus %7sus %5sus\n' "$name" "$wa" "$wb" "$d"; done
+printf '%-24s %7sus %7sus %5sus\n' "(every rule)" "$none" "$whole" "$((whole - none))"
+echo "(without: the policy without that rule; (every rule): a policy with no rules at all)"
