@@ -58,10 +58,19 @@ cc -O2 -static -DRUNTIME="\"$(command -v runc)\"" -o "$work/trampoline-runc" "$w
 # C library that exits by a system call: the difference is the C library's
 # start, which bulkhead, the trampoline and /bin/true's loader each pay
 # (most of it probes the caches with CPUID, which a virtual machine traps).
-printf 'int main(void)\n{\n\treturn 0;\n}\n' >"$work/exit-libc.c"
+cat >"$work/exit-libc.c" <<'END'
+int main(void)
+{
+	return 0;
+}
+END
 cc -O2 -static -o "$work/exit-libc" "$work/exit-libc.c"
-printf 'void _start(void)\n{\n\t__asm__ volatile("mov $60, %%eax\\n\\txor %%edi, %%edi\\n\\tsyscall");\n}\n' \
-	>"$work/exit-raw.c"
+cat >"$work/exit-raw.c" <<'END'
+void _start(void)
+{
+	__asm__ volatile("mov $60, %eax\n\txor %edi, %edi\n\tsyscall");
+}
+END
 cc -O2 -static -nostdlib -o "$work/exit-raw" "$work/exit-raw.c"
 
 cp "$root/policies/"*.json "$work/"
