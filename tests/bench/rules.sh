@@ -12,16 +12,20 @@
 # Each line: the rule, the median wall time (us) without it and with the whole
 # policy, and the difference. Differences under about 15 us are noise here
 # (the same rule measured twice: up to 15 us apart).
-# Usage: tests/bench/rules.sh [BULKHEAD_BIN] [N] [POLICY]
-#        (root; default N=300, POLICY=policies/restricted.json)
+# Usage: tests/bench/rules.sh [BULKHEAD_BIN] [N] [POLICY] [SPEC]
+#        (root; default N=300, POLICY=policies/restricted.json,
+#        SPEC=tests/data/runc-spec-default.json: the spec is hardened under the
+#        policy first, so the policy must let it through)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/bulkhead}
 n=${2:-300}
 policy=${3:-$root/policies/restricted.json}
+spec=${4:-$root/tests/data/runc-spec-default.json}
 [ -x "$bin" ] || { echo "rules: $bin is not an executable" >&2; exit 2; }
 [ -f "$policy" ] || { echo "rules: no policy at $policy" >&2; exit 2; }
+[ -f "$spec" ] || { echo "rules: no spec at $spec" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "rules: python3 is missing" >&2; exit 2; }
 work=$(mktemp -d /var/tmp/bulkhead-rules.XXXXXX)
 chmod 755 "$work"
@@ -67,8 +71,9 @@ config conf-whole.json "$work/whole.json"
 config conf-none.json "$work/none.json"
 
 mkdir -p "$shm/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp}
-cp "$root/tests/data/runc-spec-default.json" "$shm/bundle/config.json"
-"$bin" policy harden --policy "$work/whole.json" "$shm/bundle/config.json" >"$work/hardened.json"
+cp "$spec" "$shm/bundle/config.json"
+"$bin" policy harden --policy "$work/whole.json" "$shm/bundle/config.json" >"$work/hardened.json" ||
+	{ echo "rules: $(basename "$policy") refuses $spec: give a spec it lets through" >&2; exit 2; }
 cp "$work/hardened.json" "$shm/bundle/config.json"
 
 # what one line measures: the create without (A) against the create with (B)
@@ -80,7 +85,8 @@ pair() # pair LABEL CONFIG_A
 		--env-b "BULKHEAD_CONFIG=$work/conf-whole.json" -- \
 		"$bin" create --bundle "$shm/bundle" c1 -- "$bin" create --bundle "$shm/bundle" c1
 }
-BULKHEAD_CONFIG="$work/conf-whole.json" "$bin" create --bundle "$shm/bundle" c1 >/dev/null
+BULKHEAD_CONFIG="$work/conf-whole.json" "$bin" create --bundle "$shm/bundle" c1 >/dev/null ||
+	{ echo "rules: a create of the hardened spec under $(basename "$policy") fails (above)" >&2; exit 2; }
 lines=()
 i=0
 while IFS= read -r name; do
