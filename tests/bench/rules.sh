@@ -23,23 +23,12 @@ bin=${1:-$root/build/bulkhead}
 n=${2:-300}
 policy=${3:-$root/policies/restricted.json}
 spec=${4:-$root/tests/data/runc-spec-default.json}
-[ -x "$bin" ] || { echo "rules: $bin is not an executable" >&2; exit 2; }
 [ -f "$policy" ] || { echo "rules: no policy at $policy" >&2; exit 2; }
 [ -f "$spec" ] || { echo "rules: no spec at $spec" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "rules: python3 is missing" >&2; exit 2; }
-work=$(mktemp -d /var/tmp/bulkhead-rules.XXXXXX)
-chmod 755 "$work"
-shm=$work/tmpfs
-mkdir "$shm"
-mount -t tmpfs -o size=64m,mode=755 tmpfs "$shm" ||
-	{ echo "rules: cannot mount a tmpfs (root?)" >&2; rm -rf "$work"; exit 2; }
-trap 'umount "$shm"; rm -rf "$work"' EXIT
-# the installed binary is stripped (see run.sh)
-if readelf -S "$bin" 2>/dev/null | grep -q '\.debug_info'; then
-	strip --strip-all -o "$work/bulkhead" "$bin"
-	bin=$work/bulkhead
-fi
-cc -O2 -Wall -o "$work/bench" "$here/bench.c"
+me=rules
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 
 # The policies sit beside the shipped ones, so that what they name (a seccomp
 # profile, a policy they extend) resolves as it does for the original.

@@ -30,26 +30,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/bulkhead}
 n=${2:-30}
-work=$(mktemp -d /var/tmp/bulkhead-bench.XXXXXX)
-chmod 755 "$work"
-# a tmpfs of our own (under /dev/shm a rootfs is refused: /dev is a host tree)
-shm=$work/tmpfs
-mkdir "$shm"
-mount -t tmpfs -o size=64m,mode=755 tmpfs "$shm" ||
-	{ echo "bench: cannot mount a tmpfs (root?)" >&2; rm -rf "$work"; exit 2; }
-trap 'umount "$shm"; rm -rf "$work"' EXIT
-[ -x "$bin" ] || { echo "bench: $bin is not an executable" >&2; exit 2; }
-# What engines run is the installed binary, which meson's install step strips
-# (tools/install-atomic.sh --strip-all). A build tree's binary carries its
-# debug sections, and exec of it costs more page faults (measured here: 123
-# against 99 for a pass-through), so the bench runs a stripped copy of it.
-built=$bin
-if readelf -S "$bin" 2>/dev/null | grep -q '\.debug_info'; then
-	strip --strip-all -o "$work/bulkhead" "$bin"
-	bin=$work/bulkhead
-fi
-
-cc -O2 -Wall -o "$work/bench" "$here/bench.c"
+me=bench
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 printf '#include <unistd.h>\nint main(int argc, char **argv)\n{\n\t(void)argc;\n\texecv(RUNTIME, argv);\n\treturn 127;\n}\n' >"$work/trampoline.c"
 cc -O2 -static -DRUNTIME="\"/bin/true\"" -o "$work/trampoline" "$work/trampoline.c"
 cc -O2 -static -DRUNTIME="\"$(command -v runc)\"" -o "$work/trampoline-runc" "$work/trampoline.c"
