@@ -27,7 +27,6 @@ namespace bulkhead::policy {
 
 namespace {
 
-constexpr size_t kMaxPolicyBytes = 16u << 20;
 constexpr int kMaxExtends = 8;
 
 /* Annotations an exemption or override may match on: set by the engine (dockerd,

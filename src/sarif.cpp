@@ -148,7 +148,8 @@ std::string fileUri(std::string_view path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
-	for (unsigned char c : path) {
+	for (const char ch : path) {
+		const auto c = static_cast<unsigned char>(ch);
 		const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		                   (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
 		                   c == '~' || c == '/';

@@ -62,11 +62,11 @@ bool isDigit(char c) noexcept
 enum : uint8_t { kSpace = 1, kPlain = 2 };
 constexpr std::array<uint8_t, 256> kClass = [] {
 	std::array<uint8_t, 256> t{};
-	for (int c = 0x20; c < 256; c++)
+	for (size_t c = 0x20; c < 256; c++)
 		t[c] = kPlain;
-	t['"'] = t['\\'] = 0;
-	for (unsigned char c : {' ', '\t', '\n', '\v', '\f', '\r'})
-		t[c] |= kSpace;
+	t[static_cast<unsigned char>('"')] = t[static_cast<unsigned char>('\\')] = 0;
+	for (const char c : {' ', '\t', '\n', '\v', '\f', '\r'})
+		t[static_cast<unsigned char>(c)] |= kSpace;
 	return t;
 }();
 

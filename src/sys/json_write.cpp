@@ -19,10 +19,10 @@ namespace {
  * the first of a UTF-8 sequence to check (2). */
 constexpr std::array<uint8_t, 256> kByte = [] {
 	std::array<uint8_t, 256> t{};
-	for (int c = 0; c < 0x20; c++)
+	for (size_t c = 0; c < 0x20; c++)
 		t[c] = 1;
-	t['"'] = t['\\'] = 1;
-	for (int c = 0x80; c < 256; c++)
+	t[static_cast<unsigned char>('"')] = t[static_cast<unsigned char>('\\')] = 1;
+	for (size_t c = 0x80; c < 256; c++)
 		t[c] = 2;
 	return t;
 }();
