@@ -2,8 +2,8 @@
 # The set-up tests/bench/run.sh and rules.sh share, sourced once they have set
 # me (their name, for messages and the work directory), here and bin. Sets
 # work (a directory removed on exit), shm (a tmpfs of its own inside it), built
-# (bin as given) and bin (a stripped copy when it carried debug sections), and
-# builds the pair timer at $work/bench.
+# (bin as given) and bin (a stripped copy when it carried debug sections),
+# builds the pair timer at $work/bench and defines bench_config.
 [ -x "$bin" ] || { echo "$me: $bin is not an executable" >&2; exit 2; }
 work=$(mktemp -d "/var/tmp/bulkhead-$me.XXXXXX")
 chmod 755 "$work"
@@ -23,3 +23,10 @@ if readelf -S "$bin" 2>/dev/null | grep -q '\.debug_info'; then
 	bin=$work/bulkhead
 fi
 cc -O2 -Wall -o "$work/bench" "$here/bench.c"
+
+# bench_config NAME RUNTIME POLICY AUDITLOG: a machine configuration at
+# $work/NAME (bulkhead-config(5)), for BULKHEAD_CONFIG
+bench_config()
+{
+	printf '{"runtime": "%s", "policy": "%s", "audit": {"log": "%s"}}\n' "$2" "$3" "$4" >"$work/$1"
+}

@@ -51,13 +51,8 @@ write(f"{work}/none.json", dict(whole, rules={}))
 with open(f"{work}/names", "w") as f:
     f.write("".join(n + "\n" for n in names))
 EOF
-config() # config NAME POLICY
-{
-	printf '{"runtime": "/bin/true", "policy": "%s", "audit": {"log": "%s/audit.jsonl"}}\n' \
-		"$2" "$shm" >"$work/$1"
-}
-config conf-whole.json "$work/whole.json"
-config conf-none.json "$work/none.json"
+bench_config conf-whole.json /bin/true "$work/whole.json" "$shm/audit.jsonl"
+bench_config conf-none.json /bin/true "$work/none.json" "$shm/audit.jsonl"
 
 mkdir -p "$shm/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp}
 cp "$spec" "$shm/bundle/config.json"
@@ -69,7 +64,8 @@ cp "$work/hardened.json" "$shm/bundle/config.json"
 pair() # pair LABEL CONFIG_A
 {
 	# the first call under a policy fills its caches (/run/bulkhead)
-	BULKHEAD_CONFIG="$work/$2" "$bin" create --bundle "$shm/bundle" c1 >/dev/null
+	BULKHEAD_CONFIG="$work/$2" "$bin" create --bundle "$shm/bundle" c1 >/dev/null ||
+		{ echo "rules: a create without $1 fails (above)" >&2; exit 2; }
 	"$work/bench" "$1" "$n" --env-a "BULKHEAD_CONFIG=$work/$2" \
 		--env-b "BULKHEAD_CONFIG=$work/conf-whole.json" -- \
 		"$bin" create --bundle "$shm/bundle" c1 -- "$bin" create --bundle "$shm/bundle" c1
@@ -79,7 +75,7 @@ BULKHEAD_CONFIG="$work/conf-whole.json" "$bin" create --bundle "$shm/bundle" c1 
 lines=()
 i=0
 while IFS= read -r name; do
-	config "conf-$i.json" "$work/without-$i.json"
+	bench_config "conf-$i.json" /bin/true "$work/without-$i.json" "$shm/audit.jsonl"
 	read -r _ wa wb _ <<<"$(pair "$name" "conf-$i.json")"
 	lines+=("$name $wa $wb $((wb - wa))")
 	i=$((i + 1))

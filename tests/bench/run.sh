@@ -57,14 +57,9 @@ END
 cc -O2 -static -nostdlib -o "$work/exit-raw" "$work/exit-raw.c"
 
 cp "$root/policies/"*.json "$work/"
-config() # config NAME RUNTIME AUDITLOG
-{
-	printf '{"runtime": "%s", "policy": "%s/restricted.json", "audit": {"log": "%s"}}\n' \
-		"$2" "$work" "$3" >"$work/$1"
-}
-config true-shm.json /bin/true "$shm/audit.jsonl"
-config true-disk.json /bin/true "$work/audit.jsonl"
-config runc.json "$(command -v runc)" "$work/audit.jsonl"
+bench_config true-shm.json /bin/true "$work/restricted.json" "$shm/audit.jsonl"
+bench_config true-disk.json /bin/true "$work/restricted.json" "$work/audit.jsonl"
+bench_config runc.json "$(command -v runc)" "$work/restricted.json" "$work/audit.jsonl"
 
 mkdir -p "$work/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp} "$shm/bundle/rootfs/"{proc,sys,dev,tmp,run,var/tmp}
 cp "$root/tests/data/runc-spec-default.json" "$work/spec.orig.json"
