@@ -391,6 +391,27 @@ HostFacts::CgroupUse RealHost::cgroupUse(const std::string &dir) const
 	return CgroupUse::Empty;
 }
 
+namespace {
+
+/* The directory entries of the 64-bit call, under each C library's name:
+ * glibc's getdents64 and struct dirent64; musl's getdents and struct dirent
+ * are the 64-bit ones. */
+#if defined(__GLIBC__)
+using Entry = struct dirent64;
+ssize_t readEntries(int fd, char *buf, size_t len)
+{
+	return ::getdents64(fd, buf, len);
+}
+#else
+using Entry = struct dirent;
+ssize_t readEntries(int fd, char *buf, size_t len)
+{
+	return ::getdents(fd, reinterpret_cast<struct dirent *>(buf), len);
+}
+#endif
+
+} // namespace
+
 std::optional<std::vector<std::string>> RealHost::listDir(const std::string &path,
                                                           size_t maxEntries) const
 {
@@ -405,13 +426,13 @@ std::optional<std::vector<std::string>> RealHost::listDir(const std::string &pat
 	alignas(8) char buf[8192];
 	std::vector<std::string> out;
 	for (;;) {
-		const ssize_t n = ::getdents64(fd.get(), buf, sizeof buf);
+		const ssize_t n = readEntries(fd.get(), buf, sizeof buf);
 		if (n < 0)
 			return std::nullopt;
 		if (n == 0)
 			break;
 		for (size_t off = 0; off < static_cast<size_t>(n);) {
-			const auto *e = reinterpret_cast<const struct dirent64 *>(buf + off);
+			const auto *e = reinterpret_cast<const Entry *>(buf + off);
 			off += e->d_reclen;
 			const std::string_view name = e->d_name;
 			if (name == "." || name == "..")

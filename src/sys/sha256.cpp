@@ -4,8 +4,11 @@
 #include <array>
 #include <cstdint>
 #include <immintrin.h>
+#if !defined(__GLIBC__)
+#include <atomic>
+#include <cpuid.h> /* musl keeps no CPU features of its own */
 /* glibc 2.36's header spells bool as C's _Bool, which clang++ does not know. */
-#if defined(__clang__) && !defined(_Bool)
+#elif defined(__clang__) && !defined(_Bool)
 #define _Bool bool
 #include <sys/platform/x86.h>
 #undef _Bool
@@ -119,12 +122,30 @@ __attribute__((target("sha,sse4.1,ssse3"))) void blocksNi(std::array<uint32_t, 8
 	_mm_storeu_si128(reinterpret_cast<__m128i *>(&h[4]), state1);
 }
 
-/* What the C library found at start-up: a cpuid instruction of our own is a
- * trap to the hypervisor on a virtual machine (some 20 us each here, four
- * of them: more than the hashing they would speed up). */
+/* With glibc, what the C library found at start-up: a cpuid instruction of
+ * our own is a trap to the hypervisor on a virtual machine (some 7-20 us
+ * each). musl keeps nothing of the kind, so the musl build asks once, at the
+ * first hash, and remembers (three instructions). */
 bool haveShaNi() noexcept
 {
+#if defined(__GLIBC__)
 	return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSSE3) && CPU_FEATURE_ACTIVE(SSE4_1);
+#else
+	static std::atomic<int> known{-1}; /* -1 not asked yet, else 0 or 1 */
+	int have = known.load(std::memory_order_relaxed);
+	if (have < 0) {
+		unsigned a = 0, b = 0, c = 0, d = 0;
+		bool sha = false;
+		if (__get_cpuid_max(0, nullptr) >= 7) {
+			__cpuid_count(7, 0, a, b, c, d);
+			sha = ((b >> 29) & 1) != 0; /* leaf 7, EBX bit 29: SHA */
+		}
+		__cpuid(1, a, b, c, d); /* leaf 1, ECX bits 9 and 19: SSSE3, SSE4.1 */
+		have = sha && ((c >> 9) & 1) != 0 && ((c >> 19) & 1) != 0 ? 1 : 0;
+		known.store(have, std::memory_order_relaxed);
+	}
+	return have == 1;
+#endif
 }
 
 void blocks(std::array<uint32_t, 8> &h, const unsigned char *p, size_t n, bool portable)
