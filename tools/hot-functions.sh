@@ -9,16 +9,23 @@
 # changes. perf's samples differ from run to run and so does the list: measure
 # the result with tests/bench/run.sh (peak-rss) and keep the list that measures
 # best. Needs valgrind, perf and a built build/bulkhead; run as root.
-# Usage: tools/hot-functions.sh [BULKHEAD_BIN]
+# The musl build (build-musl, -Dmusl=true) has its own list, which clang's
+# layout needs: tools/hot-functions.sh build-musl/bulkhead tools/hot-functions-musl.txt
+# Usage: tools/hot-functions.sh [BULKHEAD_BIN [LIST]]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-$root/build/bulkhead}
+built=${1:-$root/build/bulkhead}
+list=${2:-$root/tools/hot-functions.txt}
 for tool in valgrind perf; do
 	command -v $tool >/dev/null || { echo "hot-functions: $tool is missing" >&2; exit 1; }
 done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
+# valgrind 3.19 cannot read clang 14's debugging information: it reads a copy
+# without it (the symbol table, which names the functions, stays)
+bin=$work/$(basename "$built")
+strip --strip-debug -o "$bin" "$built"
 cp "$root/policies/"*.json "$work/"
 printf '{"runtime": "/bin/true", "policy": "%s/restricted.json", "audit": {"log": "%s/audit.jsonl"}}\n' \
 	"$work" "$work" >"$work/config.json"
@@ -54,7 +61,8 @@ native()
 # callgrind names the C library's entry "(below main)" and does not see the
 # instructions before it or the final exec: those are named here
 {
-	printf 'fn=(0) %s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main
+	printf 'fn=(0) %s\n' _start __libc_start_main __libc_start_main_impl __libc_start_call_main \
+		_start_c libc_start_main_stage2
 	cat "$work/state.out"* 2>/dev/null
 	native
 	for f in create-hardened create-mutated exec update; do
@@ -62,5 +70,5 @@ native()
 	done
 	printf 'fn=(0) %s\n' execv execve
 } | sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' | sed -E "s/'[0-9]+$//" | grep -v '^0x' |
-	awk '!seen[$0]++' >"$root/tools/hot-functions.txt"
-echo "hot-functions: $(wc -l <"$root/tools/hot-functions.txt") functions in tools/hot-functions.txt"
+	awk '!seen[$0]++' >"$list"
+echo "hot-functions: $(wc -l <"$list") functions in $list"
