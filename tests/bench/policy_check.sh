@@ -10,11 +10,12 @@
 # per spec. The target: the wall ratio (the time an auditor waits) <= 10. The
 # CPU ratio says what the judging costs whatever the number of CPUs (with
 # several threads it counts each thread's time: more than the wall time).
-# Usage: tests/bench/policy_check.sh [BULKHEAD_BIN] [N] [R]   (default 10000, 3)
+# Usage: tests/bench/policy_check.sh [BULKHEAD_BIN] [N] [R]
+#        (default build-musl/bulkhead, the shipped binary, 10000 specs, 3 rounds)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin=$(realpath "${1:-$root/build/bulkhead}")
+bin=$(realpath "${1:-$root/build-musl/bulkhead}")
 n=${2:-10000}
 rounds=${3:-3}
 command -v json_verify >/dev/null || { echo "bench: json_verify is missing (apt-get install yajl-tools)" >&2; exit 1; }

@@ -13,13 +13,14 @@
 # policy, and the difference. Differences under about 15 us are noise here
 # (the same rule measured twice: up to 15 us apart).
 # Usage: tests/bench/rules.sh [BULKHEAD_BIN] [N] [POLICY] [SPEC]
-#        (root; default N=300, POLICY=policies/restricted.json,
+#        (root; default build-musl/bulkhead, the shipped binary, N=300,
+#        POLICY=policies/restricted.json,
 #        SPEC=tests/data/runc-spec-default.json: the spec is hardened under the
 #        policy first, so the policy must let it through)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin=${1:-$root/build/bulkhead}
+bin=${1:-$root/build-musl/bulkhead}
 n=${2:-300}
 policy=${3:-$root/policies/restricted.json}
 spec=${4:-$root/tests/data/runc-spec-default.json}

@@ -23,12 +23,13 @@
 # time (us) of each, the wall ratio and the CPU ratio (medians of the per-pair
 # ratios; on a loaded machine the CPU ratio is the steadier) and the target,
 # checked against the wall ratio.
-# Usage: tests/bench/run.sh [BULKHEAD_BIN] [N]   (root; default N=30)
+# Usage: tests/bench/run.sh [BULKHEAD_BIN] [N]   (root; default build-musl/bulkhead, the
+# shipped binary, and N=30)
 # Exits 1 when a ratio is over its target and BENCH_STRICT=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin=${1:-$root/build/bulkhead}
+bin=${1:-$root/build-musl/bulkhead}
 n=${2:-30}
 me=bench
 # shellcheck source=tests/bench/common.sh

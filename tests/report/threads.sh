@@ -2,7 +2,8 @@
 # policy check judges files on several threads: under ThreadSanitizer, the
 # results of --jobs 4 must be the bytes, errors and exit status of --jobs 1 in
 # every format, with no report of a data race.
-# Usage: tests/report/threads.sh BULKHEAD_BIN (a -Db_sanitize=thread build).
+# Usage: tests/report/threads.sh BULKHEAD_BIN (a -Db_sanitize=thread build; any
+# other build is held to the same bytes, without the race detector).
 # Exit 0 when all hold, 1 otherwise, 77 when something needed is missing.
 set -u
 BIN=${1:?usage: threads.sh BULKHEAD_BIN}
