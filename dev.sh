@@ -11,9 +11,10 @@
 # The shipped binary is built for musl and libc++ (build-musl, through
 # tools/musl.sh's toolchain, cached in /var/cache/bulkhead-build): glibc's
 # start-up costs some 490 us on a virtual machine that traps CPUID, more than
-# bulkhead's own work on a call. The unit tests and the sanitizers build with
-# glibc and g++ (build, build-asan, build-tsan); the real-runtime and report
-# tests run the shipped binary.
+# bulkhead's own work on a call. The unit tests and fuzz seeds run in both
+# builds (the three that hold bulkhead to yajl, libcap and libmount only in
+# the glibc one, build); the sanitizers build with glibc and g++ (build-asan,
+# build-tsan); the real-runtime and report tests run the shipped binary.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -69,7 +70,7 @@ build_shipped()
 	local cross
 	cross=$(tools/musl.sh)
 	if [ ! -f build-musl/build.ninja ]; then
-		meson setup build-musl --cross-file "$cross" -Dmusl=true -Dtests=false \
+		meson setup build-musl --cross-file "$cross" -Dmusl=true \
 			--prefix=/usr/local --sysconfdir=/etc "$@" >/dev/null
 	else
 		meson setup --reconfigure build-musl "$@" >/dev/null
@@ -81,7 +82,7 @@ demo()
 {
 	need_root demo
 	install_deps
-	build_shipped -Dwerror=true
+	build_shipped -Dwerror=true -Dtests=false
 	ninja -C build-musl install >/dev/null
 	# The default configuration: no /etc/bulkhead/config.json, so bulkhead
 	# uses runc from /usr/bin or /usr/sbin and the shipped restricted policy,
@@ -126,15 +127,17 @@ test_all()
 	need_root test
 	install_deps
 	local failed=0
-	build_shipped -Dwerror=true
+	build_shipped -Dwerror=true -Dtests=true
 	build build -Dwerror=true -Dtest_hooks=true "-Dshipped_build=$PWD/build-musl"
 	ninja -C build clang-format-check >/dev/null || {
 		echo "dev.sh: sources are not clang-formatted (run: ninja -C build clang-format)" >&2
 		failed=1
 	}
 	meson test -C build --print-errorlogs --num-processes 2 || failed=1
-	# the shipped binary's heap and memory primitives (src/sys/musl_shim.c)
-	meson test -C build-musl --print-errorlogs || failed=1
+	# the unit tests and fuzz seeds on the shipped build, and its heap and
+	# memory primitives (src/sys/musl_shim.c)
+	meson test -C build-musl --suite unit --suite fuzz --print-errorlogs --num-processes 2 ||
+		failed=1
 	for page in man/*.[1-8]; do
 		if [ -n "$(groff -man -ww -z "$page" 2>&1)" ]; then
 			echo "dev.sh: groff warns about $page:" >&2

@@ -5,8 +5,9 @@
 # call would pay about 490 us before main(). musl does not probe.
 #
 # Built from Debian's packages and source packages, under DIR:
-#   sysroot/  musl-dev's headers and libc.a, the kernel's headers, and
-#             libseccomp and zlib built from their Debian sources
+#   sysroot/  musl-dev's headers and libc.a, the kernel's headers,
+#             libseccomp and zlib built from their Debian sources, and
+#             Debian's Catch2 headers (for the unit tests)
 #   cxx/      libc++, libc++abi and libunwind, from llvm-toolchain-14's
 #             source (the runtimes only, upstream's files without Debian's
 #             patches, which are for the compiler)
@@ -19,8 +20,8 @@
 #
 # Usage: tools/musl.sh [DIR]   (root; default /var/cache/bulkhead-build/musl)
 # Prints the cross file's path. Then:
-#   meson setup build-musl --cross-file DIR/cross.ini -Dmusl=true -Dtests=false
-# About two minutes on two cores the first time, most of it libc++.
+#   meson setup build-musl --cross-file DIR/cross.ini -Dmusl=true [-Dtests=false]
+# About a minute on two cores the first time, most of it libc++.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-/var/cache/bulkhead-build/musl}
@@ -29,8 +30,8 @@ say() { echo "musl.sh: $*" >&2; }
 [ "$(id -u)" = 0 ] || { say "needs root (it runs apt-get)"; exit 1; }
 [ "$(uname -m)" = x86_64 ] || { say "builds for x86_64 only, not $(uname -m)"; exit 1; }
 for need in clang:clang clang++:clang ld.lld:lld cmake:cmake ninja:ninja-build gperf:gperf \
-	dpkg-source:dpkg-dev xz:xz-utils make:make; do
-	command -v "${need%%:*}" >/dev/null ||
+	dpkg-source:dpkg-dev xz:xz-utils make:make /usr/include/catch2/catch.hpp:catch2; do
+	command -v "${need%%:*}" >/dev/null || [ -f "${need%%:*}" ] ||
 		{ say "${need%%:*} is missing: apt-get install ${need#*:} (dev.sh installs it)"; exit 1; }
 done
 for f in /usr/lib/x86_64-linux-musl/libc.a /usr/lib/x86_64-linux-musl/rcrt1.o; do
@@ -142,6 +143,16 @@ Libs: -L\${libdir} -lseccomp
 Cflags: -I\${includedir}
 EOF
 sed -i "s#^prefix=.*#prefix=$sys/usr#" "$sys/usr/lib/pkgconfig/zlib.pc"
+# Catch2 (Debian's catch2, headers only) for the unit tests: its own .pc
+# would add -I/usr/include, glibc's headers, so the headers are copied
+mkdir -p "$sys/usr/include/catch2"
+cp /usr/include/catch2/*.hpp "$sys/usr/include/catch2/"
+cat >"$sys/usr/lib/pkgconfig/catch2.pc" <<EOF
+Name: Catch2
+Description: Debian's Catch2 headers, copied by bulkhead's tools/musl.sh
+Version: $(sed -n 's/^Version: //p' /usr/share/pkgconfig/catch2.pc)
+Cflags:
+EOF
 
 cat >"$out/cross.ini" <<EOF
 # written by $root/tools/musl.sh

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -55,7 +56,7 @@ Outcome runChild(const std::string &dir, const std::string &config,
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull < 0 || dup2(devnull, 0) < 0)
 			_exit(121);
-		close_range(3, ~0u, 0);
+		syscall(SYS_close_range, 3, ~0u, 0); /* musl 1.2.3 has no close_range() */
 		setenv("BULKHEAD_CONFIG", config.c_str(), 1);
 		Logger log = Logger::fromArgv(argv);
 		int rc;
