@@ -15,8 +15,9 @@
 #             a static PIE (meson.build leaves RELR packing out with -Dmusl)
 # The sources come through a private apt configuration with a deb-src entry
 # for deb.debian.org, checked against Debian's archive key like any package.
-# DIR is reused while this script is unchanged (its sha256 is in DIR/ok), and
-# a lock keeps two builds from writing it at once.
+# DIR is reused while this script and the Debian packages it copies or
+# compiles with are unchanged (their sha256 is in DIR/ok), and a lock keeps
+# two builds from writing it at once.
 #
 # Usage: tools/musl.sh [DIR]   (root; default /var/cache/bulkhead-build/musl)
 # Prints the cross file's path. Then:
@@ -43,7 +44,11 @@ ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.builtins-x86_64.a >/dev/nu
 mkdir -p "$out"
 exec 9>"$out.lock"
 flock 9
-key=$(sha256sum "$0" | cut -c1-64)
+# the script and the packages the toolchain is copied or built from
+key=$({
+	cat "$0"
+	dpkg-query -W musl-dev clang-14 lld-14 libclang-rt-14-dev catch2 linux-libc-dev 2>/dev/null || true
+} | sha256sum | cut -c1-64)
 if [ -f "$out/ok" ] && [ "$(cat "$out/ok")" = "$key" ] && [ -f "$out/cross.ini" ]; then
 	echo "$out/cross.ini"
 	exit 0
