@@ -64,11 +64,14 @@ build()
 	ninja -C "$dir"
 }
 
-# The shipped binary: musl and libc++, the toolchain from tools/musl.sh.
+# The shipped binary: musl and libc++, the toolchain from tools/musl.sh. The
+# Debian package test builds its package with the same toolchain
+# (tests/integration/deb.sh, the build profile pkg.bulkhead.musl).
 build_shipped()
 {
 	local cross
 	cross=$(tools/musl.sh)
+	export BULKHEAD_MUSL_CROSS=$cross
 	if [ ! -f build-musl/build.ninja ]; then
 		meson setup build-musl --cross-file "$cross" -Dmusl=true \
 			--prefix=/usr/local --sysconfdir=/etc "$@" >/dev/null

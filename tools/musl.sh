@@ -168,11 +168,19 @@ ar = 'ar'
 strip = 'strip'
 pkgconfig = 'pkg-config'
 
-[built-in options]
-cpp_args = ['-nostdinc++', '-isystem', '$out/cxx/include/c++/v1']
-c_link_args = ['-static-pie', '-Wno-unused-command-line-argument', '-fuse-ld=lld', '--rtlib=compiler-rt', '--unwindlib=none']
-cpp_link_args = ['-static-pie', '-Wno-unused-command-line-argument', '-stdlib=libc++',
+[constants]
+# (a later cross file may add to these: contrib/debian/rules adds Debian's
+# build flags, e.g. cpp_args = musl_cpp_args + ['-O2'])
+musl_cpp_args = ['-nostdinc++', '-isystem', '$out/cxx/include/c++/v1']
+musl_c_link_args = ['-static-pie', '-Wno-unused-command-line-argument', '-fuse-ld=lld',
+  '--rtlib=compiler-rt', '--unwindlib=none']
+musl_cpp_link_args = ['-static-pie', '-Wno-unused-command-line-argument', '-stdlib=libc++',
   '-fuse-ld=lld', '--rtlib=compiler-rt', '--unwindlib=libunwind', '-L$out/cxx/lib']
+
+[built-in options]
+cpp_args = musl_cpp_args
+c_link_args = musl_c_link_args
+cpp_link_args = musl_cpp_link_args
 
 [properties]
 pkg_config_libdir = '$sys/usr/lib/pkgconfig'

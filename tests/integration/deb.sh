@@ -18,6 +18,11 @@
 # passes in the root with its canary (a busybox-static container through
 # /usr/sbin/bulkhead and runc), and purge leaves no file of the package.
 #
+# With BULKHEAD_MUSL_CROSS (dev.sh sets it to tools/musl.sh's cross file) the
+# package is built with the build profile pkg.bulkhead.musl, as the shipped
+# binary is (musl and libc++), and checked to hold no glibc; without it, the
+# plain glibc package.
+#
 # Needs root, dpkg-buildpackage, debhelper, debootstrap (dev.sh installs
 # them), unshare; exit 77 with the reason when one is missing or the mirror
 # cannot be reached to make the root.
@@ -59,18 +64,24 @@ else
 	tar -C "$SRC" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$T/src" -xf -
 fi
 # the package is built with -Dtests=false: tests/ does not go into it
-HASH=$(cd "$T/src" && find . -path ./tests -prune -o -type f -print0 | sort -z |
-	xargs -0 sha256sum | sha256sum | cut -c1-16)
+PROFILE=()
+MUSL=${BULKHEAD_MUSL_CROSS:-}
+if [ -n "$MUSL" ]; then
+	[ -f "$MUSL" ] || fail "BULKHEAD_MUSL_CROSS=$MUSL: no such cross file"
+	PROFILE=(-Ppkg.bulkhead.musl)
+fi
+HASH=$( (cd "$T/src" && find . -path ./tests -prune -o -type f -print0 | sort -z |
+	xargs -0 sha256sum; echo "profile ${PROFILE[*]} $MUSL") | sha256sum | cut -c1-16)
 DEBS=$CACHE/deb/$HASH
 if [ ! -f "$DEBS/ok" ]; then
 	cp -r "$T/src/contrib/debian" "$T/src/debian"
 	b=$SECONDS
 	(cd "$T/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
-		dpkg-buildpackage -us -uc -b >"$T/build.log" 2>&1) || {
+		dpkg-buildpackage -us -uc -b "${PROFILE[@]}" >"$T/build.log" 2>&1) || {
 		tail -n 30 "$T/build.log" >&2
-		fail "dpkg-buildpackage -us -uc -b failed"
+		fail "dpkg-buildpackage -us -uc -b ${PROFILE[*]} failed"
 	}
-	echo "# dpkg-buildpackage: $((SECONDS - b)) s"
+	echo "# dpkg-buildpackage ${PROFILE[*]}: $((SECONDS - b)) s"
 	rm -rf "$DEBS" && mkdir -p "$DEBS"
 	cp "$T"/bulkhead_*.deb "$DEBS/" && touch "$DEBS/ok"
 	find "$CACHE/deb" -mindepth 1 -maxdepth 1 -mtime +7 -exec rm -rf {} +
@@ -92,6 +103,15 @@ check "it depends on runc" 'dpkg-deb -f "$DEB" Depends | grep -qw runc'
 dpkg-deb -x "$DEB" "$T/x"
 check "the packaged binary is stripped ($(stat -c %s "$T/x/usr/sbin/bulkhead") bytes)" \
 	'! readelf -S "$T/x/usr/sbin/bulkhead" | grep -q -e "\.symtab" -e "\.debug_info"'
+# a static PIE: position-independent (DYN) with no program interpreter
+check "the packaged binary is a static PIE" \
+	'readelf -hW "$T/x/usr/sbin/bulkhead" | grep -q "Type: *DYN" &&
+	! readelf -lW "$T/x/usr/sbin/bulkhead" | grep -q INTERP'
+# glibc's static start carries its tunables' names (glibc.malloc.*, ...)
+if [ -n "$MUSL" ]; then
+	check "with pkg.bulkhead.musl the packaged binary holds no glibc" \
+		'! grep -q "glibc\." "$T/x/usr/sbin/bulkhead"'
+fi
 
 # --- install, run, reinstall, purge in the root --------------------------------
 R=$T/root
