@@ -21,8 +21,6 @@ namespace bulkhead::policy::cache {
 
 namespace {
 
-constexpr size_t kMaxPolicyBytes = 16u << 20;
-
 /* Probed policies: running every rule once on the probe documents (to turn a
  * bad parameter into a load error) judges the whole seccomp profile and is
  * most of a load. When bulkhead runs as root on a policy it trusts, it

@@ -5,10 +5,19 @@
  * anything else means the full load. */
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "bulkhead/json.h"
+
+namespace bulkhead::policy {
+
+/* The largest policy, or file a policy names, that a load reads (16 MiB);
+ * the parsed-file cache bounds its trees by it too. */
+inline constexpr size_t kMaxPolicyBytes = 16u << 20;
+
+} // namespace bulkhead::policy
 
 namespace bulkhead::policy::cache {
 

@@ -19,8 +19,6 @@ namespace bulkhead::policy {
 
 namespace {
 
-constexpr size_t kMaxPolicyBytes = 16u << 20;
-
 using sys::Fd;
 
 /* A host where nothing can be found: rules run against it at load time. */
