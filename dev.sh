@@ -51,14 +51,20 @@ install_deps()
 	systemctl disable --now docker.service docker.socket containerd.service >/dev/null 2>&1 || true
 }
 
+# build DIR [--cross-file FILE] OPTION...: set up DIR (the cross file counts
+# only then) or reconfigure it (setup --reconfigure knows options added since
+# the directory was made), then build it
 build()
 {
-	local dir=$1
+	local dir=$1 setup=()
 	shift
+	if [ "${1:-}" = --cross-file ]; then
+		setup=(--cross-file "$2")
+		shift 2
+	fi
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" --prefix=/usr/local --sysconfdir=/etc "$@" >/dev/null
+		meson setup "$dir" --prefix=/usr/local --sysconfdir=/etc "${setup[@]}" "$@" >/dev/null
 	else
-		# (setup --reconfigure knows options added since the directory was made)
 		meson setup --reconfigure "$dir" "$@" >/dev/null
 	fi
 	ninja -C "$dir"
@@ -72,13 +78,7 @@ build_shipped()
 	local cross
 	cross=$(tools/musl.sh)
 	export BULKHEAD_MUSL_CROSS=$cross
-	if [ ! -f build-musl/build.ninja ]; then
-		meson setup build-musl --cross-file "$cross" -Dmusl=true \
-			--prefix=/usr/local --sysconfdir=/etc "$@" >/dev/null
-	else
-		meson setup --reconfigure build-musl "$@" >/dev/null
-	fi
-	ninja -C build-musl
+	build build-musl --cross-file "$cross" -Dmusl=true "$@"
 }
 
 demo()

@@ -39,9 +39,10 @@ cc -O2 -static -DRUNTIME="\"/bin/true\"" -o "$work/trampoline" "$work/trampoline
 cc -O2 -static -DRUNTIME="\"$(command -v runc)\"" -o "$work/trampoline-runc" "$work/trampoline.c"
 # The floor under every line: what starting any program costs here. One that
 # only returns from main, static like the trampoline, against one without the
-# C library that exits by a system call: the difference is the C library's
-# start, which bulkhead, the trampoline and /bin/true's loader each pay
-# (most of it probes the caches with CPUID, which a virtual machine traps).
+# C library that exits by a system call: the difference is glibc's start,
+# which the trampoline and /bin/true's loader each pay, and a glibc build of
+# bulkhead too (most of it probes the caches with CPUID, which a virtual
+# machine traps; the shipped musl build does not probe).
 cat >"$work/exit-libc.c" <<'END'
 int main(void)
 {
